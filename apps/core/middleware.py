@@ -1,0 +1,82 @@
+import re
+import uuid
+
+from django.http import JsonResponse
+
+from apps.core import health
+from apps.core.context import RequestContext, reset_context, set_context
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# Accept a caller's id only if it is short and harmless in logs and headers.
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def _source_for(path: str) -> str:
+    if path.startswith("/admin/"):
+        return "admin"
+    if path.startswith("/v1/"):
+        return "api"
+    return "web"
+
+
+class RequestIdMiddleware:
+    """Accept ``X-Request-ID`` (if well-formed) or generate one; expose it to logs and echo it back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = set_context(RequestContext(request_id=request_id, source=_source_for(request.path_info)))
+        try:
+            response = self.get_response(request)
+        finally:
+            reset_context(token)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+class RequestContextMiddleware:
+    """After authentication: record who is acting, so services can audit without extra arguments."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user if getattr(request, "user", None) and request.user.is_authenticated else None
+        token = set_context(
+            RequestContext(
+                request_id=getattr(request, "request_id", uuid.uuid4().hex),
+                source=_source_for(request.path_info),
+                user=user,
+            )
+        )
+        try:
+            return self.get_response(request)
+        finally:
+            reset_context(token)
+
+
+class HealthCheckMiddleware:
+    """Answers ``/health/live`` and ``/health/ready`` before host validation, sessions or auth.
+
+    The load balancer probes each task by its private IP, which is not in ALLOWED_HOSTS, and a
+    health probe must not touch sessions.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info.rstrip("/")
+        if request.method in ("GET", "HEAD"):
+            if path == "/health/live":
+                return JsonResponse({"status": "ok"})
+            if path == "/health/ready":
+                ok, checks = health.run_checks()
+                return JsonResponse(
+                    {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
+                )
+        return self.get_response(request)

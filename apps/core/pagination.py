@@ -1,0 +1,48 @@
+"""List pagination with a hard maximum page size.
+
+Asking for more than ``API_MAX_PAGE_SIZE`` rows, or for a malformed page, is a 400 problem: a
+partner that silently received fewer rows than it asked for would think it had seen everything.
+"""
+
+from django.conf import settings
+from django.core.paginator import InvalidPage
+from django.utils.translation import gettext as _
+from rest_framework import pagination
+from rest_framework.exceptions import NotFound, ValidationError
+
+
+def _positive_int(raw: str, *, name: str, maximum: int | None = None) -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise ValidationError({name: [_("Must be a positive integer.")]}) from None
+    if value < 1:
+        raise ValidationError({name: [_("Must be a positive integer.")]})
+    if maximum is not None and value > maximum:
+        raise ValidationError({name: [_("Must be at most %(max)d.") % {"max": maximum}]})
+    return value
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+
+    @property
+    def max_page_size(self) -> int:
+        return settings.API_MAX_PAGE_SIZE
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        return _positive_int(raw, name=self.page_size_query_param, maximum=self.max_page_size)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        page_size = self.get_page_size(request)
+        page_number = _positive_int(request.query_params.get(self.page_query_param, "1"), name=self.page_query_param)
+        paginator = self.django_paginator_class(queryset, page_size)
+        try:
+            self.page = paginator.page(page_number)
+        except InvalidPage:
+            raise NotFound(_("Page %(page)d does not exist.") % {"page": page_number}) from None
+        return list(self.page)

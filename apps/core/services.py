@@ -1,0 +1,59 @@
+"""Generic write helpers shared by every app's services."""
+
+from django.db import models
+
+
+def _comparable(value):
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def model_update(*, instance: models.Model, data: dict) -> dict:
+    """Apply ``data`` to ``instance`` (plain and many-to-many fields) and return what changed.
+
+    Returns ``{field: [before, after]}`` with JSON-friendly values; nothing is saved unless
+    something changed. Many-to-many fields are set after the row is saved. ``full_clean`` runs
+    before saving so model validation is the same from the admin, the API and commands.
+    """
+    changes: dict = {}
+    m2m: dict = {}
+    for name, value in data.items():
+        field = instance._meta.get_field(name)
+        if field.many_to_many:
+            before = sorted(str(v) for v in getattr(instance, name).values_list("pk", flat=True)) if instance.pk else []
+            after = sorted(str(getattr(v, "pk", v)) for v in value)
+            if before != after:
+                m2m[name] = value
+                changes[name] = [before, after]
+            continue
+        current = getattr(instance, name)
+        if _comparable(current) != _comparable(value):
+            changes[name] = [serialize_value(current), serialize_value(value)]
+            setattr(instance, name, value)
+    if changes or instance.pk is None:
+        instance.full_clean(exclude=list(m2m))
+        instance.save()
+        for name, value in m2m.items():
+            getattr(instance, name).set(value)
+    return changes
+
+
+def serialize_value(value):
+    """A JSON-safe rendering of a field value for audit trails."""
+    if isinstance(value, models.Model):
+        return {"id": value.pk, "repr": str(value)}
+    if value is None or isinstance(value, bool | int | float | str | list | dict):
+        return value
+    return str(value)
+
+
+def model_snapshot(instance: models.Model) -> dict:
+    """All concrete field values of a row, JSON-safe (for audit of creations and deletions)."""
+    snapshot = {}
+    for field in instance._meta.concrete_fields:
+        snapshot[field.attname] = serialize_value(getattr(instance, field.attname))
+    if instance.pk is not None:
+        for field in instance._meta.many_to_many:
+            snapshot[field.name] = sorted(str(pk) for pk in getattr(instance, field.name).values_list("pk", flat=True))
+    return snapshot

@@ -1,0 +1,168 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.admin import ServiceAdminForm, ServiceModelAdmin
+from apps.masters import services
+from apps.masters.models import Assistance, Category, City, Country, EventProviderStatus, EventStatus, VoucherStatus
+
+
+class CatalogAdminForm(ServiceAdminForm):
+    service_validate = staticmethod(services.catalog_entry_validate)
+
+
+class CatalogServiceMixin:
+    form = CatalogAdminForm
+    service_create = staticmethod(services.catalog_entry_create)
+    service_update = staticmethod(services.catalog_entry_update)
+    service_delete = staticmethod(services.catalog_entry_delete)
+
+
+class CatalogAdmin(CatalogServiceMixin, ServiceModelAdmin):
+    list_display = ["code", "name_es", "name_en", "sort_order", "is_active"]
+    list_editable = ["sort_order", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name_es", "name_en"]
+    readonly_fields = ["created_at", "updated_at", "created_by", "updated_by"]
+    list_select_related = True
+
+
+class AssistanceInline(CatalogServiceMixin, admin.TabularInline):
+    model = Assistance
+    fields = ["code", "name_es", "name_en", "default_sla_minutes", "requires_provider", "sort_order", "is_active"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Category)
+class CategoryAdmin(CatalogAdmin):
+    list_display = [*CatalogAdmin.list_display[:3], "assistance_count", "sort_order", "is_active"]
+    inlines = [AssistanceInline]
+    fields = ["code", "name_es", "name_en", "description", "sort_order", "is_active"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(assistance_total=Count("assistances"))
+
+    @admin.display(description=_("assistance types"), ordering="assistance_total")
+    def assistance_count(self, obj):
+        return obj.assistance_total
+
+
+@admin.register(Assistance)
+class AssistanceAdmin(CatalogAdmin):
+    list_display = ["code", "name_es", "name_en", "category", "default_sla_minutes", "requires_provider", "is_active"]
+    list_editable = ["default_sla_minutes", "requires_provider", "is_active"]
+    list_filter = ["category", "requires_provider", "is_active"]
+    search_fields = ["code", "name_es", "name_en", "category__name_es", "category__name_en"]
+    autocomplete_fields = ["category"]
+    list_select_related = ["category"]
+    fields = [
+        "category",
+        "code",
+        "name_es",
+        "name_en",
+        "description",
+        "default_sla_minutes",
+        "requires_provider",
+        "sort_order",
+        "is_active",
+    ]
+
+
+class StatusAdmin(CatalogAdmin):
+    list_display = ["code", "name_es", "name_en", "is_initial", "is_final", "allowed_next", "sort_order", "is_active"]
+    list_filter = ["is_initial", "is_final", "is_active"]
+    filter_horizontal = ["next_statuses"]
+    fields = [
+        "code",
+        "name_es",
+        "name_en",
+        "description",
+        "is_initial",
+        "is_final",
+        "next_statuses",
+        "sort_order",
+        "is_active",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("next_statuses")
+
+    @admin.display(description=_("allowed next statuses"))
+    def allowed_next(self, obj):
+        return ", ".join(s.code for s in obj.next_statuses.all()) or "—"
+
+
+admin.site.register(EventStatus, StatusAdmin)
+admin.site.register(EventProviderStatus, StatusAdmin)
+admin.site.register(VoucherStatus, StatusAdmin)
+
+
+class CityInline(CatalogServiceMixin, admin.TabularInline):
+    """The most populated cities only: a country can have thousands, the full list has its own page."""
+
+    model = City
+    fields = ["code", "name", "admin1_code", "latitude", "longitude", "time_zone", "population", "is_active"]
+    extra = 0
+    show_change_link = True
+    inline_limit = 25
+    verbose_name_plural = _("main cities (by population)")
+
+
+@admin.register(Country)
+class CountryAdmin(CatalogServiceMixin, ServiceModelAdmin):
+    list_display = ["iso2", "iso3", "name_es", "name_en", "continent", "currency_code", "time_zone", "is_active"]
+    list_filter = ["continent", "is_active"]
+    search_fields = ["=iso2", "=iso3", "name_es", "name_en"]
+    readonly_fields = ["all_cities_link", "created_at", "updated_at", "created_by", "updated_by"]
+    fields = [
+        ("iso2", "iso3", "numeric_code"),
+        ("name_es", "name_en"),
+        ("continent", "capital"),
+        ("currency_code", "phone_prefix"),
+        ("latitude", "longitude", "time_zone"),
+        "is_active",
+        "all_cities_link",
+    ]
+    inlines = [CityInline]
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, CityInline) and obj is not None and obj.pk:
+            top = list(
+                City.objects.filter(country=obj)
+                .order_by("-population")
+                .values_list("pk", flat=True)[: inline.inline_limit]
+            )
+            kwargs["queryset"] = kwargs["queryset"].filter(pk__in=top).order_by("-population")
+        return kwargs
+
+    @admin.display(description=_("all cities"))
+    def all_cities_link(self, obj):
+        if not obj.pk:
+            return "—"
+        url = reverse("admin:masters_city_changelist") + f"?country__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Show all %(n)d cities") % {"n": obj.cities.count()})
+
+
+@admin.register(City)
+class CityAdmin(CatalogServiceMixin, ServiceModelAdmin):
+    list_display = ["name", "country", "admin1_code", "population", "time_zone", "is_active"]
+    list_filter = ["is_active", "country__continent", "country"]
+    search_fields = ["name", "ascii_name", "=code"]
+    autocomplete_fields = ["country"]
+    list_select_related = ["country"]
+    readonly_fields = ["created_at", "updated_at", "created_by", "updated_by"]
+    show_full_result_count = False
+    fields = [
+        "country",
+        "code",
+        "name",
+        "admin1_code",
+        ("latitude", "longitude"),
+        "time_zone",
+        "population",
+        "is_active",
+    ]

@@ -1,0 +1,181 @@
+"""Catalogs: assistance categories and types, the three status machines, countries and cities.
+
+The status machines are data (allowed next statuses per status), editable in the admin; code
+compares status *codes*, never database ids.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.models import BaseModel
+from apps.core.text import ascii_fold
+
+code_validator = RegexValidator(
+    r"^[A-Z][A-Z0-9_]*$", _("Use upper-case letters, digits and underscores, starting with a letter.")
+)
+
+
+class LocalizedNameMixin(models.Model):
+    """Spanish and English names; ``name`` picks the active language (Spanish as fallback)."""
+
+    name_es = models.CharField(_("name (Spanish)"), max_length=150)
+    name_en = models.CharField(_("name (English)"), max_length=150)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "es").startswith("en") else self.name_es
+
+
+class CatalogEntry(LocalizedNameMixin, BaseModel):
+    code = models.CharField(_("code"), max_length=40, unique=True, validators=[code_validator])
+    description = models.TextField(_("description"), blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+
+class Category(CatalogEntry):
+    """A family of assistances (medical, legal, baggage...), as partners and operators group them."""
+
+    class Meta(CatalogEntry.Meta):
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+
+class Assistance(CatalogEntry):
+    """A type of assistance a traveller can ask for, with the time the operation commits to."""
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="assistances"
+    )
+    default_sla_minutes = models.PositiveIntegerField(
+        _("default SLA (minutes)"),
+        validators=[MinValueValidator(1), MaxValueValidator(60 * 24 * 30)],
+        help_text=_("Time to resolve a case of this type at normal priority."),
+    )
+    requires_provider = models.BooleanField(
+        _("requires a provider"), default=True, help_text=_("Whether a provider must be assigned to resolve it.")
+    )
+
+    class Meta(CatalogEntry.Meta):
+        verbose_name = _("assistance type")
+        verbose_name_plural = _("assistance types")
+
+
+class StatusBase(CatalogEntry):
+    """A state of a status machine. ``next_statuses`` lists the transitions allowed out of it."""
+
+    is_initial = models.BooleanField(_("initial"), default=False, help_text=_("New records may start here."))
+    is_final = models.BooleanField(_("final"), default=False, help_text=_("No transition leaves this status."))
+    next_statuses = models.ManyToManyField(
+        "self",
+        verbose_name=_("allowed next statuses"),
+        symmetrical=False,
+        blank=True,
+        related_name="previous_statuses",
+    )
+
+    class Meta(CatalogEntry.Meta):
+        abstract = True
+
+
+class EventStatus(StatusBase):
+    """Status of an assistance case."""
+
+    class Meta(StatusBase.Meta):
+        verbose_name = _("case status")
+        verbose_name_plural = _("case statuses")
+
+
+class EventProviderStatus(StatusBase):
+    """Status of a provider's service within a case."""
+
+    class Meta(StatusBase.Meta):
+        verbose_name = _("case provider status")
+        verbose_name_plural = _("case provider statuses")
+
+
+class VoucherStatus(StatusBase):
+    """Status of a voucher (coverage certificate)."""
+
+    class Meta(StatusBase.Meta):
+        verbose_name = _("voucher status")
+        verbose_name_plural = _("voucher statuses")
+
+
+STATUS_MODELS = (EventStatus, EventProviderStatus, VoucherStatus)
+
+_coordinates = {"max_digits": 9, "decimal_places": 6, "null": True, "blank": True}
+
+
+class Country(LocalizedNameMixin, BaseModel):
+    """A country (ISO 3166-1). Coordinates and time zone are those of its capital, where known."""
+
+    iso2 = models.CharField(_("ISO alpha-2"), max_length=2, unique=True)
+    iso3 = models.CharField(_("ISO alpha-3"), max_length=3, unique=True)
+    numeric_code = models.CharField(_("ISO numeric"), max_length=3, blank=True)
+    continent = models.CharField(_("continent"), max_length=2, blank=True)
+    capital = models.CharField(_("capital"), max_length=150, blank=True)
+    currency_code = models.CharField(_("currency"), max_length=3, blank=True)
+    phone_prefix = models.CharField(_("phone prefix"), max_length=20, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)], **_coordinates
+    )
+    longitude = models.DecimalField(
+        _("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)], **_coordinates
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+        ordering = ["name_es"]
+
+    def __str__(self) -> str:
+        return f"{self.iso2} · {self.name}"
+
+
+class City(BaseModel):
+    """A city of a country (GeoNames data by default). ``code`` is the source's own id."""
+
+    country = models.ForeignKey(Country, verbose_name=_("country"), on_delete=models.CASCADE, related_name="cities")
+    code = models.CharField(_("code"), max_length=20, help_text=_("Identifier in the source data (GeoNames id)."))
+    name = models.CharField(_("name"), max_length=200)
+    ascii_name = models.CharField(_("ASCII name"), max_length=200, blank=True)
+    admin1_code = models.CharField(_("region code"), max_length=20, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    population = models.PositiveBigIntegerField(_("population"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+        ordering = ["country_id", "-population", "name"]
+        constraints = [models.UniqueConstraint(fields=["country", "code"], name="city_country_code_uniq")]
+        indexes = [
+            models.Index(fields=["country", "name"], name="city_country_name_idx"),
+            models.Index(fields=["country", "ascii_name"], name="city_country_ascii_idx"),
+            models.Index(fields=["country", "-population"], name="city_country_pop_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # Derived search key; bulk imports set it themselves.
+        self.ascii_name = ascii_fold(self.name)
+        super().save(*args, **kwargs)

@@ -1,0 +1,64 @@
+"""Reads of the catalogs, shaped for their consumers (API lists, status checks)."""
+
+from django.db.models import Prefetch, QuerySet
+
+from apps.masters.models import STATUS_MODELS, Assistance, Category, City, Country, StatusBase
+
+
+def category_list() -> QuerySet[Category]:
+    """Categories with their assistance types, in two queries whatever the count."""
+    return Category.objects.prefetch_related(
+        Prefetch("assistances", queryset=Assistance.objects.order_by("sort_order", "code"))
+    ).order_by("sort_order", "code")
+
+
+def status_list(model: type[StatusBase]) -> QuerySet[StatusBase]:
+    return model.objects.prefetch_related(
+        Prefetch("next_statuses", queryset=model.objects.only("id", "code").order_by("sort_order", "code"))
+    ).order_by("sort_order", "code")
+
+
+def country_list() -> QuerySet[Country]:
+    return Country.objects.order_by("name_es")
+
+
+def city_list(*, country: Country) -> QuerySet[City]:
+    return City.objects.filter(country=country).select_related("country").order_by("-population", "name")
+
+
+def status_allows(model: type[StatusBase], *, from_code: str, to_code: str) -> bool:
+    """Whether the machine allows ``from_code`` → ``to_code`` (compares codes, never ids)."""
+    return model.objects.filter(code=from_code, next_statuses__code=to_code).exists()
+
+
+def status_machine_problems(model: type[StatusBase]) -> list[str]:
+    """Consistency problems of a status machine: what an operator must fix in the admin.
+
+    At least one initial and one final status; final statuses lead nowhere; every non-final
+    status leads somewhere; every status is reachable from an initial one.
+    """
+    statuses = {s.code: s for s in status_list(model)}
+    problems = []
+    if not any(s.is_initial for s in statuses.values()):
+        problems.append("no initial status")
+    if not any(s.is_final for s in statuses.values()):
+        problems.append("no final status")
+    edges = {code: [n.code for n in s.next_statuses.all()] for code, s in statuses.items()}
+    for code, status in statuses.items():
+        if status.is_final and edges[code]:
+            problems.append(f"final status {code} has next statuses")
+        if not status.is_final and not edges[code]:
+            problems.append(f"status {code} is a dead end but not final")
+    reached = {code for code, s in statuses.items() if s.is_initial}
+    frontier = list(reached)
+    while frontier:
+        for nxt in edges[frontier.pop()]:
+            if nxt not in reached:
+                reached.add(nxt)
+                frontier.append(nxt)
+    problems.extend(f"status {code} is unreachable" for code in sorted(set(statuses) - reached))
+    return problems
+
+
+def all_status_machine_problems() -> dict[str, list[str]]:
+    return {model._meta.label_lower: status_machine_problems(model) for model in STATUS_MODELS}

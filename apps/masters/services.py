@@ -1,0 +1,225 @@
+"""Writes to the catalogs. The admin and commands call these, so every change is validated and audited."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Model, ProtectedError
+from django.utils.translation import gettext as _
+
+from apps.audit.models import AuditAction
+from apps.audit.services import audit_record
+from apps.core.context import get_context
+from apps.core.exceptions import ApplicationError, ConflictError
+from apps.core.services import model_snapshot, model_update
+from apps.core.text import ascii_fold
+from apps.masters.models import City, Country, StatusBase
+
+
+def _validate_status_transitions(instance: StatusBase, data: dict) -> None:
+    """A final status has no way out, and a status cannot lead to itself."""
+    is_final = data.get("is_final", instance.is_final)
+    if "next_statuses" in data:
+        next_codes = {getattr(s, "code", s) for s in data["next_statuses"]}
+    elif instance.pk:
+        next_codes = set(instance.next_statuses.values_list("code", flat=True))
+    else:
+        next_codes = set()
+    if is_final and next_codes:
+        raise ApplicationError(
+            _("A final status cannot have allowed next statuses."),
+            code="final_status_with_transitions",
+            extra={"errors": {"next_statuses": [_("A final status cannot have allowed next statuses.")]}},
+        )
+    code = data.get("code", instance.code)
+    if code and code in next_codes:
+        raise ApplicationError(
+            _("A status cannot be its own next status."),
+            code="status_self_transition",
+            extra={"errors": {"next_statuses": [_("A status cannot be its own next status.")]}},
+        )
+
+
+def catalog_entry_validate(*, instance: Model, data: dict) -> None:
+    """Business rules of a catalog edit beyond field validation (raises ApplicationError)."""
+    if isinstance(instance, StatusBase):
+        _validate_status_transitions(instance, data)
+
+
+def _stamp_actor(instance: Model, actor, *, creating: bool) -> None:
+    if actor is None or getattr(actor, "is_api_client", False) or not hasattr(instance, "updated_by_id"):
+        return
+    if creating:
+        instance.created_by = actor
+    instance.updated_by = actor
+
+
+@transaction.atomic
+def catalog_entry_create(*, model: type[Model], data: dict, actor=None) -> Model:
+    """Create a catalog row (category, assistance, status, country, city) and audit it."""
+    actor = actor if actor is not None else get_context().user
+    instance = model()
+    catalog_entry_validate(instance=instance, data=data)
+    _stamp_actor(instance, actor, creating=True)
+    model_update(instance=instance, data=data)
+    audit_record(action=AuditAction.CREATE, instance=instance, changes={"after": model_snapshot(instance)}, actor=actor)
+    return instance
+
+
+@transaction.atomic
+def catalog_entry_update(*, instance: Model, data: dict, actor=None) -> Model:
+    """Apply ``data`` to a catalog row; audit the before/after of the fields that really changed."""
+    actor = actor if actor is not None else get_context().user
+    catalog_entry_validate(instance=instance, data=data)
+    _stamp_actor(instance, actor, creating=False)
+    changes = model_update(instance=instance, data=data)
+    if changes:
+        audit_record(action=AuditAction.UPDATE, instance=instance, changes=changes, actor=actor)
+    return instance
+
+
+@transaction.atomic
+def catalog_entry_delete(*, instance: Model, actor=None) -> None:
+    """Delete a catalog row unless something still refers to it (then 409: deactivate it instead)."""
+    actor = actor if actor is not None else get_context().user
+    snapshot = model_snapshot(instance)
+    object_id, object_repr = instance.pk, str(instance)
+    try:
+        instance.delete()
+    except ProtectedError:
+        raise ConflictError(
+            _("%(object)s is still in use; deactivate it instead of deleting it.") % {"object": object_repr},
+            code="in_use",
+        ) from None
+    audit_record(
+        action=AuditAction.DELETE,
+        object_type=instance._meta.label_lower,
+        object_id=object_id,
+        object_repr=object_repr,
+        changes={"before": snapshot},
+        actor=actor,
+    )
+
+
+# --- Countries and cities import ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountryRow:
+    iso2: str
+    iso3: str
+    numeric_code: str
+    name_en: str
+    name_es: str
+    continent: str = ""
+    capital: str = ""
+    currency_code: str = ""
+    phone_prefix: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    time_zone: str = ""
+
+
+@dataclass(frozen=True)
+class CityRow:
+    country_iso2: str
+    code: str
+    name: str
+    latitude: float
+    longitude: float
+    time_zone: str = ""
+    admin1_code: str = ""
+    population: int = 0
+
+
+@dataclass(frozen=True)
+class GeoImportResult:
+    countries_created: int
+    countries_updated: int
+    cities_created: int
+    cities_updated: int
+
+
+_COUNTRY_FIELDS = [f for f in CountryRow.__dataclass_fields__ if f != "iso2"]
+_CITY_FIELDS = ["name", "ascii_name", "latitude", "longitude", "time_zone", "admin1_code", "population"]
+
+
+def _batches(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@transaction.atomic
+def geo_import(
+    *,
+    countries: list[CountryRow],
+    cities: list[CityRow],
+    batch_size: int = 2000,
+    progress=None,
+    source_label: str = "",
+) -> GeoImportResult:
+    """Upsert countries (by ISO alpha-2) and cities (by country + code) in one transaction.
+
+    Idempotent: importing the same data twice leaves the same rows. Rows are validated by the
+    caller (the parsers raise with the offending line); a city whose country is neither in the
+    database nor in ``countries`` is refused here, and nothing is written.
+    ``progress`` is called with the number of rows written after each batch.
+    """
+    existing_countries = set(Country.objects.values_list("iso2", flat=True))
+    country_objs = [Country(iso2=row.iso2, **{f: getattr(row, f) for f in _COUNTRY_FIELDS}) for row in countries]
+    for batch in _batches(country_objs, batch_size):
+        Country.objects.bulk_create(
+            batch, update_conflicts=True, unique_fields=["iso2"], update_fields=[*_COUNTRY_FIELDS, "updated_at"]
+        )
+        if progress:
+            progress(len(batch))
+    countries_created = len({row.iso2 for row in countries} - existing_countries)
+
+    country_ids = dict(Country.objects.values_list("iso2", "id"))
+    missing = sorted({row.country_iso2 for row in cities} - country_ids.keys())
+    if missing:
+        raise ApplicationError(
+            _("Cities refer to unknown countries: %(codes)s.") % {"codes": ", ".join(missing[:20])},
+            code="unknown_country",
+        )
+    existing_cities = set(City.objects.values_list("country_id", "code"))
+    city_keys = set()
+    city_objs = []
+    for row in cities:
+        key = (country_ids[row.country_iso2], row.code)
+        city_keys.add(key)
+        city_objs.append(
+            City(
+                country_id=key[0],
+                code=row.code,
+                name=row.name,
+                ascii_name=ascii_fold(row.name),
+                latitude=row.latitude,
+                longitude=row.longitude,
+                time_zone=row.time_zone,
+                admin1_code=row.admin1_code,
+                population=row.population,
+            )
+        )
+    for batch in _batches(city_objs, batch_size):
+        City.objects.bulk_create(
+            batch,
+            update_conflicts=True,
+            unique_fields=["country", "code"],
+            update_fields=[*_CITY_FIELDS, "updated_at"],
+        )
+        if progress:
+            progress(len(batch))
+    result = GeoImportResult(
+        countries_created=countries_created,
+        countries_updated=len({row.iso2 for row in countries}) - countries_created,
+        cities_created=len(city_keys - existing_cities),
+        cities_updated=len(city_keys & existing_cities),
+    )
+    audit_record(
+        action="import",
+        object_type=Country._meta.label_lower,
+        object_id="*",
+        object_repr=source_label or "geo import",
+        changes=result.__dict__,
+    )
+    return result

@@ -1,0 +1,12 @@
+"""Every /v1/ route, in one place."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+app_name = "api"
+
+urlpatterns = [
+    path("masters/", include(("apps.masters.api.urls", "masters"))),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

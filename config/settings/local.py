@@ -1,0 +1,32 @@
+"""Local default (`make run`): no external services. SQLite and files under the ignored var/."""
+
+from config.env import BASE_DIR, env
+
+from .base import *  # noqa: F403
+from .base import build_logging, local_storages
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# A throwaway key is acceptable only here: local data is disposable and never served publicly.
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="local-only-insecure-key-do-not-use-in-production")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+
+VAR_DIR = BASE_DIR / "var"
+VAR_DIR.mkdir(exist_ok=True)
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+}
+STORAGES = local_storages(VAR_DIR / "media")
+
+# Without a broker, Celery runs tasks in-process: the same code path, no queue.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+
+# HTTP Basic on the API is a local convenience so curl works before the identity issue's tokens.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+    ],
+}
+
+LOGGING = build_logging(env.str("DJANGO_LOG_FORMAT", default="text"), env.str("DJANGO_LOG_LEVEL", default="INFO"))

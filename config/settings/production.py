@@ -1,0 +1,68 @@
+"""Production (ECS Fargate behind an ALB): everything from the environment, nothing insecure by default."""
+
+from config.env import env
+
+from .base import *  # noqa: F403
+from .base import FILE_STORAGE_ALIASES, MYSQL_OPTIONS
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: start-up fails loudly without it
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+
+# RDS MySQL 8.0. ECS injects the Secrets Manager secret's fields as separate variables.
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.mysql",
+        "HOST": env.str("DATABASE_HOST"),
+        "PORT": env.int("DATABASE_PORT", default=3306),
+        "NAME": env.str("DATABASE_NAME"),
+        "USER": env.str("DATABASE_USER"),
+        "PASSWORD": env.str("DATABASE_PASSWORD"),
+        "CONN_MAX_AGE": env.int("DATABASE_CONN_MAX_AGE", default=60),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {**MYSQL_OPTIONS, **({"ssl_mode": "REQUIRED"} if env.bool("DATABASE_TLS", default=True) else {})},
+    }
+}
+
+# S3 buckets of the seed, one storage each. Credentials come from the ECS task role.
+_BUCKET_ENV = {
+    "default": "S3_FILE_BUCKET",
+    "datasource": "S3_DATASOURCE_BUCKET",
+    "assists": "S3_ASSISTS_BUCKET",
+    "issuance": "S3_ISSUANCE_BUCKET",
+}
+STORAGES = {
+    alias: {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str(_BUCKET_ENV[alias]),
+            "region_name": env.str("AWS_REGION", default="us-east-2"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env.int("S3_PRESIGNED_EXPIRY_SECONDS", default=300),
+            "file_overwrite": False,
+            "object_parameters": {"ServerSideEncryption": "AES256"},
+        },
+    }
+    for alias in FILE_STORAGE_ALIASES
+}
+STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+
+# Behind the ALB: TLS ends at the balancer, which sets X-Forwarded-Proto.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+# The ALB health check speaks plain HTTP to the task; it is answered before any redirect.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="sqs://")
+
+# Production API does not offer the browsable HTML renderer.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_RENDERER_CLASSES": ["apps.core.renderers.JSONRenderer"],
+}
