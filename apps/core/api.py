@@ -7,7 +7,7 @@ from django.utils.http import parse_etags, quote_etag
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework import viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import MethodNotAllowed, ValidationError
 from rest_framework.settings import api_settings
 
 from apps.core.exceptions import NotModified
@@ -71,7 +71,17 @@ class ConditionalGetMixin:
         return response
 
 
-class ReadOnlyResourceViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
+class MethodFirstMixin:
+    """Answer 405 for a method the resource does not offer, before permissions turn it into a 403."""
+
+    def initial(self, request, *args, **kwargs):
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+
+
+class ReadOnlyResourceViewSet(MethodFirstMixin, StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
     """List + retrieve, strict query parameters. Write resources add their command views."""
 
 

@@ -10,7 +10,7 @@ import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exceptions
@@ -126,53 +126,54 @@ def _challenge(view, request) -> str | None:
     return None
 
 
+def _as_drf_exception(exc):
+    """Django's own exceptions, expressed as their DRF counterparts."""
+    if isinstance(exc, DjangoValidationError):
+        return drf_exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, Http404):
+        return drf_exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return drf_exceptions.PermissionDenied()
+    return exc
+
+
+def _api_exception_response(exc: drf_exceptions.APIException, context) -> Response:
+    request = context.get("request")
+    if isinstance(exc, drf_exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return problem_response(
+            status_code=400, code="validation_error", detail=_flatten_detail(exc.detail), request=request, errors=errors
+        )
+    code = exc.get_codes() if not isinstance(exc.detail, list | dict) else exc.default_code
+    status_code = exc.status_code
+    if isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
+        # DRF downgrades these to 403 when the first authenticator offers no challenge (session
+        # auth); the contract is 401 for "who are you?" and 403 for "you may not", and a 401
+        # names a scheme the caller can use (RFC 9110).
+        status_code = 401
+        if not getattr(exc, "auth_header", None):
+            exc.auth_header = _challenge(context.get("view"), request)
+    return problem_response(
+        status_code=status_code,
+        code=str(code),
+        detail=_flatten_detail(exc.detail),
+        request=request,
+        headers=_headers_for(exc),
+    )
+
+
 def problem_exception_handler(exc, context):
     """DRF EXCEPTION_HANDLER: map any exception to a problem-details response."""
     request = context.get("request")
     if isinstance(exc, NotModified):
         return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": exc.etag})
-
     if isinstance(exc, ApplicationError):
         return problem_response(
             status_code=exc.status_code, code=exc.code, detail=exc.message, request=request, **exc.extra
         )
-
-    if isinstance(exc, DjangoValidationError):
-        exc = drf_exceptions.ValidationError(as_serializer_error(exc))
-    elif isinstance(exc, Http404):
-        exc = drf_exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = drf_exceptions.PermissionDenied()
-
-    if isinstance(exc, drf_exceptions.ValidationError):
-        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        return problem_response(
-            status_code=400,
-            code="validation_error",
-            detail=_flatten_detail(exc.detail),
-            request=request,
-            errors=errors,
-        )
-
+    exc = _as_drf_exception(exc)
     if isinstance(exc, drf_exceptions.APIException):
-        code = exc.get_codes() if not isinstance(exc.detail, (list, dict)) else exc.default_code
-        if isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
-            # DRF downgrades these to 403 when the first authenticator offers no challenge (session
-            # auth); the contract is 401 for "who are you?" and 403 for "you may not", and a 401
-            # names a scheme the caller can use (RFC 9110).
-            status_code = 401
-            if not getattr(exc, "auth_header", None):
-                exc.auth_header = _challenge(context.get("view"), request)
-        else:
-            status_code = exc.status_code
-        return problem_response(
-            status_code=status_code,
-            code=str(code),
-            detail=_flatten_detail(exc.detail),
-            request=request,
-            headers=_headers_for(exc),
-        )
-
+        return _api_exception_response(exc, context)
     if isinstance(exc, OperationalError | InterfaceError):
         logger.error("database unavailable", exc_info=exc)
         return problem_response(
@@ -182,11 +183,7 @@ def problem_exception_handler(exc, context):
             request=request,
             headers={"Retry-After": "5"},
         )
-
-    if isinstance(exc, DatabaseError):
-        logger.exception("database error", exc_info=exc)
-    else:
-        logger.exception("unhandled error", exc_info=exc)
+    logger.error("unhandled error", exc_info=exc)
     return problem_response(
         status_code=500,
         code="server_error",

@@ -1,21 +1,22 @@
 import django_filters
 
+from apps.core.filters import FilterSet
 from apps.masters.models import Category, City, Country
 
 
-class CategoryFilter(django_filters.FilterSet):
+class CategoryFilter(FilterSet):
     class Meta:
         model = Category
         fields = ["is_active"]
 
 
-def status_filter_for(model) -> type[django_filters.FilterSet]:
+def status_filter_for(model) -> type[FilterSet]:
     """The same filters for each of the three status machines."""
     meta = type("Meta", (), {"model": model, "fields": ["is_active", "is_initial", "is_final"]})
-    return type(f"{model.__name__}Filter", (django_filters.FilterSet,), {"Meta": meta})
+    return type(f"{model.__name__}Filter", (FilterSet,), {"Meta": meta})
 
 
-class CountryFilter(django_filters.FilterSet):
+class CountryFilter(FilterSet):
     continent = django_filters.CharFilter(lookup_expr="iexact")
     currency = django_filters.CharFilter(field_name="currency_code", lookup_expr="iexact")
 
@@ -24,7 +25,7 @@ class CountryFilter(django_filters.FilterSet):
         fields = ["continent", "currency", "is_active"]
 
 
-class CityFilter(django_filters.FilterSet):
+class CityFilter(FilterSet):
     region = django_filters.CharFilter(field_name="admin1_code")
     min_population = django_filters.NumberFilter(field_name="population", lookup_expr="gte", min_value=0)
 

@@ -145,7 +145,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Authenticated, and the model's view/add/change/delete permission (from the operator's group).
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "apps.core.permissions.ModelPermissions",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "apps.core.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -30,3 +30,6 @@ REST_FRAMEWORK = {
 }
 
 LOGGING = build_logging(env.str("DJANGO_LOG_FORMAT", default="text"), env.str("DJANGO_LOG_LEVEL", default="INFO"))
+
+# WhiteNoise warns at start-up when the collected-static folder is missing.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

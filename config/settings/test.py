@@ -18,3 +18,6 @@ STORAGES = local_storages(BASE_DIR / "var" / "test-media")
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
+
+# WhiteNoise warns at start-up when the collected-static folder is missing.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

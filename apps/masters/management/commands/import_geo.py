@@ -16,6 +16,7 @@ from tqdm import tqdm
 from apps.core.context import use_context
 from apps.core.exceptions import ApplicationError
 from apps.masters import geo
+from apps.masters.models import Country
 from apps.masters.services import geo_import
 
 
@@ -27,6 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--countries", help="CSV file name in the data-source storage.")
         parser.add_argument("--cities", help="CSV file name in the data-source storage.")
         parser.add_argument("--no-progress", action="store_true", help="Do not draw a progress bar.")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing if countries are already loaded (fast restarts)."
+        )
 
     def _read(self, name: str) -> str:
         storage = storages[settings.GEO_DATA_STORAGE_ALIAS]
@@ -41,6 +45,9 @@ class Command(BaseCommand):
             raise CommandError(f"{name}: not UTF-8 text ({exc})") from exc
 
     def handle(self, *args, **options):
+        if options["if_empty"] and Country.objects.exists():
+            self.stdout.write("Countries already loaded; skipping (run without --if-empty to refresh).")
+            return
         try:
             if options["countries"] or options["cities"]:
                 countries = (

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Fails with instructions when the MySQL server the test suite needs is not reachable.
+set -uo pipefail
+py="${1:-.venv/bin/python}"
+
+# A custom TEST_DATABASE_URL is the caller's responsibility; the default server is checked here.
+[ -n "${TEST_DATABASE_URL:-}" ] && exit 0
+
+if "$py" -c 'import MySQLdb; MySQLdb.connect(host="127.0.0.1", port=3306, user="root", connect_timeout=3).close()' 2>/dev/null; then
+  exit 0
+fi
+cat >&2 <<'MSG'
+MySQL/MariaDB is not reachable on 127.0.0.1:3306 (user root, no password).
+The tests run against MySQL like production. Start it with one of:
+  sudo start-stop-daemon --start --oknodo --background --exec "$(command -v mariadbd)"
+  sudo service mariadb start
+  docker run -d -p 3306:3306 -e MARIADB_ALLOW_EMPTY_ROOT_PASSWORD=1 mariadb:10.11
+Or point TEST_DATABASE_URL at another server: mysql://USER:PASSWORD@HOST:PORT/NAME
+MSG
+exit 1

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# System packages the Python build needs (mysqlclient compiles against the MariaDB/MySQL client
+# headers, found through pkg-config; compilemessages needs gettext). Installs them with apt-get
+# when possible, otherwise says exactly what to install.
+set -euo pipefail
+
+missing=()
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+if ! pkg-config --exists mysqlclient 2>/dev/null && ! pkg-config --exists libmariadb 2>/dev/null; then
+  missing+=(libmariadb-dev)
+fi
+command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if command -v apt-get >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing system packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  echo "Please install: ${missing[*]} (MySQL/MariaDB client headers, pkg-config, gettext)." >&2
+  echo "  macOS: brew install mysql-client pkg-config gettext" >&2
+  exit 1
+fi
