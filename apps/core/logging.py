@@ -8,5 +8,7 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = get_context().request_id
+            # django.request logs 4xx/5xx after the middleware has returned; its record carries the request.
+            request = getattr(record, "request", None)
+            record.request_id = getattr(request, "request_id", None) or get_context().request_id
         return True
