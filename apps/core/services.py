@@ -1,6 +1,6 @@
 """Generic write helpers shared by every app's services."""
 
-from django.db import models
+from django.db import connections, models
 
 
 def _comparable(value):
@@ -57,3 +57,14 @@ def model_snapshot(instance: models.Model) -> dict:
         for field in instance._meta.many_to_many:
             snapshot[field.name] = sorted(str(pk) for pk in getattr(instance, field.name).values_list("pk", flat=True))
     return snapshot
+
+
+def bulk_upsert(model: type[models.Model], objs: list, *, unique_fields: list[str], update_fields: list[str]) -> None:
+    """Insert or update rows in one statement per batch, on every backend the project runs on.
+
+    MySQL's ON DUPLICATE KEY UPDATE takes no conflict target (any unique key triggers it), while
+    SQLite and PostgreSQL need one; Django refuses the argument where it is not supported.
+    """
+    features = connections[model._default_manager.db].features
+    target = unique_fields if features.supports_update_conflicts_with_target else None
+    model._default_manager.bulk_create(objs, update_conflicts=True, unique_fields=target, update_fields=update_fields)

@@ -10,7 +10,7 @@ from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import get_context
 from apps.core.exceptions import ApplicationError, ConflictError
-from apps.core.services import model_snapshot, model_update
+from apps.core.services import bulk_upsert, model_snapshot, model_update
 from apps.core.text import ascii_fold
 from apps.masters.models import City, Country, StatusBase
 
@@ -167,9 +167,7 @@ def geo_import(
     existing_countries = set(Country.objects.values_list("iso2", flat=True))
     country_objs = [Country(iso2=row.iso2, **{f: getattr(row, f) for f in _COUNTRY_FIELDS}) for row in countries]
     for batch in _batches(country_objs, batch_size):
-        Country.objects.bulk_create(
-            batch, update_conflicts=True, unique_fields=["iso2"], update_fields=[*_COUNTRY_FIELDS, "updated_at"]
-        )
+        bulk_upsert(Country, batch, unique_fields=["iso2"], update_fields=[*_COUNTRY_FIELDS, "updated_at"])
         if progress:
             progress(len(batch))
     countries_created = len({row.iso2 for row in countries} - existing_countries)
@@ -201,12 +199,7 @@ def geo_import(
             )
         )
     for batch in _batches(city_objs, batch_size):
-        City.objects.bulk_create(
-            batch,
-            update_conflicts=True,
-            unique_fields=["country", "code"],
-            update_fields=[*_CITY_FIELDS, "updated_at"],
-        )
+        bulk_upsert(City, batch, unique_fields=["country", "code"], update_fields=[*_CITY_FIELDS, "updated_at"])
         if progress:
             progress(len(batch))
     result = GeoImportResult(

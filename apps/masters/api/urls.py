@@ -1,40 +1,50 @@
-from django.urls import re_path
+from django.urls import path, register_converter
 
 from apps.masters.api import views
 
-# The seed's exact paths; a trailing slash is tolerated.
+
+class _Iso2Converter:
+    regex = "[A-Za-z]{2}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class _CodeConverter:
+    regex = "[A-Za-z0-9_-]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(_Iso2Converter, "iso2")
+register_converter(_CodeConverter, "code")
+
+# The seed's exact paths (no trailing slash): partners call them as they are.
 _list = {"get": "list"}
 _detail = {"get": "retrieve"}
 
 urlpatterns = [
-    re_path(r"^categories/?$", views.CategoryViewSet.as_view(_list), name="category-list"),
-    re_path(r"^categories/(?P<code>[A-Za-z0-9_]+)/?$", views.CategoryViewSet.as_view(_detail), name="category-detail"),
-    re_path(r"^event-statuses/?$", views.EventStatusViewSet.as_view(_list), name="event-status-list"),
-    re_path(
-        r"^event-statuses/(?P<code>[A-Za-z0-9_]+)/?$",
-        views.EventStatusViewSet.as_view(_detail),
-        name="event-status-detail",
-    ),
-    re_path(
-        r"^eventprovider-statuses/?$", views.EventProviderStatusViewSet.as_view(_list), name="eventprovider-status-list"
-    ),
-    re_path(
-        r"^eventprovider-statuses/(?P<code>[A-Za-z0-9_]+)/?$",
+    path("categories", views.CategoryViewSet.as_view(_list), name="category-list"),
+    path("categories/<code:code>", views.CategoryViewSet.as_view(_detail), name="category-detail"),
+    path("event-statuses", views.EventStatusViewSet.as_view(_list), name="event-status-list"),
+    path("event-statuses/<code:code>", views.EventStatusViewSet.as_view(_detail), name="event-status-detail"),
+    path("eventprovider-statuses", views.EventProviderStatusViewSet.as_view(_list), name="eventprovider-status-list"),
+    path(
+        "eventprovider-statuses/<code:code>",
         views.EventProviderStatusViewSet.as_view(_detail),
         name="eventprovider-status-detail",
     ),
-    re_path(r"^voucher-statuses/?$", views.VoucherStatusViewSet.as_view(_list), name="voucher-status-list"),
-    re_path(
-        r"^voucher-statuses/(?P<code>[A-Za-z0-9_]+)/?$",
-        views.VoucherStatusViewSet.as_view(_detail),
-        name="voucher-status-detail",
-    ),
-    re_path(r"^countries/?$", views.CountryViewSet.as_view(_list), name="country-list"),
-    re_path(r"^countries/(?P<iso2>[A-Za-z]{2})/?$", views.CountryViewSet.as_view(_detail), name="country-detail"),
-    re_path(r"^countries/(?P<iso2>[A-Za-z]{2})/cities/?$", views.CityViewSet.as_view(_list), name="city-list"),
-    re_path(
-        r"^countries/(?P<iso2>[A-Za-z]{2})/cities/(?P<code>[A-Za-z0-9_-]+)/?$",
-        views.CityViewSet.as_view(_detail),
-        name="city-detail",
-    ),
+    path("voucher-statuses", views.VoucherStatusViewSet.as_view(_list), name="voucher-status-list"),
+    path("voucher-statuses/<code:code>", views.VoucherStatusViewSet.as_view(_detail), name="voucher-status-detail"),
+    path("countries", views.CountryViewSet.as_view(_list), name="country-list"),
+    path("countries/<iso2:iso2>", views.CountryViewSet.as_view(_detail), name="country-detail"),
+    path("countries/<iso2:iso2>/cities", views.CityViewSet.as_view(_list), name="city-list"),
+    path("countries/<iso2:iso2>/cities/<code:code>", views.CityViewSet.as_view(_detail), name="city-detail"),
 ]

@@ -1,0 +1,102 @@
+"""Project-wide guarantees: settings per environment, the schema, the demo bootstrap."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import CommandError, call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DJANGO_SECRET_KEY": "x" * 64 + "-a-long-random-value-for-the-check-only",
+    "DJANGO_ALLOWED_HOSTS": "assist.example.com",
+    "DATABASE_HOST": "db.internal",
+    "DATABASE_NAME": "bigtree",
+    "DATABASE_USER": "bigtree",
+    "DATABASE_PASSWORD": "unused-in-this-check",
+    "S3_FILE_BUCKET": "file",
+    "S3_DATASOURCE_BUCKET": "datasourcemaster",
+    "S3_ASSISTS_BUCKET": "assists",
+    "S3_ISSUANCE_BUCKET": "issuance-mok-docs",
+}
+
+
+def _manage(*args, env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "S3_"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DATABASE_PASSWORD", "DJANGO_ALLOWED_HOSTS"])
+def test_production_has_no_default_for_secrets(missing):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_production_debug_is_off_and_cookies_secure():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_PROXY_SSL_HEADER[0],"
+        " s.STORAGES['assists']['BACKEND'])"
+    )
+    result = _manage("shell", "--verbosity", "0", "-c", code, env=PRODUCTION_ENV)
+    assert result.stdout.split() == [
+        "False",
+        "True",
+        "True",
+        "HTTP_X_FORWARDED_PROTO",
+        "storages.backends.s3.S3Storage",
+    ]
+
+
+@pytest.mark.django_db
+def test_schema_is_public_and_describes_the_catalog_paths(client):
+    response = client.get("/v1/schema/")
+    assert response.status_code == 200
+    schema = yaml.safe_load(response.content)
+    paths = set(schema["paths"])
+    assert {
+        "/v1/masters/categories",
+        "/v1/masters/event-statuses",
+        "/v1/masters/eventprovider-statuses",
+        "/v1/masters/voucher-statuses",
+        "/v1/masters/countries",
+        "/v1/masters/countries/{iso2}/cities",
+    } <= paths
+    assert client.get("/v1/docs/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_bootstrap_demo_is_refused_outside_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="local development only"):
+        call_command("bootstrap_demo")
+
+
+@pytest.mark.django_db
+def test_bootstrap_demo_creates_working_accounts(settings, capsys, client):
+    settings.DEBUG = True
+    call_command("bootstrap_demo")
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if "operator@bigtree.local" in line)
+    password = line.split("password:")[1].strip()
+    assert client.login(username="operator@bigtree.local", password=password)
+    assert client.get("/admin/").status_code == 200
