@@ -1,9 +1,11 @@
+import boto3
 import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
 from apps.accounts.roles import ADMIN_GROUP, TMO_GROUP
 from tests.accounts.factories import UserFactory
+from tests.aws.server import FAKE_CREDENTIALS, MotoServer
 
 
 @pytest.fixture
@@ -39,3 +41,27 @@ def admin_browser(client, admin_user):
     """Django test client logged into the admin as an assistances-admin member."""
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """One moto server process for the whole run, on a free loopback port."""
+    server = MotoServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_server, monkeypatch):
+    """A clean AWS stand-in for one test; boto3 clients made through it reach moto on loopback."""
+    moto_server.reset()
+    for key, value in FAKE_CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+
+    def client(service: str):
+        return boto3.client(
+            service, endpoint_url=moto_server.endpoint, region_name=FAKE_CREDENTIALS["AWS_DEFAULT_REGION"]
+        )
+
+    moto_server.client = client
+    return moto_server

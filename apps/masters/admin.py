@@ -3,6 +3,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from apps.core.admin import ServiceAdminForm, ServiceModelAdmin
 from apps.masters import services
@@ -144,7 +145,9 @@ class CountryAdmin(CatalogServiceMixin, ServiceModelAdmin):
         if not obj.pk:
             return "—"
         url = reverse("admin:masters_city_changelist") + f"?country__id__exact={obj.pk}"
-        return format_html('<a href="{}">{}</a>', url, _("Show all %(n)d cities") % {"n": obj.cities.count()})
+        total = obj.cities.count()
+        label = ngettext("Show the only city", "Show all %(n)d cities", total) % {"n": total}
+        return format_html('<a href="{}">{}</a>', url, label)
 
 
 @admin.register(City)

@@ -43,14 +43,13 @@ def datasource(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path)},
         },
     }
-    storage = storages.create_storage(settings.STORAGES["datasource"])
-    storages._storages.pop("datasource", None)  # the handler caches instances; pick up the new location
+    # Changing STORAGES resets Django's storage cache (setting_changed), so the command sees this folder.
+    storage = storages["datasource"]
 
     def put(name: str, text: str) -> str:
         return storage.save(name, ContentFile(text.encode()))
 
-    yield put
-    storages._storages.pop("datasource", None)
+    return put
 
 
 def _counts():
@@ -138,3 +137,23 @@ def test_non_utf8_file_is_refused(datasource, settings, tmp_path):
     )
     with pytest.raises(CommandError, match="not UTF-8"):
         call_command("import_geo", "--cities", "latin1.csv", verbosity=0)
+
+
+def test_import_from_the_datasourcemaster_s3_bucket(aws, settings):
+    """The production path: S3Storage reading the data-source bucket (moto's S3 on loopback)."""
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="datasourcemaster", CreateBucketConfiguration={"LocationConstraint": "us-east-2"})
+    s3.put_object(Bucket="datasourcemaster", Key="geo/countries.csv", Body=COUNTRIES_CSV.encode())
+    s3.put_object(Bucket="datasourcemaster", Key="geo/cities.csv", Body=CITIES_CSV.encode())
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "datasource": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {"bucket_name": "datasourcemaster", "endpoint_url": aws.endpoint, "region_name": "us-east-2"},
+        },
+    }
+    for _ in range(2):
+        call_command(
+            "import_geo", "--countries", "geo/countries.csv", "--cities", "geo/cities.csv", "--no-progress", verbosity=0
+        )
+    assert _counts() == (2, 3)
