@@ -34,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -55,6 +56,7 @@ ENV = {
 }
 WORKERS = 2
 BENCH_EMAIL = "bench-tmo@example.com"
+STOP = threading.Event()  # set on interrupt: client threads stop after their current request
 
 # Run by ``manage.py shell -c``: a staff user in the TMO group and a logged-in session for it, the
 # way django.contrib.auth.login() stores one. Prints the session key on a marked line.
@@ -65,7 +67,9 @@ from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.db import SessionStore
 from apps.accounts.roles import TMO_GROUP
 
-user, created = get_user_model().objects.get_or_create(email=%(email)r, defaults={"is_staff": True})
+EMAIL = "__EMAIL__"
+
+user, created = get_user_model().objects.get_or_create(email=EMAIL, defaults={"is_staff": True})
 if created:
     user.set_unusable_password()
     user.save()
@@ -76,7 +80,7 @@ session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.create()
 print("SESSION=" + session.session_key)
-""" % {"email": BENCH_EMAIL}
+""".replace("__EMAIL__", BENCH_EMAIL)
 
 
 @dataclass(frozen=True)
@@ -120,9 +124,7 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 def manage(*args: str) -> str:
     """Run ``manage.py`` with the bench environment; return its stdout, show everything on failure."""
     started = time.perf_counter()
-    proc = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=ENV, capture_output=True, text=True, check=False
-    )
+    proc = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=ENV, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         raise SystemExit(f"manage.py {args[0]} failed (exit {proc.returncode})")
@@ -139,7 +141,8 @@ def prepare_database(keep_db: bool) -> None:
         loaded = False
         if exists and keep_db:
             try:
-                cursor.execute(f"SELECT COUNT(*) FROM `{DB_NAME}`.masters_city")
+                conn.select_db(DB_NAME)
+                cursor.execute("SELECT COUNT(*) FROM masters_city")
                 loaded = cursor.fetchone()[0] > 0
             except MySQLdb.Error:
                 loaded = False
@@ -264,24 +267,22 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes], log_path: Path, timeout
         finally:
             conn.close()
         time.sleep(0.2)
-    raise SystemExit(f"/health/ready did not answer 200 within {timeout:.0f}s (see {log_path})")
+    sys.stderr.write(log_path.read_text(errors="replace")[-4000:])
+    raise SystemExit(f"/health/ready did not answer 200 within {timeout:.0f}s")
 
 
 # --- load ----------------------------------------------------------------------------------------
 
 
-def fetch_etag(port: int, headers: dict[str, str], path: str) -> str:
+def probe(port: int, headers: dict[str, str], path: str) -> tuple[int, int, str | None]:
+    """One GET: status, body size and ETag (a sanity check that the data is there)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         conn.request("GET", path, headers=headers)
         response = conn.getresponse()
-        response.read()
-        etag = response.getheader("ETag")
+        return response.status, len(response.read()), response.getheader("ETag")
     finally:
         conn.close()
-    if response.status != 200 or not etag:
-        raise SystemExit(f"GET {path}: expected 200 with an ETag, got {response.status} (ETag {etag!r})")
-    return etag
 
 
 def worker(port: int, path: str, headers: dict[str, str], expected: int, count: int) -> tuple[list[float], int]:
@@ -291,6 +292,8 @@ def worker(port: int, path: str, headers: dict[str, str], expected: int, count: 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         for _ in range(count):
+            if STOP.is_set():
+                break
             started = time.perf_counter()
             try:
                 conn.request("GET", path, headers=headers)
@@ -307,28 +310,38 @@ def worker(port: int, path: str, headers: dict[str, str], expected: int, count: 
     return latencies, failures
 
 
-def run_endpoint(
-    port: int, endpoint: Endpoint, cookie: str, requests: int, concurrency: int, warmup: int
-) -> Result:
+def split(total: int, parts: int) -> list[int]:
+    return [total // parts + (i < total % parts) for i in range(parts)]
+
+
+def run_endpoint(port: int, endpoint: Endpoint, *, cookie: str, requests: int, concurrency: int, warmup: int) -> Result:
     headers = {"Cookie": cookie, "Accept": "application/json", "Accept-Language": "en"}
+    status, size, etag = probe(port, headers, endpoint.path)
+    if status != 200:
+        raise SystemExit(f"GET {endpoint.path}: expected 200, got {status}")
     if endpoint.conditional:
-        headers["If-None-Match"] = fetch_etag(port, headers, endpoint.path)
-    shares = [requests // concurrency + (i < requests % concurrency) for i in range(concurrency)]
+        if not etag:
+            raise SystemExit(f"GET {endpoint.path}: no ETag in the answer")
+        headers["If-None-Match"] = etag
+        size = 0
     result = Result(endpoint)
+
+    def send(count: int) -> tuple[list[float], int]:
+        return worker(port, endpoint.path, headers, endpoint.expected, count)
+
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        warm = [warmup // concurrency + (i < warmup % concurrency) for i in range(concurrency)]
-        warm_failures = sum(
-            f for _, f in pool.map(lambda n: worker(port, endpoint.path, headers, endpoint.expected, n), warm)
-        )
-        started = time.perf_counter()
-        for latencies, failures in pool.map(
-            lambda n: worker(port, endpoint.path, headers, endpoint.expected, n), shares
-        ):
-            result.latencies_ms.extend(latencies)
-            result.failures += failures
-        result.elapsed_s = time.perf_counter() - started
+        try:
+            warm_failures = sum(failures for _, failures in pool.map(send, split(warmup, concurrency)))
+            started = time.perf_counter()
+            for latencies, failures in pool.map(send, split(requests, concurrency)):
+                result.latencies_ms.extend(latencies)
+                result.failures += failures
+            result.elapsed_s = time.perf_counter() - started
+        except BaseException:
+            STOP.set()  # let the pool's shutdown return promptly
+            raise
     note = f", {warm_failures} warm-up failures" if warm_failures else ""
-    print(f"    {endpoint.label:<30} {requests / result.elapsed_s:8.1f} req/s{note}", flush=True)
+    print(f"    {endpoint.label:<30} {requests / result.elapsed_s:8.1f} req/s  ({size} bytes/answer{note})", flush=True)
     return result
 
 
@@ -368,32 +381,34 @@ def main() -> int:
     if args.requests < 1 or args.concurrency < 1 or args.warmup < 0:
         parser.error("--requests and --concurrency must be ≥ 1, --warmup ≥ 0")
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        results = bench(args.requests, args.concurrency, args.warmup, args.keep_db)
+    except KeyboardInterrupt:
+        print("\nInterrupted; nothing left running.", file=sys.stderr)
+        return 130
+    failures = sum(result.failures for result in results)
+    if failures:
+        print(f"{failures} request(s) had an unexpected status or failed: those rows are not meaningful.")
+        return 1
+    return 0
 
-    prepare_database(args.keep_db)
+
+def bench(requests: int, concurrency: int, warmup: int, keep_db: bool) -> list[Result]:
+    prepare_database(keep_db)
     cookie = f"sessionid={create_session()}"
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="bigtree-bench-") as tmp:
         log_path = Path(tmp) / "gunicorn.log"
-        try:
-            with gunicorn(port, log_path) as proc:
-                wait_ready(port, proc, log_path)
-                step(
-                    f"Load: {args.requests} requests per endpoint, {args.concurrency} threads, "
-                    f"{args.warmup} warm-up requests"
-                )
-                results = [
-                    run_endpoint(port, endpoint, cookie, args.requests, args.concurrency, args.warmup)
-                    for endpoint in ENDPOINTS
-                ]
-                print_table(results)
-                print_rss(proc.pid)
-        except KeyboardInterrupt:
-            print("\nInterrupted; gunicorn stopped.", file=sys.stderr)
-            return 130
-    failures = sum(result.failures for result in results)
-    if failures:
-        print(f"{failures} request(s) had an unexpected status: figures of those rows are not meaningful.")
-    return 0
+        with gunicorn(port, log_path) as proc:
+            wait_ready(port, proc, log_path)
+            step(f"Load: {requests} requests per endpoint, {concurrency} threads, {warmup} warm-up requests")
+            results = [
+                run_endpoint(port, endpoint, cookie=cookie, requests=requests, concurrency=concurrency, warmup=warmup)
+                for endpoint in ENDPOINTS
+            ]
+            print_table(results)
+            print_rss(proc.pid)
+    return results
 
 
 if __name__ == "__main__":

@@ -47,8 +47,12 @@ class ConditionalGetMixin:
 
     etag_models: tuple = ()
 
+    def etag_sources(self) -> tuple:
+        """What the representation is built from: models, or querysets narrowing them."""
+        return self.etag_models
+
     def etag_version(self) -> str:
-        return table_version(*self.etag_models)
+        return table_version(*self.etag_sources())
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

@@ -170,6 +170,7 @@ class City(BaseModel):
             models.Index(fields=["country", "name"], name="city_country_name_idx"),
             models.Index(fields=["country", "ascii_name"], name="city_country_ascii_idx"),
             models.Index(fields=["country", "-population"], name="city_country_pop_idx"),
+            models.Index(fields=["country", "updated_at"], name="city_country_updated_idx"),
         ]
 
     def __str__(self) -> str:

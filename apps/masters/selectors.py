@@ -23,7 +23,7 @@ def country_list() -> QuerySet[Country]:
 
 
 def city_list(*, country: Country) -> QuerySet[City]:
-    return City.objects.filter(country=country).select_related("country").order_by("-population", "name")
+    return City.objects.filter(country=country).select_related("country").order_by("-population", "pk")
 
 
 def status_allows(model: type[StatusBase], *, from_code: str, to_code: str) -> bool:

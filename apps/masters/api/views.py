@@ -95,8 +95,16 @@ class CityViewSet(CatalogViewSet):
     etag_models = (City,)
     queryset = City.objects.none()
 
+    def get_country(self) -> Country:
+        if not hasattr(self, "_country"):
+            self._country = get_object_or_404(Country, iso2=self.kwargs["iso2"].upper())
+        return self._country
+
+    def etag_sources(self) -> tuple:
+        # One country's cities, not the whole table (index city_country_updated_idx).
+        return (City.objects.filter(country=self.get_country()),)
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return City.objects.none()
-        country = get_object_or_404(Country, iso2=self.kwargs["iso2"].upper())
-        return selectors.city_list(country=country)
+        return selectors.city_list(country=self.get_country())
