@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.masters.test_api import assert_problem
+from tests.helpers import assert_problem
 
 pytestmark = pytest.mark.django_db
 

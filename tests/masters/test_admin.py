@@ -1,12 +1,11 @@
 """Catalog edits in the admin go through the services: validated and audited."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from apps.audit.models import AuditLog
 from apps.audit.services import audit_record
 from apps.masters.models import Assistance, Category, EventStatus
+from tests.helpers import count_queries
 from tests.masters.factories import AssistanceFactory, CategoryFactory, CityFactory, CountryFactory
 
 pytestmark = pytest.mark.django_db
@@ -151,13 +150,6 @@ def test_tmo_operator_reads_catalogs_but_cannot_change_them(client, operator):
     assert Category.objects.get(pk=category.pk).name_en == "Medical assistance"
 
 
-def _admin_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 @pytest.mark.parametrize(
     ("url", "grow"),
     [
@@ -173,10 +165,10 @@ def _admin_queries(client, url) -> int:
 )
 def test_admin_changelist_query_count_is_constant(admin_browser, url, grow):
     grow()
-    baseline = _admin_queries(admin_browser, url)
+    baseline = count_queries(admin_browser, url)
     for _ in range(4):
         grow()
-    assert _admin_queries(admin_browser, url) == baseline
+    assert count_queries(admin_browser, url) == baseline
 
 
 def test_country_change_page_limits_the_city_inline(admin_browser):

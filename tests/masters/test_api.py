@@ -1,11 +1,10 @@
 """The /v1/masters/ catalogs: auth, content, search, pagination cap, conditional GET, query counts."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from apps.masters.models import EventProviderStatus, EventStatus, VoucherStatus
 from tests.accounts.factories import UserFactory
+from tests.helpers import assert_problem, count_queries
 from tests.masters.factories import AssistanceFactory, CategoryFactory, CityFactory, CountryFactory, EventStatusFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,18 +16,6 @@ LIST_URLS = [
     "/v1/masters/voucher-statuses",
     "/v1/masters/countries",
 ]
-
-
-def assert_problem(response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["status"] == status
-    assert body["type"].startswith("urn:bigtree-assist:problem:")
-    assert body["title"] and body["detail"] and body["request_id"]
-    if code:
-        assert body["code"] == code
-    return body
 
 
 @pytest.mark.parametrize("url", [*LIST_URLS, "/v1/masters/countries/AR/cities", "/v1/masters/categories/MEDICAL"])
@@ -179,13 +166,6 @@ def test_conditional_get_is_not_offered_to_anonymous(api_client, operator_client
     assert_problem(api_client.get("/v1/masters/categories", HTTP_IF_NONE_MATCH=etag), 401)
 
 
-def _count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 @pytest.mark.parametrize(
     ("url", "grow"),
     [
@@ -196,16 +176,16 @@ def _count_queries(client, url) -> int:
 )
 def test_query_count_is_constant_as_rows_grow(operator_client, url, grow):
     grow()
-    before = _count_queries(operator_client, url + "?page_size=200")
+    before = count_queries(operator_client, url + "?page_size=200")
     for _ in range(5):
         grow()
-    assert _count_queries(operator_client, url + "?page_size=200") == before
+    assert count_queries(operator_client, url + "?page_size=200") == before
 
 
 def test_city_list_query_count_is_constant(operator_client):
     country = CountryFactory()
     CityFactory.create_batch(3, country=country)
     url = f"/v1/masters/countries/{country.iso2}/cities?page_size=200"
-    before = _count_queries(operator_client, url)
+    before = count_queries(operator_client, url)
     CityFactory.create_batch(30, country=country)
-    assert _count_queries(operator_client, url) == before
+    assert count_queries(operator_client, url) == before

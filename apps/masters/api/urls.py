@@ -3,8 +3,8 @@ from django.urls import path, register_converter
 from apps.masters.api import views
 
 
-class _Iso2Converter:
-    regex = "[A-Za-z]{2}"
+class _RegexConverter:
+    regex = ""
 
     def to_python(self, value: str) -> str:
         return value
@@ -13,18 +13,8 @@ class _Iso2Converter:
         return value
 
 
-class _CodeConverter:
-    regex = "[A-Za-z0-9_-]+"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(_Iso2Converter, "iso2")
-register_converter(_CodeConverter, "code")
+register_converter(type("Iso2Converter", (_RegexConverter,), {"regex": "[A-Za-z]{2}"}), "iso2")
+register_converter(type("CodeConverter", (_RegexConverter,), {"regex": "[A-Za-z0-9_-]+"}), "code")
 
 # The seed's exact paths (no trailing slash): partners call them as they are.
 _list = {"get": "list"}
