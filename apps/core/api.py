@@ -1,6 +1,7 @@
 """Base classes shared by every API resource."""
 
 import hashlib
+from collections.abc import Callable
 
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags, quote_etag
@@ -9,7 +10,9 @@ from django.utils.translation import gettext as _
 from rest_framework import viewsets
 from rest_framework.exceptions import MethodNotAllowed, ValidationError
 from rest_framework.settings import api_settings
+from rest_framework.views import APIView
 
+from apps.core.context import RequestContext, get_context, reset_context, set_context
 from apps.core.exceptions import NotModified
 from apps.core.selectors import table_version
 
@@ -85,8 +88,67 @@ class MethodFirstMixin:
         super().initial(request, *args, **kwargs)
 
 
-class ReadOnlyResourceViewSet(MethodFirstMixin, StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
+class ActorContextMixin:
+    """After DRF has authenticated the caller, expose it to services (audit actor) via the request context.
+
+    Django's middleware only sees session users; token-authenticated API clients exist only once
+    DRF has run, so the context is refreshed here, for the duration of the handler.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        user = request.user if request.user is not None and request.user.is_authenticated else None
+        self._context_token = set_context(RequestContext(request_id=get_context().request_id, source="api", user=user))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        token = getattr(self, "_context_token", None)
+        if token is not None:
+            reset_context(token)
+            self._context_token = None
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class APIMixin(MethodFirstMixin, ActorContextMixin, StrictQueryParamsMixin):
+    """What every API view has: 405 before 403, the caller in the context, strict query parameters."""
+
+
+class CommandAPIView(APIMixin, APIView):
+    """A non-CRUD operation (change a status, check coverage...): a small view calling one service."""
+
+
+class ReadOnlyResourceViewSet(APIMixin, viewsets.ReadOnlyModelViewSet):
     """List + retrieve, strict query parameters. Write resources add their command views."""
+
+
+class ResourceViewSet(APIMixin, viewsets.ModelViewSet):
+    """CRUD whose writes go through the app's services (validated, stamped, audited).
+
+    Serializers validate the shape; ``service_create(data=, actor=)``, ``service_update(instance=,
+    data=, actor=)`` and ``service_delete(instance=, actor=)`` own the rules. ``service_context()``
+    adds keyword arguments (a parent object from the URL, say). Updates are PATCH only: a partner
+    must not wipe fields it did not send.
+    """
+
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    service_create: Callable
+    service_update: Callable
+    service_delete: Callable
+
+    def service_context(self) -> dict:
+        return {}
+
+    def perform_create(self, serializer):
+        serializer.instance = type(self).service_create(
+            data=dict(serializer.validated_data), actor=self.request.user, **self.service_context()
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = type(self).service_update(
+            instance=serializer.instance, data=dict(serializer.validated_data), actor=self.request.user
+        )
+
+    def perform_destroy(self, instance):
+        type(self).service_delete(instance=instance, actor=self.request.user)
 
 
 class CatalogViewSet(ConditionalGetMixin, ReadOnlyResourceViewSet):

@@ -3,14 +3,13 @@
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Model, ProtectedError
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
-from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
-from apps.core.context import get_context
-from apps.core.exceptions import ApplicationError, ConflictError
-from apps.core.services import bulk_upsert, model_snapshot, model_update
+from apps.core.crud import audited_create, audited_delete, audited_update
+from apps.core.exceptions import ApplicationError
+from apps.core.services import bulk_upsert
 from apps.core.text import ascii_fold
 from apps.masters.models import City, Country, StatusBase
 
@@ -45,59 +44,17 @@ def catalog_entry_validate(*, instance: Model, data: dict) -> None:
         _validate_status_transitions(instance, data)
 
 
-def _stamp_actor(instance: Model, actor, *, creating: bool) -> None:
-    if actor is None or getattr(actor, "is_api_client", False) or not hasattr(instance, "updated_by_id"):
-        return
-    if creating:
-        instance.created_by = actor
-    instance.updated_by = actor
-
-
-@transaction.atomic
 def catalog_entry_create(*, model: type[Model], data: dict, actor=None) -> Model:
     """Create a catalog row (category, assistance, status, country, city) and audit it."""
-    actor = actor if actor is not None else get_context().user
-    instance = model()
-    catalog_entry_validate(instance=instance, data=data)
-    _stamp_actor(instance, actor, creating=True)
-    model_update(instance=instance, data=data)
-    audit_record(action=AuditAction.CREATE, instance=instance, changes={"after": model_snapshot(instance)}, actor=actor)
-    return instance
+    return audited_create(model=model, data=data, actor=actor, validate=catalog_entry_validate)
 
 
-@transaction.atomic
 def catalog_entry_update(*, instance: Model, data: dict, actor=None) -> Model:
-    """Apply ``data`` to a catalog row; audit the before/after of the fields that really changed."""
-    actor = actor if actor is not None else get_context().user
-    catalog_entry_validate(instance=instance, data=data)
-    _stamp_actor(instance, actor, creating=False)
-    changes = model_update(instance=instance, data=data)
-    if changes:
-        audit_record(action=AuditAction.UPDATE, instance=instance, changes=changes, actor=actor)
-    return instance
+    return audited_update(instance=instance, data=data, actor=actor, validate=catalog_entry_validate)
 
 
-@transaction.atomic
 def catalog_entry_delete(*, instance: Model, actor=None) -> None:
-    """Delete a catalog row unless something still refers to it (then 409: deactivate it instead)."""
-    actor = actor if actor is not None else get_context().user
-    snapshot = model_snapshot(instance)
-    object_id, object_repr = instance.pk, str(instance)
-    try:
-        instance.delete()
-    except ProtectedError:
-        raise ConflictError(
-            _("%(object)s is still in use; deactivate it instead of deleting it.") % {"object": object_repr},
-            code="in_use",
-        ) from None
-    audit_record(
-        action=AuditAction.DELETE,
-        object_type=instance._meta.label_lower,
-        object_id=object_id,
-        object_repr=object_repr,
-        changes={"before": snapshot},
-        actor=actor,
-    )
+    audited_delete(instance=instance, actor=actor)
 
 
 # --- Countries and cities import ------------------------------------------------------------------

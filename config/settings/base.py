@@ -38,6 +38,9 @@ LOCAL_APPS = [
     "apps.accounts",
     "apps.audit",
     "apps.masters",
+    "apps.providers",
+    "apps.vouchers",
+    "apps.issuance",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

@@ -1,0 +1,96 @@
+"""Audited create / update / delete, the building blocks of every app's write services.
+
+Each app's ``services.py`` wraps these with its own rules (validation callback, extra steps), so
+stamping the actor, running model validation, turning "still referenced" into a 409 and writing
+the audit entry happen the same way everywhere.
+"""
+
+from collections.abc import Callable
+
+from django.db import transaction
+from django.db.models import Model, ProtectedError
+from django.utils.translation import gettext as _
+
+from apps.audit.models import AuditAction
+from apps.audit.services import audit_record
+from apps.core.context import get_context
+from apps.core.exceptions import ConflictError
+from apps.core.services import model_snapshot, model_update
+
+Validator = Callable[..., None]  # validate(instance=, data=) raises ApplicationError
+
+
+def _stamp_actor(instance: Model, actor, *, creating: bool) -> None:
+    # API clients are not users: their identity is kept in the audit trail, not in these columns.
+    if actor is None or not getattr(actor, "is_authenticated", False) or getattr(actor, "is_api_client", False):
+        return
+    if not hasattr(instance, "updated_by_id"):
+        return
+    if creating:
+        instance.created_by = actor
+    instance.updated_by = actor
+
+
+def _actor(actor):
+    return actor if actor is not None else get_context().user
+
+
+@transaction.atomic
+def audited_create(
+    *, model: type[Model], data: dict, actor=None, validate: Validator | None = None, case_reference: str = ""
+) -> Model:
+    actor = _actor(actor)
+    instance = model()
+    if validate:
+        validate(instance=instance, data=data)
+    _stamp_actor(instance, actor, creating=True)
+    model_update(instance=instance, data=data)
+    audit_record(
+        action=AuditAction.CREATE,
+        instance=instance,
+        changes={"after": model_snapshot(instance)},
+        actor=actor,
+        case_reference=case_reference,
+    )
+    return instance
+
+
+@transaction.atomic
+def audited_update(
+    *, instance: Model, data: dict, actor=None, validate: Validator | None = None, case_reference: str = ""
+) -> Model:
+    """Apply ``data``; audit the before/after of the fields that really changed (nothing if none did)."""
+    actor = _actor(actor)
+    if validate:
+        validate(instance=instance, data=data)
+    _stamp_actor(instance, actor, creating=False)
+    changes = model_update(instance=instance, data=data)
+    if changes:
+        audit_record(
+            action=AuditAction.UPDATE, instance=instance, changes=changes, actor=actor, case_reference=case_reference
+        )
+    return instance
+
+
+@transaction.atomic
+def audited_delete(*, instance: Model, actor=None, case_reference: str = "") -> None:
+    """Delete unless something still refers to the row (then 409: deactivate it instead)."""
+    actor = _actor(actor)
+    snapshot = model_snapshot(instance)
+    object_id, object_repr = instance.pk, str(instance)
+    try:
+        instance.delete()
+    except ProtectedError:
+        raise ConflictError(
+            _("%(object)s is still in use; deactivate it instead of deleting it.") % {"object": object_repr},
+            code="in_use",
+        ) from None
+    audit_record(
+        action=AuditAction.DELETE,
+        object_type=instance._meta.label_lower,
+        object_id=object_id,
+        object_repr=object_repr,
+        changes={"before": snapshot},
+        actor=actor,
+        case_reference=case_reference,
+    )

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IssuanceConfig(AppConfig):
+    name = "apps.issuance"
+    verbose_name = _("MOK issuance")
