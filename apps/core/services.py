@@ -27,6 +27,14 @@ def model_update(*, instance: models.Model, data: dict) -> dict:
                 m2m[name] = value
                 changes[name] = [before, after]
             continue
+        if field.many_to_one or field.one_to_one:
+            # Compare ids: reading an unset relation on a new row raises instead of returning None.
+            current_id = getattr(instance, field.attname)
+            if current_id != _comparable(value):
+                before = getattr(instance, name) if current_id is not None else None
+                changes[name] = [serialize_value(before), serialize_value(value)]
+                setattr(instance, name, value)
+            continue
         current = getattr(instance, name)
         if _comparable(current) != _comparable(value):
             changes[name] = [serialize_value(current), serialize_value(value)]

@@ -1,0 +1,243 @@
+import math
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from apps.masters.api.fields import AssistanceField, CategoryField, CountryField
+from apps.masters.models import City
+from apps.providers import geo
+from apps.providers.models import Provider, ProviderLocation, ProviderPaymentMethod, ProviderType, mask
+from apps.providers.selectors import LocationQuery
+
+_TIMESTAMPS = ["created_at", "updated_at"]
+
+
+class ProviderSerializer(serializers.ModelSerializer):
+    country = CountryField()
+    assistances = AssistanceField(many=True, required=False)
+    location_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Provider
+        fields = [
+            "id",
+            "display_name",
+            "legal_name",
+            "tax_id",
+            "country",
+            "provider_type",
+            "assistances",
+            "email",
+            "phone",
+            "website",
+            "languages",
+            "rating",
+            "is_active",
+            "location_count",
+            *_TIMESTAMPS,
+        ]
+        read_only_fields = ["id", "location_count", *_TIMESTAMPS]
+
+
+def map_url(latitude: float, longitude: float) -> str:
+    return (
+        f"https://www.openstreetmap.org/?mlat={latitude:.6f}&mlon={longitude:.6f}#map=16/{latitude:.6f}/{longitude:.6f}"
+    )
+
+
+class CityRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class ProviderLocationSerializer(serializers.ModelSerializer):
+    """A provider's location. ``city`` is written as the city's code (within ``country``)."""
+
+    country = CountryField()
+    city = serializers.CharField(
+        required=False, allow_null=True, max_length=20, help_text=_("City code (see the countries catalog).")
+    )
+    city_name = serializers.CharField(source="city.name", read_only=True, default=None)
+    map_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProviderLocation
+        fields = [
+            "id",
+            "provider",
+            "name",
+            "address",
+            "country",
+            "city",
+            "city_name",
+            "latitude",
+            "longitude",
+            "service_radius_km",
+            "is_24h",
+            "opening_hours",
+            "phone",
+            "is_active",
+            "map_url",
+            *_TIMESTAMPS,
+        ]
+        read_only_fields = ["id", "provider", "map_url", *_TIMESTAMPS]
+
+    def get_map_url(self, obj) -> str:
+        return map_url(obj.latitude, obj.longitude)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["city"] = instance.city.code if instance.city_id else None
+        return data
+
+    def validate(self, attrs):
+        if "city" in attrs:
+            code = attrs["city"]
+            if code in (None, ""):
+                attrs["city"] = None
+            else:
+                country = attrs.get("country") or getattr(self.instance, "country", None)
+                city = City.objects.filter(country=country, code=code).first() if country else None
+                if city is None:
+                    raise serializers.ValidationError({"city": [_("Unknown city code for this country.")]})
+                attrs["city"] = city
+        return attrs
+
+
+class PaymentMethodSerializer(serializers.ModelSerializer):
+    """Bank data is masked unless the caller holds providers.reveal_bank_data."""
+
+    class Meta:
+        model = ProviderPaymentMethod
+        fields = [
+            "id",
+            "provider",
+            "kind",
+            "bank_name",
+            "holder_name",
+            "account_number",
+            "swift_bic",
+            "currency",
+            "is_default",
+            "is_active",
+            *_TIMESTAMPS,
+        ]
+        read_only_fields = ["id", "provider", *_TIMESTAMPS]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not request.user.has_perm("providers.reveal_bank_data"):
+            data["account_number"] = mask(data["account_number"])
+            data["masked"] = True
+        else:
+            data["masked"] = False
+        return data
+
+    def validate_currency(self, value: str) -> str:
+        if len(value) != 3 or not value.isalpha():
+            raise serializers.ValidationError(_("Use a three-letter ISO 4217 code."))
+        return value.upper()
+
+
+class LocationSearchParams(serializers.Serializer):
+    """Query parameters of the provider searches."""
+
+    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    lng = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    radius_km = serializers.FloatField(required=False, default=50, min_value=0.1, max_value=geo.MAX_RADIUS_KM)
+    assistance = AssistanceField(required=False)
+    category = CategoryField(required=False)
+    country = CountryField(required=False)
+    city = serializers.CharField(required=False, max_length=20, help_text=_("City code (see the countries catalog)."))
+    type = serializers.ChoiceField(choices=ProviderType.choices, required=False)
+    q = serializers.CharField(required=False, max_length=100, help_text=_("Provider name contains."))
+    limit = serializers.IntegerField(required=False, default=20, min_value=1, max_value=100)
+
+    # The general search must be anchored somewhere; one provider's search need not be.
+    require_area = True
+
+    def validate(self, attrs):
+        for name in ("lat", "lng", "radius_km"):
+            if name in attrs and not math.isfinite(attrs[name]):
+                raise serializers.ValidationError({name: [_("Must be a finite number.")]})
+        if ("lat" in attrs) != ("lng" in attrs):
+            missing = "lng" if "lat" in attrs else "lat"
+            raise serializers.ValidationError({missing: [_("lat and lng go together.")]})
+        if "city" in attrs:
+            cities = City.objects.filter(code=attrs["city"])
+            if "country" in attrs:
+                cities = cities.filter(country=attrs["country"])
+            city = cities.select_related("country").first()
+            if city is None:
+                raise serializers.ValidationError({"city": [_("Unknown city code.")]})
+            attrs["city"] = city
+        if self.require_area and not ({"lat", "city", "country"} & attrs.keys()):
+            raise serializers.ValidationError(
+                {"lat": [_("Give a point (lat, lng), a city or a country to search around.")]}
+            )
+        return attrs
+
+    def to_query(self, **extra) -> LocationQuery:
+        data = self.validated_data
+        return LocationQuery(
+            lat=data.get("lat"),
+            lng=data.get("lng"),
+            radius_km=data["radius_km"],
+            assistance=data.get("assistance"),
+            category=data.get("category"),
+            country=data.get("country"),
+            city=data.get("city"),
+            provider_type=data.get("type"),
+            text=data.get("q"),
+            limit=data["limit"],
+            **extra,
+        )
+
+
+class ProviderLocationSearchParams(LocationSearchParams):
+    require_area = False
+
+
+class SearchProviderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    provider_type = serializers.CharField()
+    rating = serializers.DecimalField(max_digits=3, decimal_places=2)
+    phone = serializers.CharField()
+    email = serializers.CharField()
+
+
+class LocationHitSerializer(serializers.Serializer):
+    """One search result: the location, its provider, and how far it is."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    address = serializers.CharField()
+    country = serializers.CharField(source="country.iso2")
+    city = CityRefSerializer(allow_null=True)
+    latitude = serializers.FloatField()
+    longitude = serializers.FloatField()
+    service_radius_km = serializers.IntegerField()
+    is_24h = serializers.BooleanField()
+    phone = serializers.CharField()
+    provider = SearchProviderSerializer()
+    distance_km = serializers.SerializerMethodField()
+    within_service_area = serializers.SerializerMethodField()
+    map_url = serializers.SerializerMethodField()
+
+    def get_distance_km(self, obj) -> float | None:
+        distance = getattr(obj, "distance_km", None)
+        return None if distance is None else round(distance, 3)
+
+    def get_within_service_area(self, obj) -> bool | None:
+        distance = getattr(obj, "distance_km", None)
+        return None if distance is None else distance <= obj.service_radius_km
+
+    def get_map_url(self, obj) -> str:
+        return map_url(obj.latitude, obj.longitude)
+
+
+class LocationSearchResponseSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = LocationHitSerializer(many=True)

@@ -1,0 +1,101 @@
+"""Writes to the provider network. Admin, API and commands call these; every change is audited."""
+
+import re
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from apps.core.crud import audited_create, audited_delete, audited_update
+from apps.core.exceptions import ApplicationError
+from apps.providers.models import Provider, ProviderLocation, ProviderPaymentMethod
+
+_LANGUAGE = re.compile(r"^[a-z]{2}$")
+
+
+def _field_error(field: str, message: str, code: str) -> ApplicationError:
+    return ApplicationError(message, code=code, extra={"errors": {field: [message]}})
+
+
+def provider_validate(*, instance: Provider, data: dict) -> None:
+    languages = data.get("languages")
+    if languages is not None:
+        if not isinstance(languages, list) or not all(isinstance(x, str) and _LANGUAGE.match(x) for x in languages):
+            raise _field_error("languages", _('Use a list of two-letter language codes, e.g. ["es", "en"].'), "invalid")
+        data["languages"] = sorted(set(languages))
+
+
+def provider_create(*, data: dict, actor=None) -> Provider:
+    return audited_create(model=Provider, data=data, actor=actor, validate=provider_validate)
+
+
+def provider_update(*, instance: Provider, data: dict, actor=None) -> Provider:
+    return audited_update(instance=instance, data=data, actor=actor, validate=provider_validate)
+
+
+def provider_delete(*, instance: Provider, actor=None) -> None:
+    audited_delete(instance=instance, actor=actor)
+
+
+def location_validate(*, instance: ProviderLocation, data: dict) -> None:
+    """A location's city must belong to its country."""
+    city = data.get("city", instance.city if instance.city_id else None)
+    country = data.get("country", instance.country if instance.country_id else None)
+    if city is not None and country is not None and city.country_id != country.pk:
+        raise _field_error("city", _("The city is not in the location's country."), "city_country_mismatch")
+
+
+def location_create(*, data: dict, actor=None, provider: Provider | None = None) -> ProviderLocation:
+    if provider is not None:
+        data = {**data, "provider": provider}
+    return audited_create(model=ProviderLocation, data=data, actor=actor, validate=location_validate)
+
+
+def location_update(*, instance: ProviderLocation, data: dict, actor=None) -> ProviderLocation:
+    return audited_update(instance=instance, data=data, actor=actor, validate=location_validate)
+
+
+def location_delete(*, instance: ProviderLocation, actor=None) -> None:
+    audited_delete(instance=instance, actor=actor)
+
+
+def _unset_other_defaults(method: ProviderPaymentMethod, actor) -> None:
+    """At most one default method per provider (MySQL has no partial unique index, so the service keeps it)."""
+    others = ProviderPaymentMethod.objects.select_for_update().filter(provider_id=method.provider_id, is_default=True)
+    for other in others.exclude(pk=method.pk):
+        audited_update(instance=other, data={"is_default": False}, actor=actor)
+
+
+def payment_method_validate(*, instance: ProviderPaymentMethod, data: dict) -> None:
+    kind = data.get("kind", instance.kind)
+    account = data.get("account_number", instance.account_number)
+    if kind == "bank_transfer" and not account:
+        raise _field_error("account_number", _("A bank transfer needs an account number or IBAN."), "required")
+    if "account_number" in data:
+        data["account_number"] = re.sub(r"\s+", "", data["account_number"] or "").upper()
+    if "currency" in data:
+        data["currency"] = (data["currency"] or "").upper()
+
+
+@transaction.atomic
+def payment_method_create(*, data: dict, actor=None, provider: Provider | None = None) -> ProviderPaymentMethod:
+    if provider is not None:
+        data = {**data, "provider": provider}
+    # Lock the provider so two concurrent "default" writes cannot both win.
+    Provider.objects.select_for_update().filter(pk=data["provider"].pk).first()
+    method = audited_create(model=ProviderPaymentMethod, data=data, actor=actor, validate=payment_method_validate)
+    if method.is_default:
+        _unset_other_defaults(method, actor)
+    return method
+
+
+@transaction.atomic
+def payment_method_update(*, instance: ProviderPaymentMethod, data: dict, actor=None) -> ProviderPaymentMethod:
+    Provider.objects.select_for_update().filter(pk=instance.provider_id).first()
+    method = audited_update(instance=instance, data=data, actor=actor, validate=payment_method_validate)
+    if method.is_default:
+        _unset_other_defaults(method, actor)
+    return method
+
+
+def payment_method_delete(*, instance: ProviderPaymentMethod, actor=None) -> None:
+    audited_delete(instance=instance, actor=actor)

@@ -1,0 +1,120 @@
+"""The nearest-location search agrees with a brute-force distance sort, and its filters hold."""
+
+import random
+
+import pytest
+
+from apps.masters.models import Assistance, Category
+from apps.providers import geo
+from apps.providers.selectors import LocationQuery, location_search
+from tests.masters.factories import CityFactory, CountryFactory
+from tests.providers.factories import LocationFactory, ProviderFactory
+
+pytestmark = pytest.mark.django_db
+
+CENTRES = [(-34.6, -58.4), (-16.5, 179.95), (-16.5, -179.95), (89.8, 0.0), (0.0, 0.0)]
+
+
+@pytest.fixture
+def network():
+    """Providers of two kinds scattered around several centres, including the antimeridian and a pole."""
+    rng = random.Random(7)
+    ambulance = Assistance.objects.get(code="MED_AMBULANCE")
+    towing = Assistance.objects.get(code="TOWING")
+    country = CountryFactory()
+    locations = []
+    for i in range(8):
+        serves = [ambulance] if i % 3 else [towing]
+        provider = ProviderFactory(country=country, assistances=serves, rating=rng.choice([3, 4, 5]))
+        for lat0, lng0 in CENTRES:
+            for _ in range(4):
+                lat = max(-90, min(90, lat0 + rng.uniform(-1.2, 1.2)))
+                lng = (lng0 + rng.uniform(-1.2, 1.2) + 540) % 360 - 180
+                locations.append(LocationFactory(provider=provider, latitude=lat, longitude=lng))
+    serving = {a.pk: set(a.providers.values_list("pk", flat=True)) for a in (ambulance, towing)}
+    return {"ambulance": ambulance, "towing": towing, "locations": locations, "serving": serving}
+
+
+def _brute_force(locations, lat, lng, radius, providers=None, limit=20):
+    hits = []
+    for loc in locations:
+        if providers is not None and loc.provider_id not in providers:
+            continue
+        distance = geo.haversine_km(lat, lng, loc.latitude, loc.longitude)
+        if distance <= radius:
+            hits.append((distance, -float(loc.provider.rating), loc.pk))
+    return [pk for *_, pk in sorted(hits)[:limit]]
+
+
+@pytest.mark.parametrize(("lat", "lng"), [*CENTRES, (-16.5, 180.0), (90.0, 45.0)])
+@pytest.mark.parametrize("radius", [20, 80, 150])
+def test_search_matches_brute_force(network, lat, lng, radius):
+    query = LocationQuery(lat=lat, lng=lng, radius_km=radius, assistance=network["ambulance"], limit=20)
+    found = [loc.pk for loc in location_search(query)]
+    serving = network["serving"][network["ambulance"].pk]
+    assert found == _brute_force(network["locations"], lat, lng, radius, providers=serving)
+    # The cell prefilter changes nothing but the speed.
+    assert found == [loc.pk for loc in location_search(query, use_cells=False)]
+
+
+def test_results_carry_the_distance_and_are_sorted(network):
+    hits = location_search(LocationQuery(lat=-34.6, lng=-58.4, radius_km=150, limit=50))
+    distances = [hit.distance_km for hit in hits]
+    assert distances == sorted(distances)
+    for hit in hits:
+        assert hit.distance_km == pytest.approx(geo.haversine_km(-34.6, -58.4, hit.latitude, hit.longitude), abs=1e-6)
+
+
+def test_radius_edge_is_inclusive_and_tight():
+    provider = ProviderFactory()
+    inside = LocationFactory(provider=provider, latitude=0.0, longitude=0.449)  # ≈ 49.93 km from (0, 0)
+    outside = LocationFactory(provider=provider, latitude=0.0, longitude=0.4505)  # ≈ 50.09 km
+    found = {loc.pk for loc in location_search(LocationQuery(lat=0, lng=0, radius_km=50))}
+    assert inside.pk in found and outside.pk not in found
+
+
+def test_ties_on_distance_rank_by_rating():
+    low, high = ProviderFactory(rating=3), ProviderFactory(rating=5)
+    a = LocationFactory(provider=low, latitude=10.0, longitude=10.0)
+    b = LocationFactory(provider=high, latitude=10.0, longitude=10.0)
+    assert [loc.pk for loc in location_search(LocationQuery(lat=10, lng=10, radius_km=5))] == [b.pk, a.pk]
+
+
+def test_inactive_rows_and_other_services_are_excluded(network):
+    towing = network["towing"]
+    query = LocationQuery(lat=-34.6, lng=-58.4, radius_km=200, assistance=towing, limit=100)
+    found = location_search(query)
+    assert found and all(loc.provider.assistances.filter(pk=towing.pk).exists() for loc in found)
+    first = found[0]
+    first.is_active = False
+    first.save()
+    assert first.pk not in {loc.pk for loc in location_search(query)}
+    provider = found[1].provider
+    provider.is_active = False
+    provider.save()
+    assert not {loc.pk for loc in location_search(query)} & {loc.pk for loc in provider.locations.all()}
+
+
+def test_filters_by_category_country_city_type_and_name():
+    vehicle = Category.objects.get(code="VEHICLE")
+    country, other_country = CountryFactory(), CountryFactory()
+    city = CityFactory(country=country)
+    tow = ProviderFactory(
+        display_name="Grúas Rápidas",
+        provider_type="tow_truck",
+        country=country,
+        assistances=[vehicle.assistances.first()],
+    )
+    clinic = ProviderFactory(display_name="Clínica Sur", country=other_country)
+    tow_loc = LocationFactory(provider=tow, city=city, latitude=1, longitude=1)
+    clinic_loc = LocationFactory(provider=clinic, latitude=1, longitude=1)
+
+    def ids(**kwargs):
+        return {loc.pk for loc in location_search(LocationQuery(**kwargs))}
+
+    assert ids(lat=1, lng=1, category=vehicle) == {tow_loc.pk}
+    assert ids(country=country) == {tow_loc.pk}
+    assert ids(city=city) == {tow_loc.pk}
+    assert ids(lat=1, lng=1, provider_type="clinic") == {clinic_loc.pk}
+    assert ids(lat=1, lng=1, text="grúas") == {tow_loc.pk}
+    assert ids(country=other_country, provider=tow) == set()
