@@ -53,6 +53,7 @@ test: lint check pytest
 bench: install
 	@bash scripts/check-services.sh $(BIN)/python
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/provider_search.py
 
 messages: install
 	$(LOCAL) $(BIN)/python manage.py makemessages -l es --no-obsolete --ignore '.venv*' --ignore var
