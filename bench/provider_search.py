@@ -27,6 +27,7 @@ Usage: ``make bench`` or ``.venv/bin/python bench/provider_search.py [--queries 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
 import statistics
@@ -103,11 +104,11 @@ def build_plan(args: argparse.Namespace) -> list:
 
     rng = random.Random(args.seed)
     cities = list(City.objects.values_list("latitude", "longitude", "population"))
-    weights = [max(p, 1000) ** 0.7 for *_, p in cities]
+    cum_weights = list(itertools.accumulate(max(p, 1000) ** 0.7 for *_, p in cities))
     served = list(Assistance.objects.filter(providers__isnull=False).distinct())
     plan = []
     for _ in range(args.queries):
-        lat, lng, _pop = rng.choices(cities, weights)[0]
+        lat, lng, _pop = rng.choices(cities, cum_weights=cum_weights)[0]
         plan.append(
             LocationQuery(
                 lat=max(-90.0, min(90.0, float(lat) + rng.uniform(-0.05, 0.05))),

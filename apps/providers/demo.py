@@ -5,6 +5,7 @@ Demo data is not business data: it bypasses the services (and so the audit trail
 linked without reading them back (MySQL returns no ids from a bulk insert).
 """
 
+import itertools
 import random
 from collections.abc import Callable
 
@@ -121,10 +122,11 @@ def generate_providers(
     if not cities:
         raise ValueError("No cities: run `manage.py import_geo` first.")
     locations = max(locations, providers)
-    weights = [max(population, 1000) ** 0.7 for *_, population in cities]
+    # Cumulative weights once: rng.choices would otherwise re-add 34,000 weights on every call.
+    cum_weights = list(itertools.accumulate(max(population, 1000) ** 0.7 for *_, population in cities))
     assistance_ids = dict(Assistance.objects.values_list("code", "id"))
     types = list(TYPE_WEIGHTS)
-    type_weights = list(TYPE_WEIGHTS.values())
+    type_weights = list(itertools.accumulate(TYPE_WEIGHTS.values()))
     through = Provider.assistances.through
 
     # Spread the extra locations: a third go to a few chains (the first 1% of providers), the rest anywhere.
@@ -142,8 +144,8 @@ def generate_providers(
         batch_providers, batch_serves, batch_locations, batch_methods = [], [], [], []
         for offset in range(count):
             index = start + offset
-            city_id, country_id, city_name, lat, lng, _pop = rng.choices(cities, weights)[0]
-            provider_type = rng.choices(types, type_weights)[0]
+            city_id, country_id, city_name, lat, lng, _pop = rng.choices(cities, cum_weights=cum_weights)[0]
+            provider_type = rng.choices(types, cum_weights=type_weights)[0]
             name = rng.choice(NAME_PATTERNS[provider_type]).format(
                 w=rng.choice(WORDS), surname=rng.choice(SURNAMES), city=city_name
             )
@@ -167,7 +169,10 @@ def generate_providers(
                 if code in assistance_ids:
                     batch_serves.append(through(provider_id=pk, assistance_id=assistance_ids[code]))
             for n in range(1 + extra[index]):
-                loc_city = (city_id, country_id, city_name, lat, lng) if n == 0 else rng.choices(cities, weights)[0][:5]
+                if n == 0:
+                    loc_city = (city_id, country_id, city_name, lat, lng)
+                else:
+                    loc_city = rng.choices(cities, cum_weights=cum_weights)[0][:5]
                 l_city_id, l_country_id, l_city_name, l_lat, l_lng = loc_city
                 latitude = _jitter(rng, float(l_lat), 0.09, -90, 90)
                 longitude = _jitter(rng, float(l_lng), 0.09, -180, 180)

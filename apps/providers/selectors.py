@@ -73,15 +73,28 @@ def location_search(query: LocationQuery, *, use_cells: bool = True) -> list[Pro
         qs = qs.filter(provider__provider_type=query.provider_type)
     if query.text:
         qs = qs.filter(Q(provider__display_name__icontains=query.text) | Q(provider__legal_name__icontains=query.text))
-    qs = qs.select_related("provider", "country", "city")
+    related = ("provider", "country", "city")
 
     if not query.has_point:
-        return list(qs.order_by("-provider__rating", "id")[: query.limit])
+        return list(qs.select_related(*related).order_by("-provider__rating", "id")[: query.limit])
 
     if use_cells:
         cells = Q()
         for low, high in geo.cell_ranges(query.lat, query.lng, query.radius_km):
             cells |= Q(geo_cell__range=(low, high))
         qs = qs.filter(cells)
-    qs = qs.annotate(distance_km=geo.distance_expression(query.lat, query.lng)).filter(distance_km__lte=query.radius_km)
-    return list(qs.order_by("distance_km", "-provider__rating", "id")[: query.limit])
+    # Two steps: rank the candidates reading only the location row (ids and distances), then load
+    # the few winners with their provider, city and country, instead of joining every candidate.
+    ranked = list(
+        qs.annotate(distance_km=geo.distance_expression(query.lat, query.lng))
+        .filter(distance_km__lte=query.radius_km)
+        .order_by("distance_km", "-provider__rating", "id")
+        .values_list("id", "distance_km")[: query.limit]
+    )
+    rows = ProviderLocation.objects.select_related(*related).in_bulk([pk for pk, _ in ranked])
+    hits = []
+    for pk, distance in ranked:
+        location = rows[pk]
+        location.distance_km = distance
+        hits.append(location)
+    return hits
