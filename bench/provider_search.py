@@ -75,7 +75,7 @@ def percentile(values: list[float], q: float) -> float:
 def ensure_dataset(args: argparse.Namespace) -> None:
     from django.db import connection
 
-    from apps.providers.models import Provider, ProviderLocation
+    from apps.providers.models import LocationService, Provider, ProviderLocation
 
     have = ProviderLocation.objects.count()
     if have < args.locations:
@@ -89,8 +89,14 @@ def ensure_dataset(args: argparse.Namespace) -> None:
             *("--vouchers", "0", "--seed", str(args.seed + have)),
         )
         print(f"    generated in {time.perf_counter() - started:.1f} s", flush=True)
+    if not LocationService.objects.exists():
+        step("Building the search index (once)")
+        manage("rebuild_search_index", "--no-progress")
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE TABLE providers_providerlocation, providers_provider, providers_provider_assistances")
+        cursor.execute(
+            "ANALYZE TABLE providers_providerlocation, providers_provider, providers_provider_assistances,"
+            " providers_locationservice"
+        )
         cursor.fetchall()
     active = ProviderLocation.objects.filter(is_active=True, provider__is_active=True).count()
     total = ProviderLocation.objects.count()
@@ -128,17 +134,17 @@ def measure(plan: list, seed: int) -> tuple[list[float], list[float], list[int],
     rng = random.Random(seed)
     for query in plan[:20]:  # warm-up: connection, plans, caches
         location_search(query)
-        location_search(query, use_cells=False)
+        location_search(query, use_index=False)
     indexed, full, counts, mismatches = [], [], [], 0
     for query in plan:
         order = [True, False]
         rng.shuffle(order)
         answers = {}
-        for use_cells in order:
+        for use_index in order:
             started = time.perf_counter()
-            hits = location_search(query, use_cells=use_cells)
-            (indexed if use_cells else full).append((time.perf_counter() - started) * 1000)
-            answers[use_cells] = [hit.pk for hit in hits]
+            hits = location_search(query, use_index=use_index)
+            (indexed if use_index else full).append((time.perf_counter() - started) * 1000)
+            answers[use_index] = [hit.id for hit in hits]
         counts.append(len(answers[True]))
         mismatches += answers[True] != answers[False]
     return indexed, full, counts, mismatches

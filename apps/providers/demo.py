@@ -15,6 +15,7 @@ from django.db.models import Max
 from apps.masters.models import Assistance, City
 from apps.providers import geo
 from apps.providers.models import Provider, ProviderLocation, ProviderPaymentMethod, ProviderType
+from apps.providers.services import search_index_rebuild
 
 # What each kind of provider typically does, by assistance code (codes missing from the catalog are skipped).
 SERVICES_BY_TYPE = {
@@ -213,6 +214,7 @@ def generate_providers(
             through.objects.bulk_create(batch_serves)
             ProviderLocation.objects.bulk_create(batch_locations, batch_size=batch_size)
             ProviderPaymentMethod.objects.bulk_create(batch_methods)
+            search_index_rebuild(provider_ids=[provider.pk for provider in batch_providers])
         created[0] += len(batch_providers)
         created[1] += len(batch_locations)
         created[2] += len(batch_methods)

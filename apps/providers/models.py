@@ -161,3 +161,35 @@ def mask(value: str, visible: int = 4) -> str:
     if len(value) <= visible + 2:
         return "•" * len(value)
     return "•" * (len(value) - visible) + value[-visible:]
+
+
+class LocationService(models.Model):
+    """Search index: one row per (active location of an active provider, assistance it serves).
+
+    Derived data, rebuilt by the providers' services whenever a provider, its assistances or a
+    location change (``search_index_rebuild``). The nearest search for an assistance reads only
+    this table's index: the cell ranges within one assistance, with the coordinates in the index,
+    so candidates are never joined before they are ranked.
+    """
+
+    assistance = models.ForeignKey("masters.Assistance", on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(ProviderLocation, on_delete=models.CASCADE, related_name="+")
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="+")
+    geo_cell = models.PositiveIntegerField()
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    provider_rating = models.DecimalField(max_digits=3, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("location search index entry")
+        verbose_name_plural = _("location search index")
+        constraints = [models.UniqueConstraint(fields=["assistance", "location"], name="location_service_uniq")]
+        indexes = [
+            models.Index(
+                fields=["assistance", "geo_cell", "latitude", "longitude", "provider_rating"],
+                name="location_service_geo_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assistance_id}@{self.location_id}"

@@ -1,12 +1,13 @@
 """Reads of the provider network: lists and the nearest-location search."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from apps.masters.models import Assistance, Category, City, Country
 from apps.providers import geo
-from apps.providers.models import Provider, ProviderLocation, ProviderPaymentMethod
+from apps.providers.models import LocationService, Provider, ProviderLocation, ProviderPaymentMethod
 
 _SERVES = Provider.assistances.through
 
@@ -26,6 +27,93 @@ def location_list(*, provider: Provider) -> QuerySet[ProviderLocation]:
 
 def payment_method_list(*, provider: Provider) -> QuerySet[ProviderPaymentMethod]:
     return ProviderPaymentMethod.objects.filter(provider=provider).order_by("-is_default", "id")
+
+
+@dataclass(frozen=True)
+class ProviderRef:
+    id: int
+    display_name: str
+    provider_type: str
+    rating: Decimal
+    phone: str
+    email: str
+
+
+@dataclass(frozen=True)
+class CityRef:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class LocationHit:
+    """One search result: a location, its provider and its distance (None without a point).
+
+    Plain values rather than model instances: the search is on the operators' hot path, and
+    building four model instances per row cost more than the indexed query itself.
+    """
+
+    id: int
+    name: str
+    address: str
+    country: str
+    city: CityRef | None
+    latitude: float
+    longitude: float
+    service_radius_km: int
+    is_24h: bool
+    phone: str
+    provider: ProviderRef
+    distance_km: float | None = None
+
+    @property
+    def within_service_area(self) -> bool | None:
+        return None if self.distance_km is None else self.distance_km <= self.service_radius_km
+
+
+_HIT_FIELDS = (
+    "id",
+    "name",
+    "address",
+    "country__iso2",
+    "city__code",
+    "city__name",
+    "latitude",
+    "longitude",
+    "service_radius_km",
+    "is_24h",
+    "phone",
+    "provider_id",
+    "provider__display_name",
+    "provider__provider_type",
+    "provider__rating",
+    "provider__phone",
+    "provider__email",
+)
+
+
+def _hit(row: dict, distance: float | None) -> LocationHit:
+    return LocationHit(
+        id=row["id"],
+        name=row["name"],
+        address=row["address"],
+        country=row["country__iso2"],
+        city=CityRef(row["city__code"], row["city__name"]) if row["city__code"] is not None else None,
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        service_radius_km=row["service_radius_km"],
+        is_24h=row["is_24h"],
+        phone=row["phone"],
+        provider=ProviderRef(
+            id=row["provider_id"],
+            display_name=row["provider__display_name"],
+            provider_type=row["provider__provider_type"],
+            rating=row["provider__rating"],
+            phone=row["provider__phone"],
+            email=row["provider__email"],
+        ),
+        distance_km=distance,
+    )
 
 
 @dataclass(frozen=True)
@@ -50,12 +138,40 @@ class LocationQuery:
         return self.lat is not None and self.lng is not None
 
 
-def location_search(query: LocationQuery, *, use_cells: bool = True) -> list[ProviderLocation]:
-    """Active locations of active providers matching ``query``, nearest first, then best rated.
+def _cells(query: LocationQuery) -> Q:
+    cells = Q()
+    for low, high in geo.cell_ranges(query.lat, query.lng, query.radius_km):
+        cells |= Q(geo_cell__range=(low, high))
+    return cells
 
-    Each result carries ``distance_km`` (None without a point). ``use_cells=False`` skips the
-    index-backed cell prefilter: the same answer by full scan, kept for the benchmark's baseline.
-    """
+
+def _rank_by_index(query: LocationQuery) -> list[tuple[int, float]]:
+    """(location id, distance) of the nearest matches, read from the search index of one assistance."""
+    qs = LocationService.objects.filter(_cells(query), assistance=query.assistance)
+    if query.provider is not None:
+        qs = qs.filter(provider=query.provider)
+    if query.category is not None:
+        qs = qs.filter(
+            Exists(_SERVES.objects.filter(provider_id=OuterRef("provider_id"), assistance__category=query.category))
+        )
+    if query.country is not None:
+        qs = qs.filter(location__country=query.country)
+    if query.city is not None:
+        qs = qs.filter(location__city=query.city)
+    if query.provider_type:
+        qs = qs.filter(provider__provider_type=query.provider_type)
+    if query.text:
+        qs = qs.filter(Q(provider__display_name__icontains=query.text) | Q(provider__legal_name__icontains=query.text))
+    return list(
+        qs.annotate(distance_km=geo.distance_expression(query.lat, query.lng))
+        .filter(distance_km__lte=query.radius_km)
+        .order_by("distance_km", "-provider_rating", "location_id")
+        .values_list("location_id", "distance_km")[: query.limit]
+    )
+
+
+def _candidates(query: LocationQuery) -> QuerySet[ProviderLocation]:
+    """Active locations of active providers matching every filter but the distance."""
     qs = ProviderLocation.objects.filter(is_active=True, provider__is_active=True)
     if query.provider is not None:
         qs = qs.filter(provider=query.provider)
@@ -73,28 +189,34 @@ def location_search(query: LocationQuery, *, use_cells: bool = True) -> list[Pro
         qs = qs.filter(provider__provider_type=query.provider_type)
     if query.text:
         qs = qs.filter(Q(provider__display_name__icontains=query.text) | Q(provider__legal_name__icontains=query.text))
-    related = ("provider", "country", "city")
+    return qs
 
+
+def location_search(query: LocationQuery, *, use_index: bool = True) -> list[LocationHit]:
+    """Active locations of active providers matching ``query``, nearest first, then best rated.
+
+    With a point, candidates come from index range scans: the search index of the assistance
+    when one is asked for, the location table's geo cells otherwise; only the winners are then
+    read with their provider, city and country. ``use_index=False`` computes the same answer by
+    scanning every candidate location, the naive way (the benchmark's baseline, a test oracle).
+    """
     if not query.has_point:
-        return list(qs.select_related(*related).order_by("-provider__rating", "id")[: query.limit])
+        rows = _candidates(query).order_by("-provider__rating", "id").values(*_HIT_FIELDS)[: query.limit]
+        return [_hit(row, None) for row in rows]
 
-    if use_cells:
-        cells = Q()
-        for low, high in geo.cell_ranges(query.lat, query.lng, query.radius_km):
-            cells |= Q(geo_cell__range=(low, high))
-        qs = qs.filter(cells)
-    # Two steps: rank the candidates reading only the location row (ids and distances), then load
-    # the few winners with their provider, city and country, instead of joining every candidate.
-    ranked = list(
-        qs.annotate(distance_km=geo.distance_expression(query.lat, query.lng))
-        .filter(distance_km__lte=query.radius_km)
-        .order_by("distance_km", "-provider__rating", "id")
-        .values_list("id", "distance_km")[: query.limit]
-    )
-    rows = ProviderLocation.objects.select_related(*related).in_bulk([pk for pk, _ in ranked])
-    hits = []
-    for pk, distance in ranked:
-        location = rows[pk]
-        location.distance_km = distance
-        hits.append(location)
-    return hits
+    if use_index and query.assistance is not None:
+        ranked = _rank_by_index(query)
+    else:
+        qs = _candidates(query)
+        if use_index:
+            qs = qs.filter(_cells(query))
+        ranked = list(
+            qs.annotate(distance_km=geo.distance_expression(query.lat, query.lng))
+            .filter(distance_km__lte=query.radius_km)
+            .order_by("distance_km", "-provider__rating", "id")
+            .values_list("id", "distance_km")[: query.limit]
+        )
+    rows = {
+        row["id"]: row for row in ProviderLocation.objects.filter(pk__in=[pk for pk, _ in ranked]).values(*_HIT_FIELDS)
+    }
+    return [_hit(rows[pk], distance) for pk, distance in ranked]

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.crud import audited_create, audited_delete, audited_update
 from apps.core.exceptions import ApplicationError
-from apps.providers.models import Provider, ProviderLocation, ProviderPaymentMethod
+from apps.providers.models import LocationService, Provider, ProviderLocation, ProviderPaymentMethod
 
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 
@@ -24,12 +24,50 @@ def provider_validate(*, instance: Provider, data: dict) -> None:
         data["languages"] = sorted(set(languages))
 
 
+def search_index_rebuild(*, provider_ids) -> int:
+    """Rebuild the search-index rows of these providers' locations; returns the rows written.
+
+    Called inside the caller's transaction by every write that can change what a search finds
+    (provider activity, rating or assistances; a location's place or activity).
+    """
+    provider_ids = list(provider_ids)
+    LocationService.objects.filter(provider_id__in=provider_ids).delete()
+    serves = Provider.assistances.through.objects.filter(provider_id__in=provider_ids, provider__is_active=True)
+    by_provider: dict[int, list[int]] = {}
+    for provider_id, assistance_id in serves.values_list("provider_id", "assistance_id"):
+        by_provider.setdefault(provider_id, []).append(assistance_id)
+    locations = ProviderLocation.objects.filter(provider_id__in=by_provider, is_active=True).values_list(
+        "id", "provider_id", "geo_cell", "latitude", "longitude", "provider__rating"
+    )
+    rows = [
+        LocationService(
+            assistance_id=assistance_id,
+            location_id=location_id,
+            provider_id=provider_id,
+            geo_cell=cell,
+            latitude=latitude,
+            longitude=longitude,
+            provider_rating=rating,
+        )
+        for location_id, provider_id, cell, latitude, longitude, rating in locations
+        for assistance_id in by_provider[provider_id]
+    ]
+    LocationService.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+@transaction.atomic
 def provider_create(*, data: dict, actor=None) -> Provider:
-    return audited_create(model=Provider, data=data, actor=actor, validate=provider_validate)
+    provider = audited_create(model=Provider, data=data, actor=actor, validate=provider_validate)
+    search_index_rebuild(provider_ids=[provider.pk])
+    return provider
 
 
+@transaction.atomic
 def provider_update(*, instance: Provider, data: dict, actor=None) -> Provider:
-    return audited_update(instance=instance, data=data, actor=actor, validate=provider_validate)
+    provider = audited_update(instance=instance, data=data, actor=actor, validate=provider_validate)
+    search_index_rebuild(provider_ids=[provider.pk])
+    return provider
 
 
 def provider_delete(*, instance: Provider, actor=None) -> None:
@@ -44,17 +82,25 @@ def location_validate(*, instance: ProviderLocation, data: dict) -> None:
         raise _field_error("city", _("The city is not in the location's country."), "city_country_mismatch")
 
 
+@transaction.atomic
 def location_create(*, data: dict, actor=None, provider: Provider | None = None) -> ProviderLocation:
     if provider is not None:
         data = {**data, "provider": provider}
-    return audited_create(model=ProviderLocation, data=data, actor=actor, validate=location_validate)
+    location = audited_create(model=ProviderLocation, data=data, actor=actor, validate=location_validate)
+    search_index_rebuild(provider_ids=[location.provider_id])
+    return location
 
 
+@transaction.atomic
 def location_update(*, instance: ProviderLocation, data: dict, actor=None) -> ProviderLocation:
-    return audited_update(instance=instance, data=data, actor=actor, validate=location_validate)
+    previous_provider_id = instance.provider_id
+    location = audited_update(instance=instance, data=data, actor=actor, validate=location_validate)
+    search_index_rebuild(provider_ids={previous_provider_id, location.provider_id})
+    return location
 
 
 def location_delete(*, instance: ProviderLocation, actor=None) -> None:
+    # The index rows go with the location (ON DELETE CASCADE).
     audited_delete(instance=instance, actor=actor)
 
 

@@ -1,6 +1,7 @@
 import factory
 
 from apps.providers.models import Provider, ProviderLocation, ProviderPaymentMethod, ProviderType
+from apps.providers.services import search_index_rebuild
 from tests.masters.factories import CountryFactory
 
 
@@ -20,17 +21,25 @@ class ProviderFactory(factory.django.DjangoModelFactory):
     def assistances(self, create, extracted, **kwargs):
         if create and extracted:
             self.assistances.set(extracted)
+            # What provider_create does: keep the search index in step with the row.
+            search_index_rebuild(provider_ids=[self.pk])
 
 
 class LocationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ProviderLocation
+        skip_postgeneration_save = True
 
     provider = factory.SubFactory(ProviderFactory)
     address = factory.Sequence(lambda n: f"Street {n}")
     country = factory.LazyAttribute(lambda o: o.provider.country)
     latitude = 0.0
     longitude = 0.0
+
+    @factory.post_generation
+    def index(self, create, extracted, **kwargs):
+        if create:
+            search_index_rebuild(provider_ids=[self.provider_id])
 
 
 class PaymentMethodFactory(factory.django.DjangoModelFactory):

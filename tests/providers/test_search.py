@@ -6,7 +6,9 @@ import pytest
 
 from apps.masters.models import Assistance, Category
 from apps.providers import geo
+from apps.providers.models import Provider, ProviderLocation
 from apps.providers.selectors import LocationQuery, location_search
+from apps.providers.services import location_update, provider_update, search_index_rebuild
 from tests.masters.factories import CityFactory, CountryFactory
 from tests.providers.factories import LocationFactory, ProviderFactory
 
@@ -22,7 +24,7 @@ def network():
     ambulance = Assistance.objects.get(code="MED_AMBULANCE")
     towing = Assistance.objects.get(code="TOWING")
     country = CountryFactory()
-    locations = []
+    rows = []
     for i in range(8):
         serves = [ambulance] if i % 3 else [towing]
         provider = ProviderFactory(country=country, assistances=serves, rating=rng.choice([3, 4, 5]))
@@ -30,7 +32,20 @@ def network():
             for _ in range(4):
                 lat = max(-90, min(90, lat0 + rng.uniform(-1.2, 1.2)))
                 lng = (lng0 + rng.uniform(-1.2, 1.2) + 540) % 360 - 180
-                locations.append(LocationFactory(provider=provider, latitude=lat, longitude=lng))
+                rows.append(
+                    ProviderLocation(
+                        provider=provider,
+                        address="x",
+                        country=country,
+                        latitude=lat,
+                        longitude=lng,
+                        geo_cell=geo.cell_of(lat, lng),
+                    )
+                )
+    # In bulk, as the demo generator does, then the index for all providers at once.
+    ProviderLocation.objects.bulk_create(rows)
+    search_index_rebuild(provider_ids={row.provider_id for row in rows})
+    locations = list(ProviderLocation.objects.filter(country=country).select_related("provider"))
     serving = {a.pk: set(a.providers.values_list("pk", flat=True)) for a in (ambulance, towing)}
     return {"ambulance": ambulance, "towing": towing, "locations": locations, "serving": serving}
 
@@ -50,11 +65,11 @@ def _brute_force(locations, lat, lng, radius, providers=None, limit=20):
 @pytest.mark.parametrize("radius", [20, 80, 150])
 def test_search_matches_brute_force(network, lat, lng, radius):
     query = LocationQuery(lat=lat, lng=lng, radius_km=radius, assistance=network["ambulance"], limit=20)
-    found = [loc.pk for loc in location_search(query)]
+    found = [hit.id for hit in location_search(query)]
     serving = network["serving"][network["ambulance"].pk]
     assert found == _brute_force(network["locations"], lat, lng, radius, providers=serving)
     # The cell prefilter changes nothing but the speed.
-    assert found == [loc.pk for loc in location_search(query, use_cells=False)]
+    assert found == [hit.id for hit in location_search(query, use_index=False)]
 
 
 def test_results_carry_the_distance_and_are_sorted(network):
@@ -69,7 +84,7 @@ def test_radius_edge_is_inclusive_and_tight():
     provider = ProviderFactory()
     inside = LocationFactory(provider=provider, latitude=0.0, longitude=0.449)  # ≈ 49.93 km from (0, 0)
     outside = LocationFactory(provider=provider, latitude=0.0, longitude=0.4505)  # ≈ 50.09 km
-    found = {loc.pk for loc in location_search(LocationQuery(lat=0, lng=0, radius_km=50))}
+    found = {hit.id for hit in location_search(LocationQuery(lat=0, lng=0, radius_km=50))}
     assert inside.pk in found and outside.pk not in found
 
 
@@ -77,22 +92,38 @@ def test_ties_on_distance_rank_by_rating():
     low, high = ProviderFactory(rating=3), ProviderFactory(rating=5)
     a = LocationFactory(provider=low, latitude=10.0, longitude=10.0)
     b = LocationFactory(provider=high, latitude=10.0, longitude=10.0)
-    assert [loc.pk for loc in location_search(LocationQuery(lat=10, lng=10, radius_km=5))] == [b.pk, a.pk]
+    assert [hit.id for hit in location_search(LocationQuery(lat=10, lng=10, radius_km=5))] == [b.pk, a.pk]
 
 
 def test_inactive_rows_and_other_services_are_excluded(network):
     towing = network["towing"]
     query = LocationQuery(lat=-34.6, lng=-58.4, radius_km=200, assistance=towing, limit=100)
     found = location_search(query)
-    assert found and all(loc.provider.assistances.filter(pk=towing.pk).exists() for loc in found)
-    first = found[0]
-    first.is_active = False
-    first.save()
-    assert first.pk not in {loc.pk for loc in location_search(query)}
-    provider = found[1].provider
-    provider.is_active = False
-    provider.save()
-    assert not {loc.pk for loc in location_search(query)} & {loc.pk for loc in provider.locations.all()}
+    assert found and {hit.provider.id for hit in found} <= network["serving"][towing.pk]
+    first = ProviderLocation.objects.get(pk=found[0].id)
+    location_update(instance=first, data={"is_active": False})
+    assert first.pk not in {hit.id for hit in location_search(query)}
+    provider = Provider.objects.get(pk=found[1].provider.id)
+    provider_update(instance=provider, data={"is_active": False})
+    assert not {hit.id for hit in location_search(query)} & {loc.pk for loc in provider.locations.all()}
+    # The naive scan agrees with the index after the changes.
+    assert [x.id for x in location_search(query)] == [x.id for x in location_search(query, use_index=False)]
+
+
+def test_index_follows_assistances_location_moves_and_ratings(network):
+    towing, ambulance = network["towing"], network["ambulance"]
+    location = LocationFactory(provider=ProviderFactory(assistances=[towing], rating=3), latitude=-40, longitude=-70)
+    near = LocationQuery(lat=-40, lng=-70, radius_km=5, assistance=towing)
+    assert [x.id for x in location_search(near)] == [location.pk]
+    provider_update(instance=location.provider, data={"assistances": [ambulance]})
+    assert location_search(near) == []
+    assert [x.id for x in location_search(LocationQuery(lat=-40, lng=-70, radius_km=5, assistance=ambulance))] == [
+        location.pk
+    ]
+    location_update(instance=location, data={"latitude": 10.0, "longitude": 10.0})
+    assert location_search(LocationQuery(lat=-40, lng=-70, radius_km=5, assistance=ambulance)) == []
+    moved = location_search(LocationQuery(lat=10, lng=10, radius_km=5, assistance=ambulance))
+    assert [x.id for x in moved] == [location.pk]
 
 
 def test_filters_by_category_country_city_type_and_name():
@@ -110,7 +141,7 @@ def test_filters_by_category_country_city_type_and_name():
     clinic_loc = LocationFactory(provider=clinic, latitude=1, longitude=1)
 
     def ids(**kwargs):
-        return {loc.pk for loc in location_search(LocationQuery(**kwargs))}
+        return {hit.id for hit in location_search(LocationQuery(**kwargs))}
 
     assert ids(lat=1, lng=1, category=vehicle) == {tow_loc.pk}
     assert ids(country=country) == {tow_loc.pk}

@@ -214,7 +214,7 @@ class LocationHitSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     address = serializers.CharField()
-    country = serializers.CharField(source="country.iso2")
+    country = serializers.CharField()
     city = CityRefSerializer(allow_null=True)
     latitude = serializers.FloatField()
     longitude = serializers.FloatField()
@@ -223,16 +223,11 @@ class LocationHitSerializer(serializers.Serializer):
     phone = serializers.CharField()
     provider = SearchProviderSerializer()
     distance_km = serializers.SerializerMethodField()
-    within_service_area = serializers.SerializerMethodField()
+    within_service_area = serializers.BooleanField(allow_null=True)
     map_url = serializers.SerializerMethodField()
 
     def get_distance_km(self, obj) -> float | None:
-        distance = getattr(obj, "distance_km", None)
-        return None if distance is None else round(distance, 3)
-
-    def get_within_service_area(self, obj) -> bool | None:
-        distance = getattr(obj, "distance_km", None)
-        return None if distance is None else distance <= obj.service_radius_km
+        return None if obj.distance_km is None else round(obj.distance_km, 3)
 
     def get_map_url(self, obj) -> str:
         return map_url(obj.latitude, obj.longitude)
