@@ -8,6 +8,7 @@ app_name = "api"
 urlpatterns = [
     path("masters/", include(("apps.masters.api.urls", "masters"))),
     path("", include(("apps.providers.api.urls", "providers"))),
+    path("", include(("apps.assistances.api.urls", "assistances"))),
     path("vouchers", include(("apps.vouchers.api.urls", "vouchers"))),
     path("issuance-mok", include(("apps.issuance.api.urls", "issuance"))),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,23 +1,27 @@
 """Base classes shared by every API resource."""
 
+import contextlib
 import hashlib
 from collections.abc import Callable
 
+from django.db import IntegrityError, transaction
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags, quote_etag
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework import viewsets
 from rest_framework.exceptions import MethodNotAllowed, ValidationError
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from apps.core.context import RequestContext, get_context, reset_context, set_context
-from apps.core.exceptions import NotModified
+from apps.core.exceptions import ConflictError, NotModified
+from apps.core.models import IdempotencyRecord
 from apps.core.selectors import table_version
 
 # Query parameters every list understands besides its filters.
-_COMMON_PARAMS = {"page", "page_size", "format", api_settings.SEARCH_PARAM, api_settings.ORDERING_PARAM}
+_COMMON_PARAMS = {"page", "page_size", "cursor", "format", api_settings.SEARCH_PARAM, api_settings.ORDERING_PARAM}
 
 
 class StrictQueryParamsMixin:
@@ -108,8 +112,75 @@ class ActorContextMixin:
         return super().finalize_response(request, response, *args, **kwargs)
 
 
-class APIMixin(MethodFirstMixin, ActorContextMixin, StrictQueryParamsMixin):
-    """What every API view has: 405 before 403, the caller in the context, strict query parameters."""
+class _Replay(Exception):
+    """Control flow: the answer to this request is already stored."""
+
+    def __init__(self, record):
+        super().__init__(record.key)
+        self.record = record
+
+
+class IdempotencyMixin:
+    """Honour ``Idempotency-Key`` on POST: a retry with the same key and body gets the first answer
+    again (and changes nothing); the same key with another body is refused with 409."""
+
+    idempotency_header = "Idempotency-Key"
+
+    def _idempotency(self, request):
+        key = request.headers.get(self.idempotency_header, "").strip()
+        if request.method != "POST" or not key:
+            return None
+        if len(key) > 255:
+            raise ValidationError({self.idempotency_header: [_("At most 255 characters.")]})
+        user = request.user
+        scope = f"{type(user).__name__}:{getattr(user, 'pk', '')}"
+        digest = hashlib.sha256(request.body or b"").hexdigest()
+        return scope, key, digest
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self._idempotency_key = self._idempotency(request)
+        if self._idempotency_key is None:
+            return
+        scope, key, digest = self._idempotency_key
+        record = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+        if record is None:
+            return
+        if record.body_sha256 != digest or record.path != request.path:
+            raise ConflictError(
+                _("This Idempotency-Key was already used for a different request."), code="idempotency_key_reused"
+            )
+        raise _Replay(record)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, _Replay):
+            response = Response(exc.record.response_body, status=exc.record.status_code)
+            response["Idempotent-Replayed"] = "true"
+            return response
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        marker = getattr(self, "_idempotency_key", None)
+        if marker and 200 <= response.status_code < 300 and not response.has_header("Idempotent-Replayed"):
+            scope, key, digest = marker
+            # A concurrent retry may have stored it first; both answers are the same operation's.
+            with contextlib.suppress(IntegrityError), transaction.atomic():
+                IdempotencyRecord.objects.create(
+                    scope=scope,
+                    key=key,
+                    method=request.method,
+                    path=request.path[:255],
+                    body_sha256=digest,
+                    status_code=response.status_code,
+                    response_body=getattr(response, "data", None),
+                )
+        return response
+
+
+class APIMixin(IdempotencyMixin, MethodFirstMixin, ActorContextMixin, StrictQueryParamsMixin):
+    """What every API view has: 405 before 403, the caller in the context, strict query parameters,
+    and Idempotency-Key replay on POST."""
 
 
 class CommandAPIView(APIMixin, APIView):

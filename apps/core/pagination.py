@@ -46,3 +46,23 @@ class PageNumberPagination(pagination.PageNumberPagination):
         except InvalidPage:
             raise NotFound(_("Page %(page)d does not exist.") % {"page": page_number}) from None
         return list(self.page)
+
+
+class CursorPagination(pagination.CursorPagination):
+    """Keyset pagination for large, growing lists (cases, notes): no COUNT, stable under inserts.
+
+    ``page_size`` has the same hard maximum as every other list.
+    """
+
+    page_size_query_param = "page_size"
+    ordering = ("-created_at", "-id")
+
+    @property
+    def max_page_size(self) -> int:
+        return settings.API_MAX_PAGE_SIZE
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size or settings.REST_FRAMEWORK["PAGE_SIZE"]
+        return _positive_int(raw, name=self.page_size_query_param, maximum=self.max_page_size)

@@ -41,6 +41,8 @@ LOCAL_APPS = [
     "apps.providers",
     "apps.vouchers",
     "apps.issuance",
+    "apps.assistances",
+    "apps.tracking",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -143,6 +145,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Maximum request body kept in memory; uploads have their own limits per feature.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+ISSUANCE_DOCUMENT_MAX_BYTES = env.int("ISSUANCE_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # --- Django REST framework ----------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ def test_health_needs_no_authentication_but_everything_else_does(client):
 
 
 @pytest.fixture
-def database_down(transactional_db):
+def database_down(django_db_serialized_rollback, transactional_db):
     """Point the connection at a closed port: the real driver fails to connect, as in an outage."""
     connection.close()
     original = connection.settings_dict["PORT"]

@@ -1,0 +1,228 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from apps.assistances.models import (
+    Event,
+    EventDraft,
+    EventProvider,
+    EventSource,
+    EventStatusHistory,
+    Note,
+    NoteKind,
+    NoteVisibility,
+    Priority,
+)
+from apps.assistances.selectors import sla_state
+from apps.masters.api.fields import AssistanceField, CountryField
+from apps.masters.models import City
+from apps.providers.models import Provider, ProviderLocation
+from apps.vouchers.models import Voucher
+
+_TIMESTAMPS = ["created_at", "updated_at"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    """A case as partners and operators read it."""
+
+    voucher = serializers.CharField(source="voucher.number", read_only=True, default=None)
+    assistance = serializers.CharField(source="assistance.code", read_only=True)
+    country = serializers.CharField(source="country.iso2", read_only=True)
+    city = serializers.CharField(source="city.code", read_only=True, default=None)
+    status = serializers.CharField(source="status.code", read_only=True)
+    assigned_operator = serializers.CharField(source="assigned_operator.email", read_only=True, default=None)
+    sla_state = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "code",
+            "source_code",
+            "external_reference",
+            "voucher",
+            "covered",
+            "coverage",
+            "coverage_override_reason",
+            "traveller_name",
+            "traveller_document_type",
+            "traveller_document_number",
+            "traveller_phone",
+            "traveller_email",
+            "assistance",
+            "country",
+            "city",
+            "address",
+            "latitude",
+            "longitude",
+            "description",
+            "priority",
+            "status",
+            "assigned_operator",
+            "opened_at",
+            "first_response_at",
+            "closed_at",
+            "sla_due_at",
+            "sla_state",
+            "version",
+            *_TIMESTAMPS,
+        ]
+        read_only_fields = fields
+
+    def get_sla_state(self, obj) -> str:
+        return sla_state(obj)
+
+
+class _PlaceMixin:
+    def resolve_city(self, attrs, country):
+        code = attrs.get("city")
+        if code in (None, ""):
+            attrs.pop("city", None)
+            return attrs
+        city = City.objects.filter(country=country, code=code).first() if country else None
+        if city is None:
+            raise serializers.ValidationError({"city": [_("Unknown city code for this country.")]})
+        attrs["city"] = city
+        return attrs
+
+
+class EventCreateSerializer(_PlaceMixin, serializers.Serializer):
+    """What opening a case takes. Codes, not ids: assistance code, country ISO code, city code, voucher number."""
+
+    source_code = serializers.ChoiceField(choices=EventSource.choices)
+    external_reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    voucher = serializers.SlugRelatedField(
+        slug_field="number", queryset=Voucher.objects.all(), required=False, allow_null=True
+    )
+    traveller_name = serializers.CharField(max_length=200)
+    traveller_document_type = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    traveller_document_number = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    traveller_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    traveller_email = serializers.EmailField(required=False, allow_blank=True)
+    assistance = AssistanceField()
+    country = CountryField()
+    city = serializers.CharField(required=False, allow_null=True, max_length=20)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    latitude = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
+    longitude = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
+    description = serializers.CharField(required=False, allow_blank=True)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    override_reason = serializers.CharField(
+        required=False, allow_blank=True, write_only=True, help_text=_("Operators only: open an uncovered case.")
+    )
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields) if isinstance(self.initial_data, dict) else set()
+        if unknown:
+            raise serializers.ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+        return self.resolve_city(attrs, attrs.get("country"))
+
+
+class EventUpdateSerializer(_PlaceMixin, serializers.Serializer):
+    traveller_name = serializers.CharField(required=False, max_length=200)
+    traveller_document_type = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    traveller_document_number = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    traveller_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    traveller_email = serializers.EmailField(required=False, allow_blank=True)
+    city = serializers.CharField(required=False, allow_null=True, max_length=20)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    latitude = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
+    longitude = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
+    description = serializers.CharField(required=False, allow_blank=True)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields) if isinstance(self.initial_data, dict) else set()
+        if unknown:
+            raise serializers.ValidationError(
+                {name: [_("This field cannot be changed here.")] for name in sorted(unknown)}
+            )
+        if "city" in attrs:
+            attrs = self.resolve_city(attrs, self.context["event"].country)
+            attrs.setdefault("city", None)
+        return attrs
+
+
+class EventStatusHistorySerializer(serializers.ModelSerializer):
+    from_status = serializers.CharField(source="from_status.code", default=None)
+    to_status = serializers.CharField(source="to_status.code")
+
+    class Meta:
+        model = EventStatusHistory
+        fields = ["id", "from_status", "to_status", "kind", "reason", "actor_repr", "changed_at"]
+        read_only_fields = fields
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    status = serializers.CharField(max_length=40)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    revert_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text=_("Makes the change temporary: the previous status returns then.")
+    )
+
+
+class EventProviderSerializer(serializers.ModelSerializer):
+    event = serializers.CharField(source="event.code", read_only=True)
+    provider_name = serializers.CharField(source="provider.display_name", read_only=True)
+    status = serializers.CharField(source="status.code", read_only=True)
+
+    class Meta:
+        model = EventProvider
+        fields = [
+            "id",
+            "event",
+            "provider",
+            "provider_name",
+            "location",
+            "status",
+            "assigned_at",
+            "started_at",
+            "resolved_at",
+            "cancelled_at",
+            "currency",
+            "estimated_cost",
+            "final_cost",
+            "guaranteed_amount",
+            "notes",
+        ]
+        read_only_fields = fields
+
+
+class EventProviderAssignSerializer(serializers.Serializer):
+    provider = serializers.PrimaryKeyRelatedField(queryset=Provider.objects.all())
+    location = serializers.PrimaryKeyRelatedField(
+        queryset=ProviderLocation.objects.all(), required=False, allow_null=True
+    )
+    estimated_cost = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, min_value=0)
+    guaranteed_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, min_value=0)
+    currency = serializers.CharField(required=False, allow_blank=True, max_length=3)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class EventProviderTransitionSerializer(serializers.Serializer):
+    status = serializers.CharField(max_length=40, help_text=_("STARTED, RESOLVED or CANCELLED."))
+    final_cost = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, min_value=0)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    event = serializers.PrimaryKeyRelatedField(queryset=Event.objects.all())
+    kind = serializers.ChoiceField(choices=NoteKind.choices, default=NoteKind.GENERAL)
+    visibility = serializers.ChoiceField(choices=NoteVisibility.choices, default=NoteVisibility.INTERNAL)
+
+    class Meta:
+        model = Note
+        fields = ["id", "event", "kind", "visibility", "body", "author_repr", "created_at"]
+        read_only_fields = ["id", "author_repr", "created_at"]
+
+
+class DraftSerializer(serializers.ModelSerializer):
+    data = serializers.JSONField()
+
+    class Meta:
+        model = EventDraft
+        fields = ["id", "data", "expires_at", "promoted_event", *_TIMESTAMPS]
+        read_only_fields = ["id", "expires_at", "promoted_event", *_TIMESTAMPS]
+
+
+class DraftPromoteSerializer(serializers.Serializer):
+    override_reason = serializers.CharField(required=False, allow_blank=True, default="")

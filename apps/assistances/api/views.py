@@ -1,0 +1,264 @@
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.response import Response
+
+from apps.assistances import selectors, services
+from apps.assistances.api.serializers import (
+    DraftPromoteSerializer,
+    DraftSerializer,
+    EventCreateSerializer,
+    EventProviderAssignSerializer,
+    EventProviderSerializer,
+    EventProviderTransitionSerializer,
+    EventSerializer,
+    EventUpdateSerializer,
+    NoteSerializer,
+    StatusChangeSerializer,
+    EventStatusHistorySerializer,
+)
+from apps.assistances.filters import EventFilter, NoteFilter
+from apps.assistances.models import Event, EventDraft, EventProvider, EventStatusSwitch, Note
+from apps.core.api import APIMixin, CommandAPIView
+from apps.core.pagination import CursorPagination
+
+
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = _("The case changed since you read it (If-Match does not match).")
+    default_code = "precondition_failed"
+
+
+def _etag(event: Event) -> str:
+    return f'"{event.version}"'
+
+
+def _expected_version(request, event: Event) -> int | None:
+    """The version the client read, from If-Match; a mismatch is refused before anything is written."""
+    header = request.headers.get("If-Match")
+    if not header:
+        return None
+    if header.strip() != _etag(event):
+        raise PreconditionFailed()
+    return event.version
+
+
+class EventPagination(CursorPagination):
+    ordering = ("-opened_at", "-id")
+
+
+_IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description="ETag of the case as read.")
+
+
+class EventViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Assistance cases. Opening is idempotent on (source_code, external_reference)."""
+
+    serializer_class = EventSerializer
+    filterset_class = EventFilter
+    pagination_class = EventPagination
+    queryset = Event.objects.none()
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.event_list(caller=self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        event = self.get_object()
+        return Response(EventSerializer(event).data, headers={"ETag": _etag(event)})
+
+    @extend_schema(request=EventCreateSerializer, responses={201: EventSerializer, 200: EventSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = EventCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        override = data.pop("override_reason", "")
+        result = services.event_open(data=data, override_reason=override, actor=request.user)
+        event = selectors.event_list(caller=request.user).get(pk=result.event.pk)
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(EventSerializer(event).data, status=code, headers={"ETag": _etag(event)})
+
+    @extend_schema(request=EventUpdateSerializer, responses=EventSerializer, parameters=[_IF_MATCH])
+    def partial_update(self, request, *args, **kwargs):
+        event = self.get_object()
+        expected = _expected_version(request, event)
+        serializer = EventUpdateSerializer(data=request.data, context={"event": event})
+        serializer.is_valid(raise_exception=True)
+        services.event_update(
+            event=event, data=dict(serializer.validated_data), expected_version=expected, actor=request.user
+        )
+        event = self.get_queryset().get(pk=event.pk)
+        return Response(EventSerializer(event).data, headers={"ETag": _etag(event)})
+
+
+class _EventChildView(CommandAPIView):
+    """Views under /events/{id}/...: the case must exist and be visible to the caller."""
+
+    queryset = Event.objects.none()
+
+    def get_event(self, pk: int) -> Event:
+        return get_object_or_404(selectors.event_list(caller=self.request.user), pk=pk)
+
+
+class EventStatusesView(_EventChildView):
+    """A case's status history (GET) and a status change (POST; temporary with ``revert_at``)."""
+
+    @extend_schema(responses=EventStatusHistorySerializer(many=True))
+    def get(self, request, pk: int):
+        history = selectors.status_history(event=self.get_event(pk))
+        return Response({"results": EventStatusHistorySerializer(history, many=True).data})
+
+    @extend_schema(request=StatusChangeSerializer, responses=EventSerializer, parameters=[_IF_MATCH])
+    def post(self, request, pk: int):
+        event = self.get_event(pk)
+        expected = _expected_version(request, event)
+        serializer = StatusChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.event_change_status(
+            event=event,
+            to_code=serializer.validated_data["status"].upper(),
+            reason=serializer.validated_data["reason"],
+            revert_at=serializer.validated_data.get("revert_at"),
+            expected_version=expected,
+            actor=request.user,
+        )
+        event = selectors.event_list(caller=request.user).get(pk=pk)
+        return Response(EventSerializer(event).data, headers={"ETag": _etag(event)})
+
+
+class SwitchCancelView(_EventChildView):
+    """End a temporary status switch early (the previous status comes back now)."""
+
+    @extend_schema(request=None, responses=EventSerializer)
+    def post(self, request, pk: int, switch_pk: int):
+        event = self.get_event(pk)
+        switch = get_object_or_404(EventStatusSwitch, pk=switch_pk, event=event)
+        services.event_switch_cancel(switch=switch, actor=request.user)
+        event = selectors.event_list(caller=request.user).get(pk=pk)
+        return Response(EventSerializer(event).data)
+
+
+class EventProvidersView(_EventChildView):
+    """Providers assigned to a case (GET) and a new assignment (POST)."""
+
+    @extend_schema(responses=EventProviderSerializer(many=True))
+    def get(self, request, pk: int):
+        rows = selectors.event_provider_list(caller=request.user).filter(event=self.get_event(pk))
+        return Response({"results": EventProviderSerializer(rows, many=True).data})
+
+    @extend_schema(request=EventProviderAssignSerializer, responses={201: EventProviderSerializer})
+    def post(self, request, pk: int):
+        event = self.get_event(pk)
+        serializer = EventProviderAssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assignment = services.event_provider_assign(event=event, actor=request.user, **serializer.validated_data)
+        row = selectors.event_provider_list(caller=request.user).get(pk=assignment.pk)
+        return Response(EventProviderSerializer(row).data, status=status.HTTP_201_CREATED)
+
+
+class EventProviderDetailView(CommandAPIView):
+    """One provider assignment (the seed's /events/providers/{id}); PATCH a status to start, resolve or cancel."""
+
+    queryset = EventProvider.objects.none()
+
+    def get_assignment(self, pk: int) -> EventProvider:
+        return get_object_or_404(selectors.event_provider_list(caller=self.request.user), pk=pk)
+
+    @extend_schema(responses=EventProviderSerializer)
+    def get(self, request, pk: int):
+        return Response(EventProviderSerializer(self.get_assignment(pk)).data)
+
+    @extend_schema(request=EventProviderTransitionSerializer, responses=EventProviderSerializer)
+    def patch(self, request, pk: int):
+        assignment = self.get_assignment(pk)
+        serializer = EventProviderTransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.event_provider_transition(
+            assignment=assignment,
+            to_code=serializer.validated_data["status"].upper(),
+            final_cost=serializer.validated_data.get("final_cost"),
+            reason=serializer.validated_data["reason"],
+            actor=request.user,
+        )
+        return Response(EventProviderSerializer(self.get_assignment(pk)).data)
+
+
+class NotePagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+
+
+class NoteViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Notes on cases (filter with ``event``). Partners see only shared notes."""
+
+    serializer_class = NoteSerializer
+    filterset_class = NoteFilter
+    pagination_class = NotePagination
+    queryset = Note.objects.none()
+
+    def get_queryset(self):
+        return selectors.note_list(caller=self.request.user)
+
+    @extend_schema(request=NoteSerializer, responses={201: NoteSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = NoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = serializer.validated_data["event"]
+        if not selectors.event_list(caller=request.user).filter(pk=event.pk).exists():
+            raise ValidationError({"event": [_("Unknown case.")]})
+        note = services.note_create(
+            event=event,
+            body=serializer.validated_data["body"],
+            kind=serializer.validated_data["kind"],
+            visibility=serializer.validated_data["visibility"],
+            actor=request.user,
+        )
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class DraftViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Partly filled cases, visible to and changed by their author only."""
+
+    serializer_class = DraftSerializer
+    queryset = EventDraft.objects.none()
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return EventDraft.objects.filter(owner_id=self.request.user.pk, promoted_event__isnull=True).order_by(
+            "-updated_at", "-id"
+        )
+
+    @extend_schema(request=DraftSerializer, responses={201: DraftSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = DraftSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        draft = services.draft_save(owner=request.user, data=serializer.validated_data["data"])
+        return Response(DraftSerializer(draft).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DraftSerializer, responses=DraftSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        draft = self.get_object()
+        serializer = DraftSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        draft = services.draft_save(owner=request.user, draft=draft, data=serializer.validated_data["data"])
+        return Response(DraftSerializer(draft).data)
+
+
+class DraftPromoteView(CommandAPIView):
+    """Open the case a draft describes; every missing or invalid field is reported at once."""
+
+    queryset = Event.objects.none()
+
+    @extend_schema(request=DraftPromoteSerializer, responses={201: EventSerializer})
+    def post(self, request, pk: int):
+        draft = get_object_or_404(EventDraft, pk=pk, owner_id=request.user.pk, promoted_event__isnull=True)
+        options = DraftPromoteSerializer(data=request.data)
+        options.is_valid(raise_exception=True)
+        content = EventCreateSerializer(data=draft.data)
+        content.is_valid(raise_exception=True)
+        data = dict(content.validated_data)
+        override = options.validated_data["override_reason"] or data.pop("override_reason", "")
+        data.pop("override_reason", None)
+        event = services.draft_promote(draft=draft, data=data, override_reason=override, actor=request.user)
+        event = selectors.event_list(caller=request.user).get(pk=event.pk)
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,273 @@
+"""Assistance cases ("events"): the operators' daily work and the partners' main resource."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.models import BaseModel, TimeStampedModel
+
+
+class EventSource(models.TextChoices):
+    MOK = "MOK", "MOK"
+    KOM = "KOM", "KOM"
+    PHONE = "PHONE", _("Phone")
+    WEB = "WEB", _("Web")
+    OTHER = "OTHER", _("Other")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+
+
+# How much of the assistance's default SLA each priority gets.
+SLA_FACTOR = {Priority.LOW: 2.0, Priority.NORMAL: 1.0, Priority.HIGH: 0.5, Priority.CRITICAL: 0.25}
+
+
+class Event(BaseModel):
+    """An assistance case: a traveller who needs help, where, under which voucher, and its progress.
+
+    ``code`` is the public reference (BT-YYYY-NNNNNNN), derived from the primary key so concurrent
+    creations can never collide. ``external_reference`` is the partner's own id, unique per source
+    (NULL when there is none, which MySQL's unique index allows many times). ``version`` increases
+    on every change and guards against lost updates (If-Match / optimistic concurrency).
+    """
+
+    code = models.CharField(_("code"), max_length=20, unique=True, editable=False)
+    source_code = models.CharField(_("source"), max_length=8, choices=EventSource.choices, db_index=True)
+    external_reference = models.CharField(_("external reference"), max_length=100, null=True, blank=True)
+    voucher = models.ForeignKey(
+        "vouchers.Voucher",
+        verbose_name=_("voucher"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    covered = models.BooleanField(_("covered at opening"), default=False)
+    coverage = models.JSONField(_("coverage check at opening"), default=dict, blank=True)
+    coverage_override_reason = models.TextField(_("coverage override reason"), blank=True)
+    traveller_name = models.CharField(_("traveller"), max_length=200)
+    traveller_document_type = models.CharField(_("document type"), max_length=16, blank=True)
+    traveller_document_number = models.CharField(_("document number"), max_length=40, blank=True, db_index=True)
+    traveller_phone = models.CharField(_("traveller phone"), max_length=40, blank=True)
+    traveller_email = models.EmailField(_("traveller e-mail"), blank=True)
+    assistance = models.ForeignKey(
+        "masters.Assistance", verbose_name=_("assistance type"), on_delete=models.PROTECT, related_name="events"
+    )
+    country = models.ForeignKey(
+        "masters.Country", verbose_name=_("country"), on_delete=models.PROTECT, related_name="+"
+    )
+    city = models.ForeignKey(
+        "masters.City", verbose_name=_("city"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    latitude = models.FloatField(
+        _("latitude"), null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        _("longitude"), null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    description = models.TextField(_("description"), blank=True)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.ForeignKey(
+        "masters.EventStatus", verbose_name=_("status"), on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned operator"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_events",
+    )
+    opened_at = models.DateTimeField(_("opened at"), db_index=True)
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    sla_due_at = models.DateTimeField(_("SLA due"), null=True, blank=True)
+    sla_breached_at = models.DateTimeField(_("SLA breach flagged at"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source_code", "external_reference"], name="event_source_external_ref_uniq")
+        ]
+        indexes = [
+            models.Index(fields=["status", "sla_due_at"], name="event_status_sla_idx"),
+            models.Index(fields=["assigned_operator", "status"], name="event_operator_idx"),
+            models.Index(fields=["-opened_at", "-id"], name="event_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class StatusChangeKind(models.TextChoices):
+    OPENED = "opened", _("Opened")
+    MANUAL = "manual", _("Manual change")
+    TEMPORARY = "temporary", _("Temporary switch")
+    REVERT = "revert", _("Automatic revert")
+    REVERT_SKIPPED = "revert_skipped", _("Revert skipped")
+    CANCEL_SWITCH = "cancel_switch", _("Switch cancelled")
+
+
+class EventStatusHistory(models.Model):
+    """One status change of a case: from, to, who, when, why."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="status_history")
+    from_status = models.ForeignKey(
+        "masters.EventStatus", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_status = models.ForeignKey("masters.EventStatus", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=StatusChangeKind.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_repr = models.CharField(_("by"), max_length=255, blank=True)
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status history")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {self.from_status_id} → {self.to_status_id}"
+
+
+class SwitchState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    REVERTED = "reverted", _("Reverted")
+    CANCELLED = "cancelled", _("Cancelled")
+    SKIPPED = "skipped", _("Skipped (status changed meanwhile)")
+
+
+class EventStatusSwitch(TimeStampedModel):
+    """A temporary status (the seed's EventStatusSwitchTemp): reverted to ``revert_to`` at ``revert_at``.
+
+    A periodic task reverts due switches; if the case's status is no longer ``switched_to`` by then
+    (someone changed it by hand), the revert is skipped and recorded instead of overwriting.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="status_switches")
+    switched_to = models.ForeignKey("masters.EventStatus", on_delete=models.PROTECT, related_name="+")
+    revert_to = models.ForeignKey("masters.EventStatus", on_delete=models.PROTECT, related_name="+")
+    revert_at = models.DateTimeField(_("revert at"))
+    state = models.CharField(_("state"), max_length=10, choices=SwitchState.choices, default=SwitchState.ACTIVE)
+    reason = models.TextField(_("reason"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("temporary status switch")
+        verbose_name_plural = _("temporary status switches")
+        ordering = ["revert_at"]
+        indexes = [models.Index(fields=["state", "revert_at"], name="switch_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} until {self.revert_at:%Y-%m-%d %H:%M}"
+
+
+class EventProvider(BaseModel):
+    """A provider assigned to a case, its own status machine, its costs and the amount guaranteed."""
+
+    event = models.ForeignKey(Event, verbose_name=_("case"), on_delete=models.CASCADE, related_name="providers")
+    provider = models.ForeignKey(
+        "providers.Provider", verbose_name=_("provider"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    location = models.ForeignKey(
+        "providers.ProviderLocation",
+        verbose_name=_("location"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.ForeignKey(
+        "masters.EventProviderStatus", verbose_name=_("status"), on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField(_("assigned at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    estimated_cost = models.DecimalField(_("estimated cost"), max_digits=12, decimal_places=2, null=True, blank=True)
+    final_cost = models.DecimalField(_("final cost"), max_digits=12, decimal_places=2, null=True, blank=True)
+    guaranteed_amount = models.DecimalField(
+        _("guaranteed amount"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    commitment = models.ForeignKey(
+        "vouchers.BenefitCommitment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("case provider")
+        verbose_name_plural = _("case providers")
+        ordering = ["-assigned_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} · {self.provider_id}"
+
+
+class NoteVisibility(models.TextChoices):
+    INTERNAL = "internal", _("Internal")
+    SHARED = "shared", _("Shared with the partner")
+
+
+class NoteKind(models.TextChoices):
+    GENERAL = "general", _("General")
+    MEDICAL = "medical", _("Medical")
+    PROVIDER = "provider", _("Provider")
+    TRAVELLER = "traveller", _("Traveller contact")
+    BILLING = "billing", _("Billing")
+
+
+class Note(TimeStampedModel):
+    """A note on a case. Partners see only shared notes."""
+
+    event = models.ForeignKey(Event, verbose_name=_("case"), on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(_("kind"), max_length=12, choices=NoteKind.choices, default=NoteKind.GENERAL)
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=NoteVisibility.choices, default=NoteVisibility.INTERNAL
+    )
+    body = models.TextField(_("text"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    author_repr = models.CharField(_("author"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["event", "-created_at"], name="note_event_idx")]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class EventDraft(TimeStampedModel):
+    """A partly filled case (the seed's EventDraft), owned by its author, promoted when valid."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_drafts")
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    promoted_event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("case draft")
+        verbose_name_plural = _("case drafts")
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"draft {self.pk}"

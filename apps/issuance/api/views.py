@@ -1,0 +1,180 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from apps.core.api import CommandAPIView, ReadOnlyResourceViewSet
+from apps.core.permissions import ModelPermissions
+from apps.issuance import selectors, services
+from apps.issuance.api.serializers import (
+    DocumentUploadSerializer,
+    DocumentURLSerializer,
+    IngestionResultSerializer,
+    IssuanceDocumentSerializer,
+    IssuanceRecordSerializer,
+    MokIssuanceSerializer,
+)
+from apps.issuance.models import IssuanceDocument, IssuanceRecord
+from apps.vouchers.api.schema import problems
+
+# Multipart framing (boundaries, part headers) on top of the file itself.
+_MULTIPART_OVERHEAD = 64 * 1024
+
+_EXAMPLE = {
+    "issuance_id": "MOK-2025-000123",
+    "issued_at": "2025-03-01T14:30:00Z",
+    "vouchers": [
+        {
+            "number": "MOK-000123-01",
+            "product_code": "GOLD150",
+            "product_name": "Gold 150",
+            "holder": {
+                "name": "Sofía González",
+                "document_type": "passport",
+                "document_number": "AAB123456",
+                "email": "sofia@example.com",
+                "phone": "+54 11 5555 0000",
+            },
+            "valid_from": "2025-03-10",
+            "valid_to": "2025-03-30",
+            "worldwide": False,
+            "destinations": ["ES", "FR"],
+            "residence_country": "AR",
+            "travellers": [
+                {
+                    "first_name": "Sofía",
+                    "last_name": "González",
+                    "document_type": "passport",
+                    "document_number": "AAB123456",
+                    "birth_date": "1990-05-17",
+                    "is_holder": True,
+                }
+            ],
+            "benefits": [
+                {"assistance": "MED_EMERGENCY", "amount": "150000.00", "currency": "USD"},
+                {"category": "BAGGAGE", "amount": "1200.00", "currency": "USD", "count": 1},
+                {"assistance": "MED_TELEMEDICINE", "count": 5},
+            ],
+        }
+    ],
+}
+
+
+class AddChangeModelPermissions(ModelPermissions):
+    """Ingestion creates or updates: the caller needs both ``add_`` and ``change_`` on the model."""
+
+    perms_map = {
+        **ModelPermissions.perms_map,
+        "POST": ["%(app_label)s.add_%(model_name)s", "%(app_label)s.change_%(model_name)s"],
+    }
+
+
+class IssuanceReceiveView(CommandAPIView):
+    """MOK sends an issuance: its vouchers are created, or updated when the payload changed."""
+
+    queryset = IssuanceRecord.objects.none()
+    permission_classes = [IsAuthenticated, AddChangeModelPermissions]
+
+    @extend_schema(
+        summary="Receive a MOK issuance",
+        description=(
+            "Idempotent on `issuance_id`: the first receipt answers 201 (`result: created`); the same payload "
+            "again answers 200 with `result: unchanged` and changes nothing; a changed payload answers 200 with "
+            "`result: updated` and updates the vouchers. Vouchers are MOK-sourced and start ACTIVE. Unknown keys "
+            "anywhere and missing required fields are 400s naming them; nothing is stored on any error."
+        ),
+        request=MokIssuanceSerializer,
+        responses={
+            201: IngestionResultSerializer,
+            200: IngestionResultSerializer,
+            **problems(400, 401, 403, 409),
+        },
+        examples=[OpenApiExample("An issuance with one voucher", value=_EXAMPLE, request_only=True)],
+    )
+    def post(self, request):
+        serializer = MokIssuanceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        outcome = services.issuance_receive(payload=request.data, data=serializer.validated_data, actor=request.user)
+        code = status.HTTP_201_CREATED if outcome.result == services.CREATED else status.HTTP_200_OK
+        return Response(IngestionResultSerializer(outcome).data, status=code)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="A MOK issuance record",
+        description="The payload as last received, its vouchers and documents.",
+        responses={200: IssuanceRecordSerializer, **problems(401, 403, 404)},
+    )
+)
+class IssuanceRecordViewSet(ReadOnlyResourceViewSet):
+    """MOK issuance records, by MOK's issuance id."""
+
+    serializer_class = IssuanceRecordSerializer
+    queryset = IssuanceRecord.objects.none()
+    lookup_field = "mok_issuance_id"
+    lookup_url_kwarg = "issuance_id"
+
+    def get_queryset(self):
+        return selectors.issuance_record_detail_queryset()
+
+
+def _record(issuance_id: str) -> IssuanceRecord:
+    return get_object_or_404(IssuanceRecord, mok_issuance_id=issuance_id)
+
+
+class IssuanceDocumentUploadView(CommandAPIView):
+    """Attach a PDF to an issuance (private storage, checked to be a real PDF)."""
+
+    queryset = IssuanceDocument.objects.none()
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="Upload a document of a MOK issuance",
+        description=(
+            "multipart/form-data with one field, `file`: a PDF (it must start with `%PDF-` and be readable "
+            "as a PDF). Anything else is a 400 (`unsupported_file_type`); a file over the size limit is a 413 "
+            "(`file_too_large`). Uploading the same content again answers 200 with the stored document."
+        ),
+        request={"multipart/form-data": DocumentUploadSerializer},
+        responses={
+            201: IssuanceDocumentSerializer,
+            200: IssuanceDocumentSerializer,
+            **problems(400, 401, 403, 404, 413, 415),
+        },
+    )
+    def post(self, request, issuance_id: str):
+        record = _record(issuance_id)
+        # Refuse an oversized body before reading it (the exact file size is checked again below).
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > services.max_document_bytes() + _MULTIPART_OVERHEAD:
+            raise services.too_large_error()
+        serializer = DocumentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        document, created = services.issuance_document_add(
+            record=record, upload=serializer.validated_data["file"], actor=request.user
+        )
+        return Response(
+            IssuanceDocumentSerializer(document).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class IssuanceDocumentURLView(CommandAPIView):
+    """A short-lived download URL for one document."""
+
+    queryset = IssuanceDocument.objects.none()
+
+    @extend_schema(
+        summary="Download URL of a MOK issuance document",
+        description="Files are private; this answers a presigned URL that expires after `expires_in` seconds.",
+        responses={200: DocumentURLSerializer, **problems(401, 403, 404)},
+    )
+    def get(self, request, issuance_id: str, doc_id: int):
+        document = get_object_or_404(IssuanceDocument, pk=doc_id, record__mok_issuance_id=issuance_id)
+        url, expires_in = services.issuance_document_url(document=document)
+        return Response(DocumentURLSerializer({"url": url, "expires_in": expires_in}).data)

@@ -1,0 +1,302 @@
+"""MOK issuance ingestion (idempotent on MOK's issuance id) and its documents."""
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.audit.models import AuditAction
+from apps.audit.services import audit_record
+from apps.core.context import get_context
+from apps.core.exceptions import ApplicationError, ConflictError
+from apps.issuance.models import IssuanceDocument, IssuanceRecord
+from apps.vouchers import services as voucher_services
+from apps.vouchers.choices import VoucherSource
+from apps.vouchers.models import Voucher
+
+logger = logging.getLogger(__name__)
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+PDF_MAGIC = b"%PDF-"
+PDF_CONTENT_TYPE = "application/pdf"
+
+
+@dataclass(frozen=True)
+class IngestionResult:
+    record: IssuanceRecord
+    result: str  # created | updated | unchanged
+    vouchers: list[Voucher]
+
+
+def payload_digest(payload) -> str:
+    """SHA-256 of the payload's canonical JSON: key order and whitespace do not make a new version."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _actor(actor):
+    return actor if actor is not None else get_context().user
+
+
+def _user(actor):
+    if actor is None or not getattr(actor, "is_authenticated", False) or getattr(actor, "is_api_client", False):
+        return None
+    return actor
+
+
+def _at_voucher(index: int, exc: ApplicationError) -> ApplicationError:
+    """Re-raise a voucher's error with its position in the payload, so MOK knows which one failed."""
+    errors = exc.extra.get("errors")
+    if errors is None:
+        errors = {"non_field_errors": [str(exc.message)]}
+    return type(exc)(
+        exc.message,
+        code=exc.code,
+        status_code=exc.status_code,
+        extra={**exc.extra, "errors": {"vouchers": {index: errors}}},
+    )
+
+
+def _voucher_data(item: dict, *, issuance_id: str, issued_at) -> dict:
+    return {**item, "external_reference": issuance_id, "issued_at": issued_at}
+
+
+def _claimable(voucher: Voucher, *, record: IssuanceRecord | None, issuance_id: str) -> bool:
+    """A number already in use may be updated only if it came from this very MOK issuance."""
+    if record is not None and voucher.issuance_records.filter(pk=record.pk).exists():
+        return True
+    return voucher.source == VoucherSource.MOK and voucher.external_reference == issuance_id
+
+
+def _upsert_vouchers(*, items: list[dict], issuance_id: str, issued_at, record, actor) -> list[Voucher]:
+    vouchers = []
+    for index, item in enumerate(items):
+        data = _voucher_data(item, issuance_id=issuance_id, issued_at=issued_at)
+        try:
+            existing = Voucher.objects.filter(number=item["number"]).first()
+            if existing is None:
+                voucher = voucher_services.voucher_issue(data={**data, "source": VoucherSource.MOK}, actor=actor)
+            elif _claimable(existing, record=record, issuance_id=issuance_id):
+                voucher = voucher_services.voucher_update(voucher=existing, data=data, actor=actor)
+            else:
+                message = _("Voucher number %(number)s belongs to another issuance.") % {"number": item["number"]}
+                raise ConflictError(message, code="duplicate_voucher_number", extra={"errors": {"number": [message]}})
+        except ApplicationError as exc:
+            raise _at_voucher(index, exc) from None
+        except DjangoValidationError as exc:
+            errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+            invalid = ApplicationError(_("One or more fields are invalid."), extra={"errors": errors})
+            raise _at_voucher(index, invalid) from None
+        vouchers.append(voucher)
+    return vouchers
+
+
+@transaction.atomic
+def issuance_receive(*, payload: dict, data: dict, actor=None) -> IngestionResult:
+    """Store a MOK issuance and create or update its vouchers; idempotent on ``issuance_id``.
+
+    ``payload`` is the body as received (kept verbatim), ``data`` its validated form (vouchers
+    in the shape of ``voucher_issue``'s data). First time: the record and vouchers are created.
+    The same payload again: nothing changes but the receipt counter ("unchanged", no audit
+    entry). A different payload: the record and its vouchers are updated and audited. Vouchers
+    of an earlier version that the new one leaves out are kept as they are. Any error leaves
+    nothing stored.
+    """
+    actor = _actor(actor)
+    issuance_id = data["issuance_id"]
+    issued_at = data.get("issued_at")
+    digest = payload_digest(payload)
+    now = timezone.now()
+    record = IssuanceRecord.objects.select_for_update().filter(mok_issuance_id=issuance_id).first()
+
+    if record is None:
+        record = IssuanceRecord(
+            mok_issuance_id=issuance_id,
+            issued_at=issued_at,
+            payload=payload,
+            payload_sha256=digest,
+            times_received=1,
+            last_received_at=now,
+            created_by=_user(actor),
+            updated_by=_user(actor),
+        )
+        try:
+            with transaction.atomic():
+                record.save()
+        except IntegrityError:
+            # Another request is storing the same issuance right now; its answer will be the first.
+            raise ConflictError(
+                _("Issuance %(id)s is being received by another request; retry.") % {"id": issuance_id},
+                code="issuance_in_progress",
+            ) from None
+        vouchers = _upsert_vouchers(
+            items=data["vouchers"], issuance_id=issuance_id, issued_at=issued_at, record=None, actor=actor
+        )
+        record.vouchers.set(vouchers)
+        audit_record(
+            action=AuditAction.CREATE,
+            instance=record,
+            changes={"after": {"payload_sha256": digest, "vouchers": [v.number for v in vouchers]}},
+            actor=actor,
+        )
+        return IngestionResult(record=record, result=CREATED, vouchers=vouchers)
+
+    if record.payload_sha256 == digest:
+        IssuanceRecord.objects.filter(pk=record.pk).update(times_received=F("times_received") + 1, last_received_at=now)
+        record.refresh_from_db(fields=["times_received", "last_received_at"])
+        return IngestionResult(record=record, result=UNCHANGED, vouchers=list(record.vouchers.order_by("id")))
+
+    before_numbers = sorted(record.vouchers.values_list("number", flat=True))
+    vouchers = _upsert_vouchers(
+        items=data["vouchers"], issuance_id=issuance_id, issued_at=issued_at, record=record, actor=actor
+    )
+    changes = {"payload_sha256": [record.payload_sha256, digest]}
+    record.payload, record.payload_sha256, record.issued_at = payload, digest, issued_at
+    record.times_received += 1
+    record.last_received_at = now
+    if _user(actor) is not None:
+        record.updated_by = _user(actor)
+    record.save()
+    record.vouchers.add(*vouchers)
+    after_numbers = sorted(record.vouchers.values_list("number", flat=True))
+    if after_numbers != before_numbers:
+        changes["vouchers"] = [before_numbers, after_numbers]
+    audit_record(action=AuditAction.UPDATE, instance=record, changes=changes, actor=actor)
+    return IngestionResult(record=record, result=UPDATED, vouchers=list(record.vouchers.order_by("id")))
+
+
+# --- Documents ---------------------------------------------------------------------------------------------
+
+
+def _file_error(message: str, *, code: str, status_code: int = 400) -> ApplicationError:
+    return ApplicationError(message, code=code, status_code=status_code, extra={"errors": {"file": [message]}})
+
+
+def max_document_bytes() -> int:
+    return settings.ISSUANCE_DOCUMENT_MAX_BYTES
+
+
+def too_large_error() -> ApplicationError:
+    limit = max_document_bytes()
+    return _file_error(
+        _("The file is larger than the limit of %(limit)d bytes.") % {"limit": limit},
+        code="file_too_large",
+        status_code=413,
+    )
+
+
+def is_pdf(upload) -> bool:
+    """True only for a real PDF: it starts with ``%PDF-`` and pypdf can read its pages."""
+    from pypdf import PdfReader
+
+    upload.seek(0)
+    try:
+        if upload.read(len(PDF_MAGIC)) != PDF_MAGIC:
+            return False
+        upload.seek(0)
+        try:
+            return len(PdfReader(upload, strict=False).pages) > 0
+        except Exception as exc:  # noqa: BLE001 - any parser failure means "not a readable PDF"
+            logger.info("refused upload: not a readable PDF (%s)", type(exc).__name__)
+            return False
+    finally:
+        upload.seek(0)
+
+
+def _sha256(upload) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+_UNSAFE_NAME = re.compile(r"[^\w.\- ]+")
+
+
+def _clean_name(name: str) -> str:
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return (_UNSAFE_NAME.sub("_", base) or "document.pdf")[:255]
+
+
+@transaction.atomic
+def issuance_document_add(*, record: IssuanceRecord, upload, actor=None) -> tuple[IssuanceDocument, bool]:
+    """Store a PDF for an issuance, after checking its size and that it really is a PDF.
+
+    Returns ``(document, created)``: the same content uploaded again returns the stored
+    document. Too large → 413 (``file_too_large``); not a PDF (a renamed executable, an image...)
+    → 400 (``unsupported_file_type``). Nothing is stored when refused.
+    """
+    actor = _actor(actor)
+    if upload.size > max_document_bytes():
+        raise too_large_error()
+    if upload.size == 0:
+        raise _file_error(_("The file is empty."), code="empty_file")
+    if not is_pdf(upload):
+        raise _file_error(_("The file is not a PDF document."), code="unsupported_file_type")
+    sha256 = _sha256(upload)
+    existing = record.documents.filter(sha256=sha256).first()
+    if existing is not None:
+        return existing, False
+    document = IssuanceDocument(
+        record=record,
+        original_name=_clean_name(upload.name),
+        content_type=PDF_CONTENT_TYPE,
+        size=upload.size,
+        sha256=sha256,
+        created_by=_user(actor),
+        updated_by=_user(actor),
+    )
+    document.file.save(document.original_name, upload, save=False)
+    try:
+        document.save()
+        audit_record(
+            action=AuditAction.CREATE,
+            instance=document,
+            changes={
+                "after": {
+                    "record": record.mok_issuance_id,
+                    "original_name": document.original_name,
+                    "size": document.size,
+                    "sha256": sha256,
+                    "file": document.file.name,
+                }
+            },
+            actor=actor,
+        )
+    except Exception:
+        # The row was not written: do not leave an orphan object in the bucket.
+        document.file.storage.delete(document.file.name)
+        raise
+    return document, True
+
+
+def issuance_document_url(*, document: IssuanceDocument) -> tuple[str, int | None]:
+    """A short-lived URL to download the document, and its lifetime in seconds.
+
+    On S3 the URL is presigned and expires after the storage's ``querystring_expire`` (set per
+    environment in ``STORAGES``); a local folder storage has plain URLs that do not expire (None).
+    """
+    storage = document.file.storage
+    expires_in = getattr(storage, "querystring_expire", None)
+    if expires_in is None or not getattr(storage, "querystring_auth", False):
+        return storage.url(document.file.name), None
+    safe_name = re.sub(r"[^A-Za-z0-9._-]+", "_", document.original_name) or "document.pdf"
+    url = storage.url(
+        document.file.name,
+        parameters={
+            "ResponseContentType": document.content_type,
+            "ResponseContentDisposition": f'inline; filename="{safe_name}"',
+        },
+        expire=int(expires_in),
+    )
+    return url, int(expires_in)

@@ -1,0 +1,48 @@
+"""Tracking messages for partner MOK: what happened on its cases, waiting to be delivered."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.models import TimeStampedModel
+
+
+class TrackingAction(models.TextChoices):
+    EVENT_PROVIDER_CREATE = "EVENT_PROVIDER_CREATE", _("Provider assigned")
+    EVENT_PROVIDER_START = "EVENT_PROVIDER_START", _("Provider started")
+    EVENT_PROVIDER_RESOLVE = "EVENT_PROVIDER_RESOLVE", _("Provider resolved")
+    NOTE_REGISTER = "NOTE_REGISTER", _("Note registered")
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class TrackingMessage(TimeStampedModel):
+    """One message for MOK's tracking endpoint, written in the same transaction as the change it reports.
+
+    Delivery (HTTP POST, then an SNS notification) is asynchronous; its state, attempts, last error
+    and response code are kept here, so nothing is lost and failures can be retried.
+    """
+
+    event = models.ForeignKey(
+        "assistances.Event", verbose_name=_("case"), on_delete=models.CASCADE, related_name="tracking_messages"
+    )
+    action = models.CharField(_("action"), max_length=32, choices=TrackingAction.choices)
+    payload = models.JSONField(_("payload"), default=dict)
+    state = models.CharField(_("state"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tracking message")
+        verbose_name_plural = _("tracking messages")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "created_at"], name="tracking_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} #{self.pk}"

@@ -1,0 +1,306 @@
+"""Voucher representations (list, detail) and the inputs of issue, transition and coverage check.
+
+Input serializers refuse unknown and read-only keys (a misspelt field must not be silently
+dropped) and only check the shape; the services own the rules.
+"""
+
+from collections.abc import Mapping
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from apps.masters.models import Assistance, Category, Country, VoucherStatus
+from apps.vouchers.choices import DocumentType, VoucherSource
+from apps.vouchers.models import Voucher, VoucherBenefit, VoucherStatusHistory, VoucherTraveller
+
+
+class StrictFieldsMixin:
+    """Refuse keys the serializer does not accept as input, naming each one."""
+
+    def to_internal_value(self, data):
+        extra_errors = {}
+        if isinstance(data, Mapping):
+            for name in data:
+                field = self.fields.get(name)
+                if field is None:
+                    extra_errors[name] = [_("Unknown field.")]
+                elif field.read_only:
+                    extra_errors[name] = [_("This field is read-only.")]
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if extra_errors and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **extra_errors}) from None
+            raise
+        if extra_errors:
+            raise serializers.ValidationError(extra_errors)
+        return value
+
+
+class UpperSlugRelatedField(serializers.SlugRelatedField):
+    """A code (assistance type, category, ISO country) matched whatever its case."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = data.strip().upper()
+        return super().to_internal_value(data)
+
+
+# --- Shared pieces ------------------------------------------------------------------------------------
+
+
+class HolderSerializer(StrictFieldsMixin, serializers.Serializer):
+    """The policy holder (the person or company who bought the voucher)."""
+
+    name = serializers.CharField(source="holder_name", max_length=200)
+    document_type = serializers.ChoiceField(
+        source="holder_document_type", choices=DocumentType.choices, default=DocumentType.PASSPORT
+    )
+    document_number = serializers.CharField(source="holder_document_number", max_length=40)
+    email = serializers.EmailField(source="holder_email", allow_blank=True, default="")
+    phone = serializers.CharField(source="holder_phone", max_length=40, allow_blank=True, default="")
+
+
+class TravellerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    class Meta:
+        model = VoucherTraveller
+        fields = ["id", "first_name", "last_name", "document_type", "document_number", "birth_date", "is_holder"]
+        read_only_fields = ["id"]
+
+
+class BenefitInputSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A benefit limit: for an ``assistance`` type or a whole ``category`` (one of the two, by code)."""
+
+    assistance = UpperSlugRelatedField(
+        slug_field="code",
+        queryset=Assistance.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Assistance type code (give this or `category`).",
+    )
+    category = UpperSlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Category code: the limit is shared by the category's assistance types.",
+    )
+    amount = serializers.DecimalField(
+        source="limit_amount",
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="Limit amount, in `currency`.",
+    )
+    currency = serializers.CharField(
+        max_length=3, min_length=3, required=False, allow_blank=True, default="", help_text="ISO 4217 code."
+    )
+    count = serializers.IntegerField(
+        source="limit_count", min_value=0, required=False, allow_null=True, help_text="Limit on the number of uses."
+    )
+
+    def validate_currency(self, value: str) -> str:
+        return value.upper()
+
+
+class BenefitSerializer(serializers.ModelSerializer):
+    """A benefit with its limit and what cases already committed of it."""
+
+    assistance = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    amount = serializers.DecimalField(
+        source="limit_amount", max_digits=12, decimal_places=2, read_only=True, allow_null=True
+    )
+    count = serializers.IntegerField(source="limit_count", read_only=True, allow_null=True)
+    committed_amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    committed_count = serializers.IntegerField(read_only=True)
+    remaining_amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True, allow_null=True)
+    remaining_count = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = VoucherBenefit
+        fields = [
+            "id",
+            "assistance",
+            "category",
+            "amount",
+            "currency",
+            "count",
+            "committed_amount",
+            "committed_count",
+            "remaining_amount",
+            "remaining_count",
+        ]
+        read_only_fields = fields
+
+
+class StatusHistorySerializer(serializers.ModelSerializer):
+    from_status = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    to_status = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    actor = serializers.CharField(source="actor_repr", read_only=True)
+
+    class Meta:
+        model = VoucherStatusHistory
+        fields = ["from_status", "to_status", "reason", "actor", "changed_at"]
+        read_only_fields = fields
+
+
+# --- Output -------------------------------------------------------------------------------------------
+
+
+class VoucherListSerializer(serializers.ModelSerializer):
+    holder = HolderSerializer(source="*", read_only=True)
+    destinations = serializers.SlugRelatedField(
+        slug_field="iso2", many=True, read_only=True, help_text="ISO 3166-1 alpha-2 codes."
+    )
+    residence_country = serializers.SlugRelatedField(slug_field="iso2", read_only=True, allow_null=True)
+    status = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Voucher
+        fields = [
+            "id",
+            "number",
+            "product_code",
+            "product_name",
+            "source",
+            "holder",
+            "valid_from",
+            "valid_to",
+            "worldwide",
+            "destinations",
+            "residence_country",
+            "status",
+            "external_reference",
+            "issued_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class VoucherDetailSerializer(VoucherListSerializer):
+    travellers = TravellerSerializer(many=True, read_only=True)
+    benefits = BenefitSerializer(many=True, read_only=True)
+    status_history = StatusHistorySerializer(many=True, read_only=True)
+
+    class Meta(VoucherListSerializer.Meta):
+        fields = [*VoucherListSerializer.Meta.fields, "travellers", "benefits", "status_history"]
+        read_only_fields = fields
+
+
+# --- Input --------------------------------------------------------------------------------------------
+
+
+class VoucherWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """The fields a partner gives when it issues a voucher (MOK's payload reuses them)."""
+
+    holder = HolderSerializer(source="*")
+    destinations = UpperSlugRelatedField(
+        slug_field="iso2",
+        many=True,
+        queryset=Country.objects.all(),
+        required=False,
+        help_text="ISO 3166-1 alpha-2 codes of the covered countries (unless `worldwide`).",
+    )
+    residence_country = UpperSlugRelatedField(
+        slug_field="iso2",
+        queryset=Country.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="ISO alpha-2 code; coverage never applies there.",
+    )
+    travellers = TravellerSerializer(many=True, allow_empty=False)
+    benefits = BenefitInputSerializer(many=True, required=False)
+
+    class Meta:
+        model = Voucher
+        fields = [
+            "number",
+            "product_code",
+            "product_name",
+            "holder",
+            "valid_from",
+            "valid_to",
+            "worldwide",
+            "destinations",
+            "residence_country",
+            "travellers",
+            "benefits",
+        ]
+        extra_kwargs = {"number": {"validators": []}}  # uniqueness is the service's (a clean 400 or 409)
+
+
+class VoucherIssueSerializer(VoucherWriteSerializer):
+    source = serializers.ChoiceField(choices=VoucherSource.choices, help_text="Issuing channel.")
+    status = UpperSlugRelatedField(
+        slug_field="code",
+        queryset=VoucherStatus.objects.all(),
+        required=False,
+        help_text="Initial status code (an initial status of the voucher machine; ACTIVE by default).",
+    )
+
+    class Meta(VoucherWriteSerializer.Meta):
+        fields = [*VoucherWriteSerializer.Meta.fields, "source", "status", "external_reference", "issued_at"]
+
+
+class TransitionSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A status change: the status to move to, and why."""
+
+    status = serializers.CharField(max_length=40, help_text="Code of the status to move to.")
+    reason = serializers.CharField(max_length=2000, allow_blank=True, default="", help_text="Why (kept in history).")
+
+
+class CoverageQuerySerializer(serializers.Serializer):
+    """The question asked of a voucher: this assistance, in this country, on this date."""
+
+    assistance = UpperSlugRelatedField(
+        slug_field="code", queryset=Assistance.objects.all(), help_text="Assistance type code."
+    )
+    country = UpperSlugRelatedField(
+        slug_field="iso2", queryset=Country.objects.all(), help_text="ISO alpha-2 code of where help is needed."
+    )
+    date = serializers.DateField(required=False, help_text="Date of the event (YYYY-MM-DD); today by default.")
+
+
+class CoverageReasonSerializer(serializers.Serializer):
+    """One coverage rule and whether it passed."""
+
+    code = serializers.ChoiceField(
+        choices=["status", "validity", "destination", "residence", "benefit", "limit"], help_text="The rule checked."
+    )
+    passed = serializers.BooleanField()
+    message = serializers.CharField()
+
+
+class CoverageBenefitSerializer(serializers.ModelSerializer):
+    """The benefit that applies: for the assistance type itself, or for its category."""
+
+    assistance = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = VoucherBenefit
+        fields = ["id", "assistance", "category"]
+        read_only_fields = fields
+
+
+class CoverageResultSerializer(serializers.Serializer):
+    """The coverage check: every rule's outcome and the limits of the benefit that applies."""
+
+    voucher = serializers.CharField(help_text="Voucher number.")
+    assistance = serializers.CharField(help_text="Assistance type code checked.")
+    country = serializers.CharField(help_text="ISO alpha-2 code checked.")
+    date = serializers.DateField()
+    covered = serializers.BooleanField(help_text="True when every rule passed.")
+    reasons = CoverageReasonSerializer(many=True)
+    benefit = CoverageBenefitSerializer(allow_null=True, help_text="The benefit that applies, if any.")
+    limit_amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    currency = serializers.CharField(allow_blank=True)
+    limit_count = serializers.IntegerField(allow_null=True)
+    committed_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    committed_count = serializers.IntegerField()
+    remaining_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    remaining_count = serializers.IntegerField(allow_null=True)

@@ -1,0 +1,509 @@
+"""Writes to vouchers: issue, update, status transitions, benefit commitments.
+
+The API, the MOK ingestion, the admin and (later) the cases workflow call these, so every rule is
+checked and every write is audited in one place.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.audit.models import AuditAction
+from apps.audit.services import audit_record
+from apps.core.context import get_context
+from apps.core.crud import audited_create, audited_delete, audited_update
+from apps.core.exceptions import ApplicationError, ConflictError
+from apps.core.services import model_snapshot, model_update, serialize_value
+from apps.masters.models import Assistance, VoucherStatus
+from apps.masters.selectors import status_allows
+from apps.vouchers.choices import DEFAULT_INITIAL_STATUS, DocumentType
+from apps.vouchers.models import (
+    BenefitCommitment,
+    Voucher,
+    VoucherBenefit,
+    VoucherStatusHistory,
+    VoucherTraveller,
+    validate_currency,
+)
+from apps.vouchers.selectors import applicable_benefit, benefit_usage
+
+TRAVELLER_FIELDS = ("first_name", "last_name", "document_type", "document_number", "birth_date", "is_holder")
+BENEFIT_LIMIT_FIELDS = ("limit_amount", "currency", "limit_count")
+
+
+def _actor(actor):
+    return actor if actor is not None else get_context().user
+
+
+def _user(actor):
+    """The user to stamp on rows (API clients and the system are recorded in the audit trail only)."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or getattr(actor, "is_api_client", False):
+        return None
+    return actor
+
+
+def _invalid(errors: dict, message: str | None = None) -> ApplicationError:
+    return ApplicationError(
+        message or _("One or more fields are invalid."), code="validation_error", extra={"errors": errors}
+    )
+
+
+def _messages(exc: DjangoValidationError) -> dict:
+    return {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
+
+
+# --- Validation --------------------------------------------------------------------------------------
+
+
+def voucher_validate(*, instance: Voucher, data: dict) -> None:
+    """Rules of a voucher edit beyond field validation: the validity period and the status."""
+    valid_from = data.get("valid_from", instance.valid_from)
+    valid_to = data.get("valid_to", instance.valid_to)
+    if valid_from and valid_to and valid_to < valid_from:
+        raise _invalid({"valid_to": [_("The end of validity cannot be before its start.")]})
+    if "status" in data:
+        status = data["status"]
+        if instance.pk is None:
+            if status is not None and not status.is_initial:
+                raise _invalid(
+                    {"status": [_("A voucher cannot start in status %(status)s.") % {"status": status.code}]}
+                )
+        elif status is not None and status.pk != instance.status_id:
+            raise _invalid({"status": [_("Change the status with a transition, which records the reason.")]})
+
+
+def _benefit_errors(data: dict) -> dict:
+    """Errors of one benefit's shape: one target, at least one limit, a real currency with an amount."""
+    errors: dict[str, list[str]] = {}
+    assistance, category = data.get("assistance"), data.get("category")
+    if (assistance is None) == (category is None):
+        errors.setdefault("assistance", []).append(_("Give either an assistance type or a category, not both."))
+    amount, count, currency = data.get("limit_amount"), data.get("limit_count"), data.get("currency") or ""
+    if amount is None and count is None:
+        errors.setdefault("limit_amount", []).append(_("Give a limit amount, a number of uses, or both."))
+    if amount is not None and amount < 0:
+        errors.setdefault("limit_amount", []).append(_("The limit amount cannot be negative."))
+    if amount is not None and not currency:
+        errors.setdefault("currency", []).append(_("A limit amount needs its currency."))
+    if currency:
+        try:
+            validate_currency(currency)
+        except DjangoValidationError as exc:
+            errors.setdefault("currency", []).extend(exc.messages)
+    return errors
+
+
+def _benefit_key(data: dict) -> tuple[str, int] | None:
+    if data.get("assistance") is not None:
+        return ("assistance", data["assistance"].pk)
+    if data.get("category") is not None:
+        return ("category", data["category"].pk)
+    return None
+
+
+def _benefits_errors(benefits: list[dict]) -> list[dict]:
+    """Per-item errors of a list of benefits, including duplicates (one benefit per assistance or category)."""
+    seen: set = set()
+    all_errors = []
+    for item in benefits:
+        errors = _benefit_errors(item)
+        key = _benefit_key(item)
+        if key is not None and key in seen:
+            field = key[0]
+            errors.setdefault(field, []).append(_("This voucher already has a benefit for it."))
+        seen.add(key)
+        all_errors.append(errors)
+    return all_errors
+
+
+def voucher_benefit_validate(*, instance: VoucherBenefit, data: dict) -> None:
+    """One benefit edited on its own (admin inline): its shape, and no second benefit for the same target."""
+    merged = {
+        "assistance": data.get("assistance", instance.assistance if instance.assistance_id else None),
+        "category": data.get("category", instance.category if instance.category_id else None),
+        **{name: data.get(name, getattr(instance, name)) for name in BENEFIT_LIMIT_FIELDS},
+    }
+    errors = _benefit_errors(merged)
+    voucher = data.get("voucher") or (instance.voucher if instance.voucher_id else None)
+    key = _benefit_key(merged)
+    if voucher is not None and key is not None:
+        clash = VoucherBenefit.objects.filter(voucher=voucher, **{key[0]: key[1]}).exclude(pk=instance.pk)
+        if clash.exists():
+            errors.setdefault(key[0], []).append(_("This voucher already has a benefit for it."))
+    if errors:
+        raise _invalid(errors)
+
+
+def _children_errors(rows: list[dict], model, exclude: tuple = ("voucher",)) -> list[dict]:
+    errors = []
+    for row in rows:
+        try:
+            model(**row).full_clean(exclude=list(exclude), validate_constraints=False)
+            errors.append({})
+        except DjangoValidationError as exc:
+            errors.append(_messages(exc))
+    return errors
+
+
+def _by_index(item_errors: list[dict]) -> dict:
+    """Errors of list items keyed by position, only for the items at fault (DRF's shape for nested lists)."""
+    return {index: errors for index, errors in enumerate(item_errors) if errors}
+
+
+def _validate_children(*, travellers: list[dict] | None, benefits: list[dict] | None) -> None:
+    errors: dict = {}
+    if travellers is not None and (traveller_errors := _by_index(_children_errors(travellers, VoucherTraveller))):
+        errors["travellers"] = traveller_errors
+    if benefits is not None:
+        shape_errors = _benefits_errors(benefits)
+        field_errors = _children_errors(benefits, VoucherBenefit)
+        combined = [{**fields, **shape} for shape, fields in zip(shape_errors, field_errors, strict=True)]
+        if benefit_errors := _by_index(combined):
+            errors["benefits"] = benefit_errors
+    if errors:
+        raise _invalid(errors)
+
+
+# --- Snapshots for the audit trail ---------------------------------------------------------------------
+
+
+_TRAVELLER_DEFAULTS = {"document_type": DocumentType.PASSPORT, "birth_date": None, "is_holder": False}
+
+
+def _traveller_repr(traveller: VoucherTraveller | dict) -> dict:
+    if isinstance(traveller, dict):
+        values = {name: traveller.get(name, _TRAVELLER_DEFAULTS.get(name)) for name in TRAVELLER_FIELDS}
+    else:
+        values = {name: getattr(traveller, name) for name in TRAVELLER_FIELDS}
+    return {name: serialize_value(value) for name, value in values.items()}
+
+
+def _benefit_repr(benefit: VoucherBenefit | dict) -> dict:
+    if isinstance(benefit, dict):
+        assistance, category = benefit.get("assistance"), benefit.get("category")
+        limits = {name: benefit.get(name) for name in BENEFIT_LIMIT_FIELDS}
+    else:
+        assistance = benefit.assistance if benefit.assistance_id else None
+        category = benefit.category if benefit.category_id else None
+        limits = {name: getattr(benefit, name) for name in BENEFIT_LIMIT_FIELDS}
+    amount = limits["limit_amount"]
+    return {
+        "assistance": assistance.code if assistance else None,
+        "category": category.code if category else None,
+        "limit_amount": str(Decimal(amount).quantize(Decimal("0.01"))) if amount is not None else None,
+        "currency": limits["currency"] or "",
+        "limit_count": limits["limit_count"],
+    }
+
+
+def _sorted(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda row: sorted((k, str(v)) for k, v in row.items()))
+
+
+def _voucher_snapshot(voucher: Voucher) -> dict:
+    snapshot = model_snapshot(voucher)
+    snapshot["travellers"] = [_traveller_repr(t) for t in voucher.travellers.order_by("id")]
+    snapshot["benefits"] = [
+        _benefit_repr(b) for b in voucher.benefits.select_related("assistance", "category").order_by("id")
+    ]
+    return snapshot
+
+
+def _record_status(*, voucher: Voucher, from_status, to_status, reason: str, actor) -> VoucherStatusHistory:
+    return VoucherStatusHistory.objects.create(
+        voucher=voucher,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        actor=_user(actor),
+        actor_repr=str(actor)[:255] if actor is not None else "system",
+        changed_at=timezone.now(),
+    )
+
+
+# --- Issue and update ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def voucher_issue(*, data: dict, actor=None) -> Voucher:
+    """Create a voucher with its travellers, benefits and destinations, in one audited write.
+
+    ``data`` holds the model's fields (related rows as instances: ``status``, ``residence_country``,
+    ``destinations``) plus optional ``travellers`` and ``benefits`` (lists of dicts with the models'
+    field names; a benefit names an ``assistance`` or a ``category``). The status must be an
+    initial one; it defaults to ACTIVE. Nothing is written if anything is invalid.
+    """
+    actor = _actor(actor)
+    data = dict(data)
+    travellers = list(data.pop("travellers", None) or [])
+    benefits = list(data.pop("benefits", None) or [])
+    if data.get("status") is None:
+        data["status"] = VoucherStatus.objects.get(code=DEFAULT_INITIAL_STATUS)
+    voucher = Voucher()
+    voucher_validate(instance=voucher, data=data)
+    _validate_children(travellers=travellers, benefits=benefits)
+    if data.get("number") and Voucher.objects.filter(number=data["number"]).exists():
+        message = _("A voucher numbered %(number)s already exists.") % {"number": data["number"]}
+        raise ConflictError(message, code="duplicate_voucher_number", extra={"errors": {"number": [message]}})
+
+    voucher.created_by = voucher.updated_by = _user(actor)
+    model_update(instance=voucher, data=data)
+    VoucherTraveller.objects.bulk_create([VoucherTraveller(voucher=voucher, **row) for row in travellers])
+    VoucherBenefit.objects.bulk_create([VoucherBenefit(voucher=voucher, **row) for row in benefits])
+    _record_status(voucher=voucher, from_status=None, to_status=voucher.status, reason=_("Issued"), actor=actor)
+    audit_record(
+        action=AuditAction.CREATE, instance=voucher, changes={"after": _voucher_snapshot(voucher)}, actor=actor
+    )
+    return voucher
+
+
+def _sync_travellers(voucher: Voucher, rows: list[dict]) -> list | None:
+    """Make the travellers match ``rows`` (matched by document), keeping the rows that did not change."""
+    existing = list(voucher.travellers.order_by("id"))
+    before = [_traveller_repr(t) for t in existing]
+    after = [_traveller_repr(row) for row in rows]
+    if _sorted(before) == _sorted(after):
+        return None
+    by_document = {(t.document_type, t.document_number): t for t in existing}
+    kept = set()
+    for given in rows:
+        row = {**_TRAVELLER_DEFAULTS, **given}  # the list is the complete new state: omitted means default
+        current = by_document.get((row["document_type"], row["document_number"]))
+        if current is None or current.pk in kept:
+            VoucherTraveller.objects.create(voucher=voucher, **row)
+            continue
+        kept.add(current.pk)
+        changed = [name for name, value in row.items() if getattr(current, name) != value]
+        if changed:
+            for name in changed:
+                setattr(current, name, row[name])
+            current.save(update_fields=changed)
+    voucher.travellers.exclude(pk__in=kept).filter(pk__in=[t.pk for t in existing]).delete()
+    return [before, after]
+
+
+def _sync_benefits(voucher: Voucher, rows: list[dict]) -> list | None:
+    """Make the benefits match ``rows`` (matched by assistance or category).
+
+    A benefit that has commitments cannot disappear (its use would be lost): 409.
+    """
+    existing = list(voucher.benefits.select_related("assistance", "category").order_by("id"))
+    before = [_benefit_repr(b) for b in existing]
+    after = [_benefit_repr(row) for row in rows]
+    if _sorted(before) == _sorted(after):
+        return None
+    by_key = {("assistance", b.assistance_id) if b.assistance_id else ("category", b.category_id): b for b in existing}
+    wanted = set()
+    for row in rows:
+        key = _benefit_key(row)
+        wanted.add(key)
+        current = by_key.get(key)
+        if current is None:
+            VoucherBenefit.objects.create(voucher=voucher, **row)
+            continue
+        limits = {name: row.get(name, "" if name == "currency" else None) for name in BENEFIT_LIMIT_FIELDS}
+        limits["currency"] = limits["currency"] or ""
+        changed = [name for name, value in limits.items() if getattr(current, name) != value]
+        if changed:
+            for name in changed:
+                setattr(current, name, limits[name])
+            current.save(update_fields=changed)
+    removed = [b for key, b in by_key.items() if key not in wanted]
+    if removed:
+        in_use = BenefitCommitment.objects.filter(benefit__in=removed).values_list("benefit_id", flat=True)
+        if in_use:
+            codes = sorted({b.target_code for b in removed if b.pk in set(in_use)})
+            raise ConflictError(
+                _("Benefits already used by cases cannot be removed: %(codes)s.") % {"codes": ", ".join(codes)},
+                code="benefit_in_use",
+            )
+        VoucherBenefit.objects.filter(pk__in=[b.pk for b in removed]).delete()
+    return [before, after]
+
+
+@transaction.atomic
+def voucher_update(*, voucher: Voucher, data: dict, actor=None) -> Voucher:
+    """Change a voucher's fields and, when given, replace its travellers and benefits (audited, once).
+
+    ``data`` has the shape of ``voucher_issue``'s; ``travellers`` and ``benefits``, when present,
+    are the complete new lists. The status is not changed here (see ``voucher_transition``).
+    Nothing is audited when nothing changed.
+    """
+    actor = _actor(actor)
+    data = dict(data)
+    travellers = data.pop("travellers", None)
+    benefits = data.pop("benefits", None)
+    if "status" in data and data["status"] is not None and data["status"].pk == voucher.status_id:
+        data.pop("status")
+    voucher_validate(instance=voucher, data=data)
+    _validate_children(travellers=travellers, benefits=benefits)
+    # Serialize with commitments on the same voucher (benefit_commit locks the same row).
+    Voucher.objects.select_for_update().filter(pk=voucher.pk).values_list("pk").first()
+
+    user = _user(actor)
+    if user is not None:
+        voucher.updated_by = user
+    changes = model_update(instance=voucher, data=data)
+    if travellers is not None and (diff := _sync_travellers(voucher, list(travellers))):
+        changes["travellers"] = diff
+    if benefits is not None and (diff := _sync_benefits(voucher, list(benefits))):
+        changes["benefits"] = diff
+    if changes:
+        if set(changes) <= {"travellers", "benefits"}:
+            # Only related rows changed: still mark the voucher as changed (conditional GETs, sync).
+            voucher.save(update_fields=["updated_at", "updated_by"])
+        audit_record(action=AuditAction.UPDATE, instance=voucher, changes=changes, actor=actor)
+    return voucher
+
+
+def voucher_delete(*, voucher: Voucher, actor=None) -> None:
+    """Delete a voucher (refused with 409 while commitments refer to its benefits)."""
+    audited_delete(instance=voucher, actor=actor)
+
+
+# --- Status transitions ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def voucher_transition(*, voucher: Voucher, to_code: str, reason: str = "", actor=None) -> Voucher:
+    """Move a voucher to another status if the voucher status machine allows it; record history and audit.
+
+    An unknown status is a 400 (``unknown_status``); a move the machine does not allow from the
+    current status is a 409 (``illegal_transition``). The row is locked so two concurrent moves
+    are checked one after the other.
+    """
+    actor = _actor(actor)
+    locked = Voucher.objects.select_for_update().select_related("status").get(pk=voucher.pk)
+    to_status = VoucherStatus.objects.filter(code=to_code).first()
+    if to_status is None:
+        message = _("Unknown voucher status %(status)s.") % {"status": to_code}
+        raise ApplicationError(message, code="unknown_status", extra={"errors": {"status": [message]}})
+    from_status = locked.status
+    if not status_allows(VoucherStatus, from_code=from_status.code, to_code=to_status.code):
+        allowed = sorted(from_status.next_statuses.values_list("code", flat=True))
+        raise ConflictError(
+            _("A voucher in status %(from)s cannot move to %(to)s.") % {"from": from_status.code, "to": to_status.code},
+            code="illegal_transition",
+            extra={"from_status": from_status.code, "to_status": to_status.code, "allowed": allowed},
+        )
+    locked.status = to_status
+    update_fields = ["status", "updated_at"]
+    if _user(actor) is not None:
+        locked.updated_by = _user(actor)
+        update_fields.append("updated_by")
+    locked.save(update_fields=update_fields)
+    _record_status(voucher=locked, from_status=from_status, to_status=to_status, reason=reason, actor=actor)
+    audit_record(
+        action=AuditAction.UPDATE,
+        instance=locked,
+        changes={"status": [from_status.code, to_status.code], "reason": reason},
+        actor=actor,
+    )
+    # The caller's object follows the row.
+    voucher.status, voucher.status_id, voucher.updated_at = to_status, to_status.pk, locked.updated_at
+    return locked
+
+
+# --- Travellers and benefits edited one by one (admin inlines) ------------------------------------------
+
+
+def voucher_traveller_create(*, data: dict, actor=None) -> VoucherTraveller:
+    return audited_create(model=VoucherTraveller, data=data, actor=actor)
+
+
+def voucher_traveller_update(*, instance: VoucherTraveller, data: dict, actor=None) -> VoucherTraveller:
+    return audited_update(instance=instance, data=data, actor=actor)
+
+
+def voucher_traveller_delete(*, instance: VoucherTraveller, actor=None) -> None:
+    audited_delete(instance=instance, actor=actor)
+
+
+def voucher_benefit_create(*, data: dict, actor=None) -> VoucherBenefit:
+    return audited_create(model=VoucherBenefit, data=data, actor=actor, validate=voucher_benefit_validate)
+
+
+def voucher_benefit_update(*, instance: VoucherBenefit, data: dict, actor=None) -> VoucherBenefit:
+    return audited_update(instance=instance, data=data, actor=actor, validate=voucher_benefit_validate)
+
+
+def voucher_benefit_delete(*, instance: VoucherBenefit, actor=None) -> None:
+    """Refused (409) once a case has committed part of the benefit."""
+    audited_delete(instance=instance, actor=actor)
+
+
+# --- Commitments ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def benefit_commit(
+    *,
+    voucher: Voucher,
+    assistance: Assistance,
+    amount: Decimal | None = None,
+    count: int = 1,
+    reference: str,
+    actor=None,
+) -> BenefitCommitment:
+    """Promise part of the benefit that covers ``assistance`` to a case (``reference``).
+
+    ``amount`` is in the benefit's currency. The voucher row is locked, so two cases committing
+    at once are checked one after the other and cannot together exceed the limit. Raises
+    ConflictError ``benefit_not_covered`` without a benefit, ``benefit_limit_exceeded`` when the
+    amount or the number of uses would go over what is left.
+    """
+    actor = _actor(actor)
+    if amount is not None and amount <= 0:
+        raise _invalid({"amount": [_("The amount must be greater than zero.")]})
+    if count < 0 or (count == 0 and amount is None):
+        raise _invalid({"count": [_("Commit at least one use or an amount.")]})
+    Voucher.objects.select_for_update().filter(pk=voucher.pk).values_list("pk").first()
+    benefit = applicable_benefit(voucher=voucher, assistance=assistance)
+    if benefit is None:
+        raise ConflictError(
+            _("No benefit of voucher %(voucher)s covers %(assistance)s.")
+            % {"voucher": voucher.number, "assistance": assistance.code},
+            code="benefit_not_covered",
+        )
+    usage = benefit_usage(benefit=benefit)
+    over_amount = usage.limit_amount is not None and (
+        usage.committed_amount + amount > usage.limit_amount
+        if amount is not None
+        else usage.committed_amount >= usage.limit_amount
+    )
+    over_count = usage.limit_count is not None and usage.committed_count + count > usage.limit_count
+    if over_amount or over_count:
+        raise ConflictError(
+            _("The benefit for %(target)s has not enough left.") % {"target": benefit.target_code},
+            code="benefit_limit_exceeded",
+            extra={
+                "remaining_amount": serialize_value(usage.remaining_amount),
+                "remaining_count": usage.remaining_count,
+                "currency": usage.currency,
+            },
+        )
+    return audited_create(
+        model=BenefitCommitment,
+        data={"voucher": voucher, "benefit": benefit, "amount": amount, "count": count, "reference": reference},
+        actor=actor,
+        case_reference=reference,
+    )
+
+
+@transaction.atomic
+def benefit_release(*, commitment: BenefitCommitment, actor=None) -> BenefitCommitment:
+    """Give a commitment's amount and uses back to the benefit. Releasing twice changes nothing."""
+    actor = _actor(actor)
+    Voucher.objects.select_for_update().filter(pk=commitment.voucher_id).values_list("pk").first()
+    commitment.refresh_from_db()
+    if commitment.released:
+        return commitment
+    return audited_update(
+        instance=commitment,
+        data={"released": True, "released_at": timezone.now()},
+        actor=actor,
+        case_reference=commitment.reference,
+    )
