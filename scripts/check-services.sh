@@ -7,6 +7,17 @@ py="${1:-.venv/bin/python}"
 [ -n "${TEST_DATABASE_URL:-}" ] && exit 0
 
 if "$py" -c 'import MySQLdb; MySQLdb.connect(host="127.0.0.1", port=3306, user="root", connect_timeout=3).close()' 2>/dev/null; then
+  # Date drill-downs with USE_TZ need MySQL's time-zone tables; load them once if they are empty.
+  zones=$("$py" -c 'import MySQLdb; c=MySQLdb.connect(host="127.0.0.1", user="root").cursor(); c.execute("SELECT COUNT(*) FROM mysql.time_zone_name"); print(c.fetchone()[0])' 2>/dev/null || echo 0)
+  if [ "${zones:-0}" = "0" ]; then
+    if command -v mysql_tzinfo_to_sql >/dev/null 2>&1 && command -v mysql >/dev/null 2>&1; then
+      echo "Loading MySQL time-zone tables (once)…"
+      mysql_tzinfo_to_sql /usr/share/zoneinfo 2>/dev/null | mysql -uroot -h127.0.0.1 mysql
+    else
+      echo "MySQL time-zone tables are empty; load them: mysql_tzinfo_to_sql /usr/share/zoneinfo | mysql -uroot mysql" >&2
+      exit 1
+    fi
+  fi
   exit 0
 fi
 cat >&2 <<'MSG'

@@ -72,7 +72,7 @@ def sla_due(*, opened_at: datetime, assistance: Assistance, priority: str) -> da
 
 # --- opening -------------------------------------------------------------------------------------
 
-_EVENT_FIELDS = {
+OPENING_FIELDS = {
     "source_code",
     "external_reference",
     "voucher",
@@ -163,7 +163,7 @@ def event_open(*, data: dict, override_reason: str = "", actor=None, now: dateti
     """
     actor = _actor(actor)
     now = now or timezone.now()
-    unknown = set(data) - _EVENT_FIELDS
+    unknown = set(data) - OPENING_FIELDS
     if unknown:
         raise _invalid({name: [_("Unknown field.")] for name in sorted(unknown)})
     reference = (data.get("external_reference") or "").strip() or None
@@ -228,7 +228,7 @@ def event_open(*, data: dict, override_reason: str = "", actor=None, now: dateti
 
 # --- updates with optimistic concurrency -------------------------------------------------------------
 
-_UPDATABLE = {
+UPDATABLE_FIELDS = {
     "traveller_name",
     "traveller_document_type",
     "traveller_document_number",
@@ -261,7 +261,7 @@ def _bump(event: Event, expected_version: int | None) -> None:
 def event_update(*, event: Event, data: dict, expected_version: int | None = None, actor=None) -> Event:
     """Change a case's details. ``expected_version`` (from If-Match) turns a lost update into a 409."""
     actor = _actor(actor)
-    not_allowed = set(data) - _UPDATABLE
+    not_allowed = set(data) - UPDATABLE_FIELDS
     if not_allowed:
         raise _invalid({name: [_("This field cannot be changed here.")] for name in sorted(not_allowed)})
     merged = {"country": event.country, "latitude": event.latitude, "longitude": event.longitude, **data}

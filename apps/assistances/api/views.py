@@ -14,10 +14,10 @@ from apps.assistances.api.serializers import (
     EventProviderSerializer,
     EventProviderTransitionSerializer,
     EventSerializer,
+    EventStatusHistorySerializer,
     EventUpdateSerializer,
     NoteSerializer,
     StatusChangeSerializer,
-    EventStatusHistorySerializer,
 )
 from apps.assistances.filters import EventFilter, NoteFilter
 from apps.assistances.models import Event, EventDraft, EventProvider, EventStatusSwitch, Note

@@ -1,0 +1,108 @@
+"""The operators' console: case list, case page, status and assignment pages, all through the services."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from apps.assistances.models import Event, Note
+from apps.audit.models import AuditLog
+from tests.assistances.factories import covered_case
+from tests.helpers import count_queries
+from tests.providers.factories import LocationFactory, ProviderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def console(client, operator):
+    client.force_login(operator)
+    return client
+
+
+def test_case_list_shows_badges_and_keeps_queries_constant(console, operator):
+    covered_case(actor=operator, external_reference="L-0")
+    baseline = count_queries(console, "/admin/assistances/event/")
+    for i in range(1, 6):
+        covered_case(actor=operator, external_reference=f"L-{i}")
+    assert count_queries(console, "/admin/assistances/event/") == baseline
+    late = covered_case(actor=operator, external_reference="LATE")
+    Event.objects.filter(pk=late.pk).update(sla_due_at=timezone.now() - datetime.timedelta(minutes=5))
+    html = console.get("/admin/assistances/event/?sla=breached").content.decode()
+    assert late.code in html
+    assert "background:#ba2121" in html  # the breached badge
+    others = Event.objects.exclude(pk=late.pk).values_list("code", flat=True)
+    assert not any(f">{code}<" in html for code in others)
+    assert console.get("/admin/assistances/event/?mine=1").status_code == 200
+
+
+def test_case_page_renders_with_inlines_and_timeline(console, operator):
+    event = covered_case(actor=operator)
+    html = console.get(f"/admin/assistances/event/{event.pk}/change/").content.decode()
+    assert event.code in html and "status" in html.lower()
+
+
+def test_status_page_changes_status_through_the_service(console, operator):
+    event = covered_case(actor=operator)
+    page = console.get(f"/admin/assistances/event/{event.pk}/status/")
+    assert page.status_code == 200
+    in_progress = event.status.next_statuses.get(code="IN_PROGRESS")
+    response = console.post(f"/admin/assistances/event/{event.pk}/status/", {"status": in_progress.pk, "reason": "x"})
+    assert response.status_code == 302
+    assert Event.objects.get(pk=event.pk).status.code == "IN_PROGRESS"
+    assert AuditLog.objects.filter(action="status_change", case_reference=event.code).exists()
+
+
+def test_assign_page_lists_nearest_providers_and_assigns(console, operator):
+    event = covered_case(actor=operator, latitude=40.4168, longitude=-3.7038)
+    provider = ProviderFactory(assistances=[event.assistance], display_name="Hospital Central")
+    location = LocationFactory(provider=provider, latitude=40.42, longitude=-3.70)
+    page = console.get(f"/admin/assistances/event/{event.pk}/assign/").content.decode()
+    assert "Hospital Central" in page
+    response = console.post(
+        f"/admin/assistances/event/{event.pk}/assign/", {"location": location.pk, "guaranteed_amount": "300"}
+    )
+    assert response.status_code == 302
+    assert event.providers.get().provider == provider
+
+
+def test_over_limit_guarantee_is_shown_as_an_error(console, operator):
+    event = covered_case(actor=operator, latitude=40.4168, longitude=-3.7038)
+    location = LocationFactory(provider=ProviderFactory(assistances=[event.assistance]), latitude=40.42, longitude=-3.7)
+    response = console.post(
+        f"/admin/assistances/event/{event.pk}/assign/", {"location": location.pk, "guaranteed_amount": "99999"}
+    )
+    assert response.status_code == 200
+    assert not event.providers.exists()
+
+
+def test_note_added_from_the_case_page(console, operator):
+    event = covered_case(actor=operator)
+    page = console.get(f"/admin/assistances/event/{event.pk}/change/")
+    form = {k: v for k, v in page.context["adminform"].form.initial.items() if v is not None}
+    data = {
+        "traveller_name": event.traveller_name,
+        "priority": event.priority,
+        "city": "",
+        "assigned_operator": "",
+        "description": "",
+        "notes-TOTAL_FORMS": "1",
+        "notes-INITIAL_FORMS": "0",
+        "notes-MIN_NUM_FORMS": "0",
+        "notes-MAX_NUM_FORMS": "1000",
+        "notes-0-kind": "general",
+        "notes-0-visibility": "internal",
+        "notes-0-body": "Called the traveller back",
+    }
+    for prefix in ("providers", "status_switches", "status_history"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    assert form  # the page rendered a bound form
+    response = console.post(f"/admin/assistances/event/{event.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Note.objects.get(event=event).body == "Called the traveller back"
+
+
+def test_take_action(console, operator):
+    event = covered_case(actor=operator)
+    console.post("/admin/assistances/event/", {"action": "take_cases", "_selected_action": [event.pk]})
+    assert Event.objects.get(pk=event.pk).assigned_operator == operator
