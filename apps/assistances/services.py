@@ -651,3 +651,10 @@ def draft_promote(*, draft: EventDraft, data: dict, override_reason: str = "", a
     draft.promoted_event = result.event
     draft.save(update_fields=["promoted_event", "updated_at"])
     return result.event
+
+
+def sla_flag_breaches(*, now: datetime | None = None) -> int:
+    """Stamp open cases whose SLA has passed (periodic task); each case is flagged once."""
+    now = now or timezone.now()
+    breached = Event.objects.filter(closed_at__isnull=True, sla_due_at__lte=now, sla_breached_at__isnull=True)
+    return breached.update(sla_breached_at=now)

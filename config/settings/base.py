@@ -202,6 +202,12 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_IGNORE_RESULT = True
+# Long waits are periodic scans of timestamps, never long ETAs (SQS visibility timeout is 5 minutes).
+CELERY_BEAT_SCHEDULE = {
+    "revert-due-status-switches": {"task": "assistances.revert_due_switches", "schedule": 60.0},
+    "flag-sla-breaches": {"task": "assistances.flag_sla_breaches", "schedule": 60.0},
+    "expire-drafts": {"task": "assistances.expire_drafts", "schedule": 3600.0},
+}
 
 # --- Logging: one JSON object per line, with the request id -------------------------------------
 

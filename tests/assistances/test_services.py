@@ -236,3 +236,19 @@ def test_drafts_promote_and_expire(operator, admin_user):
     stale = services.draft_save(owner=operator, data={}, now=timezone.now() - datetime.timedelta(days=8))
     assert services.drafts_expire() == 1
     assert not type(stale).objects.filter(pk=stale.pk).exists()
+
+
+def test_periodic_tasks_run_the_services(operator):
+    from apps.assistances import tasks
+
+    event = covered_case(actor=operator)
+    Event.objects.filter(pk=event.pk).update(sla_due_at=timezone.now() - datetime.timedelta(minutes=1))
+    assert tasks.flag_sla_breaches.delay().get() == 1
+    assert tasks.flag_sla_breaches() == 0  # flagged once
+    services.event_change_status(
+        event=event, to_code="ON_HOLD", revert_at=timezone.now() + datetime.timedelta(minutes=5)
+    )
+    Event.objects.get(pk=event.pk).status_switches.update(revert_at=timezone.now() - datetime.timedelta(seconds=1))
+    assert tasks.revert_due_switches() == 1
+    assert Event.objects.get(pk=event.pk).status.code == "OPENED"
+    assert tasks.expire_drafts() == 0
