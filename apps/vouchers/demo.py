@@ -93,7 +93,14 @@ class _Catalog:
             ("category", pk, code) for pk, code in self.categories
         ]
         self.countries = list(Country.objects.values_list("id", flat=True))
+        by_iso = dict(Country.objects.values_list("iso2", "id"))
+        # A Latin-American travel-assistance book: travellers live in the region and travel to the usual places.
+        self.residences = [by_iso[iso] for iso in RESIDENCE_MARKETS if iso in by_iso] or self.countries
+        self.destinations = [by_iso[iso] for iso in POPULAR_DESTINATIONS if iso in by_iso] or self.countries
 
+
+RESIDENCE_MARKETS = ["AR", "AR", "AR", "BR", "MX", "CO", "CL", "PE", "UY", "EC", "PY"]
+POPULAR_DESTINATIONS = ["US", "ES", "IT", "FR", "BR", "MX", "DE", "GB", "PT", "CA", "CL", "AR", "JP", "NL", "CH", "AU"]
 
 BENEFIT_COLUMNS = ["voucher_id", "assistance_id", "category_id", "limit_amount", "currency", "limit_count"]
 TRAVELLER_COLUMNS = [
@@ -157,11 +164,12 @@ def _voucher(rng: random.Random, catalog: _Catalog, number: str, today: datetime
     else:
         valid_from = today + datetime.timedelta(days=rng.randint(-90, 60))
     valid_to = valid_from + datetime.timedelta(days=rng.choice([7, 10, 15, 21, 30, 45, 60, 90, 365]) - 1)
-    residence = rng.choice(catalog.countries) if catalog.countries and rng.random() < 0.95 else None
+    residence = rng.choice(catalog.residences) if catalog.residences and rng.random() < 0.95 else None
     worldwide = not catalog.countries or rng.random() < worldwide_share
     destinations = []
     if not worldwide:
-        choices = [c for c in rng.sample(catalog.countries, min(5, len(catalog.countries))) if c != residence]
+        pool = catalog.destinations
+        choices = [c for c in rng.sample(pool, min(5, len(pool))) if c != residence]
         destinations = choices[: rng.randint(1, 4)] or choices[:1]
         worldwide = not destinations
     travellers = []
