@@ -22,7 +22,7 @@ from apps.assistances.models import (
 )
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
-from apps.core.context import get_context
+from apps.core.context import current_actor, user_or_none
 from apps.core.exceptions import ApplicationError, ConflictError
 from apps.core.services import model_snapshot, model_update, serialize_value
 from apps.masters.models import Assistance, EventProviderStatus, EventStatus
@@ -37,15 +37,8 @@ MAX_SWITCH = timedelta(days=30)
 DRAFT_LIFETIME = timedelta(days=7)
 
 
-def _actor(actor):
-    return actor if actor is not None else get_context().user
-
-
-def _user(actor):
-    """The user to store in user columns (API clients are recorded in the audit trail only)."""
-    if actor is None or getattr(actor, "is_api_client", False) or not getattr(actor, "is_authenticated", False):
-        return None
-    return actor
+_actor = current_actor
+_user = user_or_none
 
 
 def _invalid(errors: dict, message: str | None = None, code: str = "validation_error") -> ApplicationError:

@@ -42,3 +42,16 @@ def use_context(**kwargs):
         yield get_context()
     finally:
         reset_context(token)
+
+
+def current_actor(actor=None):
+    """The given actor, or whoever the current request or task acts for."""
+    return actor if actor is not None else get_context().user
+
+
+def user_or_none(actor):
+    """The actor if it is a real user (for user columns such as created_by); API clients and the
+    system are identified in the audit trail only."""
+    if actor is None or getattr(actor, "is_api_client", False) or not getattr(actor, "is_authenticated", False):
+        return None
+    return actor

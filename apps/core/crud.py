@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
-from apps.core.context import get_context
+from apps.core.context import current_actor, user_or_none
 from apps.core.exceptions import ConflictError
 from apps.core.services import model_snapshot, model_update
 
@@ -21,18 +21,15 @@ Validator = Callable[..., None]  # validate(instance=, data=) raises Application
 
 
 def _stamp_actor(instance: Model, actor, *, creating: bool) -> None:
-    # API clients are not users: their identity is kept in the audit trail, not in these columns.
-    if actor is None or not getattr(actor, "is_authenticated", False) or getattr(actor, "is_api_client", False):
-        return
-    if not hasattr(instance, "updated_by_id"):
+    actor = user_or_none(actor)
+    if actor is None or not hasattr(instance, "updated_by_id"):
         return
     if creating:
         instance.created_by = actor
     instance.updated_by = actor
 
 
-def _actor(actor):
-    return actor if actor is not None else get_context().user
+_actor = current_actor
 
 
 @transaction.atomic

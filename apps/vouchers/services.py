@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
-from apps.core.context import get_context
+from apps.core.context import current_actor, user_or_none
 from apps.core.crud import audited_create, audited_delete, audited_update
 from apps.core.exceptions import ApplicationError, ConflictError
 from apps.core.services import model_snapshot, model_update, serialize_value
@@ -34,15 +34,8 @@ TRAVELLER_FIELDS = ("first_name", "last_name", "document_type", "document_number
 BENEFIT_LIMIT_FIELDS = ("limit_amount", "currency", "limit_count")
 
 
-def _actor(actor):
-    return actor if actor is not None else get_context().user
-
-
-def _user(actor):
-    """The user to stamp on rows (API clients and the system are recorded in the audit trail only)."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or getattr(actor, "is_api_client", False):
-        return None
-    return actor
+_actor = current_actor
+_user = user_or_none
 
 
 def _invalid(errors: dict, message: str | None = None) -> ApplicationError:
