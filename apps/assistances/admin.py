@@ -135,7 +135,7 @@ class EventAdmin(admin.ModelAdmin):
         "coloured_status",
         "priority",
         "traveller_name",
-        "assistance",
+        "assistance_name",
         "place",
         "sla_badge",
         "assigned_operator",
@@ -190,6 +190,10 @@ class EventAdmin(admin.ModelAdmin):
         colour = STATUS_COLOURS.get(obj.status.code, "#666")
         return format_html('<b style="color:{}">{}</b>', colour, obj.status.name)
 
+    @admin.display(description=_("assistance type"), ordering="assistance__code")
+    def assistance_name(self, obj):
+        return obj.assistance.name
+
     @admin.display(description=_("place"))
     def place(self, obj):
         return f"{obj.city.name}, {obj.country.iso2}" if obj.city_id else obj.country.iso2
@@ -199,7 +203,11 @@ class EventAdmin(admin.ModelAdmin):
         colour, label = SLA_BADGES[selectors.sla_state(obj)]
         due = timezone.localtime(obj.sla_due_at).strftime("%d/%m %H:%M") if obj.sla_due_at else "—"
         return format_html(
-            '{} <span style="color:#fff;background:{};padding:1px 6px;border-radius:8px">{}</span>', due, colour, label
+            '<span style="white-space:nowrap">{} '
+            '<span style="color:#fff;background:{};padding:1px 6px;border-radius:8px">{}</span></span>',
+            due,
+            colour,
+            label,
         )
 
     @admin.display(description=_("actions"))
