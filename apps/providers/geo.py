@@ -80,8 +80,7 @@ class HaversineKm(Expression):
 
     One expression node rendering the whole formula, rather than a tree of ORM math functions:
     the search compiles it on every request, and a tree of twenty nodes cost more to compile than
-    the indexed query took to run. Works on MySQL/MariaDB (LEAST) and SQLite (MIN, with the math
-    functions Django registers on SQLite connections).
+    the indexed query took to run.
     """
 
     output_field = FloatField()
@@ -97,20 +96,27 @@ class HaversineKm(Expression):
     def set_source_expressions(self, exprs):
         self.columns = list(exprs)
 
-    def as_sql(self, compiler, connection, least: str = "LEAST"):
+    def as_sql(self, compiler, connection):
         lat_sql, lat_params = compiler.compile(self.columns[0])
         lng_sql, lng_params = compiler.compile(self.columns[1])
-        # ASIN is undefined above 1, where rounding can push the haversine term.
-        sql = (
-            f"({2 * EARTH_RADIUS_KM!r} * ASIN(SQRT({least}("
-            f"POWER(SIN(RADIANS({lat_sql} - %s) * 0.5), 2)"
-            f" + %s * COS(RADIANS({lat_sql})) * POWER(SIN(RADIANS({lng_sql} - %s) * 0.5), 2), 1.0))))"
-        )
-        params = [*lat_params, self.lat, math.cos(math.radians(self.lat)), *lat_params, *lng_params, self.lng]
-        return sql, params
+        if lat_params or lng_params:
+            raise ValueError("HaversineKm takes plain columns")
+        return haversine_sql(lat_sql, lng_sql, self.lat, self.lng, vendor=connection.vendor)
 
-    def as_sqlite(self, compiler, connection):
-        return self.as_sql(compiler, connection, least="MIN")
+
+def haversine_sql(lat_sql: str, lng_sql: str, lat: float, lng: float, *, vendor: str) -> tuple[str, list]:
+    """SQL for the great-circle distance in km from (lat, lng) to two column expressions.
+
+    ASIN is undefined above 1, where rounding can push the haversine term, hence the clamp
+    (LEAST on MySQL/MariaDB, MIN on SQLite, with the math functions Django registers there).
+    """
+    least = "MIN" if vendor == "sqlite" else "LEAST"
+    sql = (
+        f"({2 * EARTH_RADIUS_KM!r} * ASIN(SQRT({least}("
+        f"POWER(SIN(RADIANS({lat_sql} - %s) * 0.5), 2)"
+        f" + %s * COS(RADIANS({lat_sql})) * POWER(SIN(RADIANS({lng_sql} - %s) * 0.5), 2), 1.0))))"
+    )
+    return sql, [float(lat), math.cos(math.radians(lat)), float(lng)]
 
 
 def distance_expression(lat: float, lng: float, *, lat_field: str = "latitude", lng_field: str = "longitude"):

@@ -149,3 +149,22 @@ def test_filters_by_category_country_city_type_and_name():
     assert ids(lat=1, lng=1, provider_type="clinic") == {clinic_loc.pk}
     assert ids(lat=1, lng=1, text="grúas") == {tow_loc.pk}
     assert ids(country=other_country, provider=tow) == set()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"provider_type": "clinic"}, {"text": "provider"}, {"country": "home"}, {"category": "MEDICAL"}],
+)
+def test_assistance_searches_with_other_filters_agree_with_the_scan(network, extra):
+    """The hand-written hot path (assistance only) and the ORM path (with filters) give the scan's answer."""
+    ambulance = network["ambulance"]
+    home = ProviderLocation.objects.get(pk=network["locations"][0].pk).country
+    if extra.get("country") == "home":
+        extra = {"country": home}
+    if "category" in extra:
+        extra = {"category": Category.objects.get(code=extra["category"])}
+    query = LocationQuery(lat=-34.6, lng=-58.4, radius_km=150, assistance=ambulance, limit=50, **extra)
+    indexed = [hit.id for hit in location_search(query)]
+    assert indexed == [hit.id for hit in location_search(query, use_index=False)]
+    if not extra:
+        assert indexed  # the plain search finds the network's ambulances
