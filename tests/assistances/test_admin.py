@@ -106,3 +106,25 @@ def test_take_action(console, operator):
     event = covered_case(actor=operator)
     console.post("/admin/assistances/event/", {"action": "take_cases", "_selected_action": [event.pk]})
     assert Event.objects.get(pk=event.pk).assigned_operator == operator
+
+
+def test_opening_a_case_in_the_admin_needs_an_override_without_coverage(console):
+    from tests.vouchers.factories import assistance, country
+
+    spain = country("ES")
+    form = {
+        "source_code": "PHONE",
+        "traveller_name": "Marta",
+        "assistance": assistance("MED_CONSULTATION").pk,
+        "country": spain.pk,
+        "priority": "normal",
+    }
+    for prefix in ("providers", "notes", "status_switches", "status_history"):
+        form.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    refused = console.post("/admin/assistances/event/add/", form, follow=True)
+    assert not Event.objects.exists()
+    assert "override" in refused.content.decode().lower() or "excepción" in refused.content.decode().lower()
+    form["override_reason"] = "Traveller without voucher, urgent"
+    response = console.post("/admin/assistances/event/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Event.objects.get().coverage_override_reason == "Traveller without voucher, urgent"
