@@ -16,6 +16,7 @@ TMO_RULES: dict[str, tuple[str, ...]] = {
     "vouchers": ("view",),
     "issuance": ("view",),
     "assistances": ("view", "add", "change"),
+    "consultations": ("view", "add", "change"),
     "tracking": ("view",),
 }
 

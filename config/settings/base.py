@@ -43,6 +43,7 @@ LOCAL_APPS = [
     "apps.issuance",
     "apps.assistances",
     "apps.tracking",
+    "apps.consultations",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -146,6 +147,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Maximum request body kept in memory; uploads have their own limits per feature.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ISSUANCE_DOCUMENT_MAX_BYTES = env.int("ISSUANCE_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+CONSULTATION_FILE_MAX_BYTES = env.int("CONSULTATION_FILE_MAX_BYTES", default=25 * 1024 * 1024)
 
 # --- Django REST framework ----------------------------------------------------------------------
 

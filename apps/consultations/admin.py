@@ -1,0 +1,143 @@
+"""Phone consultations in the operators' console; every write goes through the consultation services."""
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from apps.consultations import selectors, services
+from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
+from apps.core.admin import ServiceAdminForm, ServiceModelAdmin
+
+
+def _create(*, model, data, actor=None):
+    return services.consultation_create(data=data, actor=actor)
+
+
+class MineFilter(admin.SimpleListFilter):
+    title = _("operator")
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("me")), ("none", _("nobody"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(operator=request.user)
+        if self.value() == "none":
+            return queryset.filter(operator__isnull=True)
+        return queryset
+
+
+class LinkedFilter(admin.SimpleListFilter):
+    title = _("case")
+    parameter_name = "linked"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("linked to a case")), ("0", _("not linked"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("0", "1"):
+            return queryset.filter(event__isnull=self.value() == "0")
+        return queryset
+
+
+class PhoneConsultationForm(ServiceAdminForm):
+    service_validate = staticmethod(services.consultation_validate)
+
+
+class PhoneConsultationFileInline(admin.TabularInline):
+    """Files are added through the API (content-checked upload); here they are listed with a download link."""
+
+    model = PhoneConsultationFile
+    extra = 0
+    can_delete = False
+    fields = ["original_name", "kind", "content_type", "size", "sha256", "created_at", "download"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("download"))
+    def download(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        url = reverse("admin:consultations_phoneconsultation_file", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("download"))
+
+
+@admin.register(PhoneConsultation)
+class PhoneConsultationAdmin(ServiceModelAdmin):
+    form = PhoneConsultationForm
+    list_display = [
+        "started_at",
+        "caller_name",
+        "phone_number",
+        "direction",
+        "outcome",
+        "case_link",
+        "operator",
+        "duration",
+    ]
+    list_filter = ["direction", "outcome", LinkedFilter, MineFilter, ("started_at", admin.DateFieldListFilter)]
+    search_fields = ["caller_name", "phone_number", "=phone_digits", "=event__code"]
+    list_select_related = ["event", "operator"]
+    show_full_result_count = False
+    list_per_page = 50
+    autocomplete_fields = ["event", "operator"]
+    inlines = [PhoneConsultationFileInline]
+    readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
+    fieldsets = [
+        (None, {"fields": [("caller_name", "phone_number"), ("direction", "outcome"), "reason"]}),
+        (_("Call"), {"fields": [("started_at", "duration_seconds"), "event", "operator"]}),
+        (
+            _("Internal"),
+            {"classes": ["collapse"], "fields": [("created_at", "created_by"), ("updated_at", "updated_by")]},
+        ),
+    ]
+    service_create = staticmethod(_create)
+    service_update = staticmethod(services.consultation_update)
+
+    def has_delete_permission(self, request, obj=None):
+        # Calls are part of the case record: they are corrected, never deleted.
+        return False
+
+    def get_changeform_initial_data(self, request):
+        return {"operator": request.user.pk, **super().get_changeform_initial_data(request)}
+
+    @admin.display(description=_("case"), ordering="event__code")
+    def case_link(self, obj):
+        if not obj.event_id:
+            return "—"
+        url = reverse("admin:assistances_event_change", args=[obj.event_id])
+        return format_html('<a href="{}">{}</a>', url, obj.event.code)
+
+    @admin.display(description=_("duration"), ordering="duration_seconds")
+    def duration(self, obj):
+        minutes, seconds = divmod(obj.duration_seconds, 60)
+        return f"{minutes}:{seconds:02d}"
+
+    def get_urls(self):
+        return [
+            path(
+                "file/<int:file_id>/",
+                self.admin_site.admin_view(self.file_view),
+                name="consultations_phoneconsultation_file",
+            ),
+            *super().get_urls(),
+        ]
+
+    def file_view(self, request, file_id: int):
+        """Redirect to a short-lived URL of the (private) file."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        stored = selectors.consultation_file_list().filter(pk=file_id).first()
+        if stored is None:
+            raise Http404
+        url, _expires = selectors.consultation_file_url(file=stored)
+        return HttpResponseRedirect(url)

@@ -1,0 +1,93 @@
+"""Phone consultations as the API reads and writes them, their files, and file download links.
+
+Input refuses unknown and read-only keys (a misspelt field must not be silently dropped); the
+services own the rules. Component names start with ``PhoneConsultation`` so they never clash with
+other apps' schema components.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from apps.assistances.models import Event
+from apps.assistances.selectors import event_list
+from apps.consultations.choices import Direction, FileKind, Outcome
+from apps.consultations.models import MAX_DURATION_SECONDS, PhoneConsultation, PhoneConsultationFile
+from apps.consultations.validators import PHONE_MAX_LENGTH, validate_phone_number
+from apps.vouchers.api.serializers import StrictFieldsMixin
+
+
+class PhoneConsultationCaseField(serializers.PrimaryKeyRelatedField):
+    """A case id, looked up among the cases the caller may see: another partner's case reads as unknown."""
+
+    default_error_messages = {
+        **serializers.PrimaryKeyRelatedField.default_error_messages,
+        "does_not_exist": _("Unknown case."),
+    }
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return event_list(caller=getattr(request, "user", None)).select_related(None).only("id", "code", "source_code")
+
+
+class PhoneConsultationFileSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=FileKind.choices, read_only=True)
+
+    class Meta:
+        model = PhoneConsultationFile
+        fields = ["id", "kind", "original_name", "content_type", "size", "sha256", "created_at"]
+        read_only_fields = fields
+
+
+class PhoneConsultationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """A phone consultation. ``event`` links it to a case (by id); ``operator`` is whoever recorded it."""
+
+    phone_number = serializers.CharField(max_length=PHONE_MAX_LENGTH, validators=[validate_phone_number])
+    direction = serializers.ChoiceField(choices=Direction.choices)
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    started_at = serializers.DateTimeField(required=False, help_text=_("When the call started (default: now)."))
+    duration_seconds = serializers.IntegerField(
+        min_value=0, max_value=MAX_DURATION_SECONDS, required=False, help_text=_("At most 24 hours.")
+    )
+    event = PhoneConsultationCaseField(
+        queryset=Event.objects.none(), required=False, allow_null=True, help_text=_("Id of the linked case.")
+    )
+    event_code = serializers.CharField(source="event.code", read_only=True, default=None)
+    operator = serializers.EmailField(source="operator.email", read_only=True, default=None)
+    files = PhoneConsultationFileSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PhoneConsultation
+        fields = [
+            "id",
+            "caller_name",
+            "phone_number",
+            "direction",
+            "reason",
+            "started_at",
+            "duration_seconds",
+            "outcome",
+            "event",
+            "event_code",
+            "operator",
+            "files",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "event_code", "operator", "files", "created_at", "updated_at"]
+
+
+class PhoneConsultationFileUploadSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A multipart upload with a single ``file`` field."""
+
+    file = serializers.FileField(
+        help_text="A call recording (WAV, MP3, OGG, M4A), a PDF or an image (PNG, JPEG); multipart field `file`."
+    )
+
+
+class PhoneConsultationFileURLSerializer(serializers.Serializer):
+    """Where to download a private file from, for a short while."""
+
+    url = serializers.CharField(help_text="Short-lived (presigned) download URL.")
+    expires_in = serializers.IntegerField(
+        allow_null=True, help_text="Seconds the URL stays valid (null where the storage's URLs do not expire)."
+    )

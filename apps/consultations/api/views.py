@@ -1,0 +1,140 @@
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from apps.consultations import selectors, services
+from apps.consultations.api.serializers import (
+    PhoneConsultationFileSerializer,
+    PhoneConsultationFileUploadSerializer,
+    PhoneConsultationFileURLSerializer,
+    PhoneConsultationSerializer,
+)
+from apps.consultations.filters import PhoneConsultationFilter
+from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
+from apps.core.api import CommandAPIView, ResourceViewSet
+from apps.core.pagination import CursorPagination
+from apps.vouchers.api.schema import problems
+
+# Multipart framing (boundaries, part headers) on top of the file itself.
+_MULTIPART_OVERHEAD = 64 * 1024
+
+_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Phone consultation id.")
+
+
+class PhoneConsultationPagination(CursorPagination):
+    ordering = ("-started_at", "-id")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List phone consultations",
+        description="Newest call first. Partners see only consultations linked to their own cases.",
+        responses={200: PhoneConsultationSerializer(many=True), **problems(400, 401, 403)},
+    ),
+    create=extend_schema(
+        summary="Record a phone consultation",
+        description=(
+            "`started_at` defaults to now and the operator is the caller. `event` (a case id) must be a case "
+            "the caller may see; partners must link one of their cases. Unknown or read-only keys are 400s."
+        ),
+        responses={201: PhoneConsultationSerializer, **problems(400, 401, 403)},
+    ),
+    retrieve=extend_schema(
+        summary="A phone consultation",
+        parameters=[_ID],
+        responses={200: PhoneConsultationSerializer, **problems(401, 403, 404)},
+    ),
+    partial_update=extend_schema(
+        summary="Change a phone consultation",
+        description="Only the fields sent change.",
+        parameters=[_ID],
+        responses={200: PhoneConsultationSerializer, **problems(400, 401, 403, 404)},
+    ),
+)
+class PhoneConsultationViewSet(ResourceViewSet):
+    """Phone consultations (the seed's PhoneConsultationService). No PUT and no DELETE: calls are kept."""
+
+    serializer_class = PhoneConsultationSerializer
+    filterset_class = PhoneConsultationFilter
+    # The FilterSet's own ``q`` searches; DRF's SearchFilter would add a second, unconfigured one.
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    pagination_class = PhoneConsultationPagination
+    ordering_fields = ["started_at"]
+    queryset = PhoneConsultation.objects.none()
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    service_create = staticmethod(services.consultation_create)
+    service_update = staticmethod(services.consultation_update)
+
+    def get_queryset(self):
+        return selectors.consultation_list(caller=self.request.user)
+
+
+def _consultation(request, pk: int) -> PhoneConsultation:
+    return get_object_or_404(selectors.consultation_list(caller=request.user), pk=pk)
+
+
+class PhoneConsultationFilesView(CommandAPIView):
+    """Attach a file to a consultation (private storage, checked by its content)."""
+
+    queryset = PhoneConsultationFile.objects.none()
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="Upload a file of a phone consultation",
+        description=(
+            "multipart/form-data with one field, `file`: a call recording (WAV, MP3, OGG, M4A), a PDF or an "
+            "image (PNG, JPEG), recognised by its first bytes; its declared content type must agree. Anything "
+            "else is a 400 (`unsupported_file_type`, `content_type_mismatch`); a file over the size limit is a "
+            "413 (`file_too_large`). Uploading the same content again answers 200 with the stored file."
+        ),
+        parameters=[_ID],
+        request={"multipart/form-data": PhoneConsultationFileUploadSerializer},
+        responses={
+            201: PhoneConsultationFileSerializer,
+            200: PhoneConsultationFileSerializer,
+            **problems(400, 401, 403, 404, 413, 415),
+        },
+    )
+    def post(self, request, pk: int):
+        consultation = _consultation(request, pk)
+        # Refuse an oversized body before reading it (the exact file size is checked again by the service).
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > services.max_file_bytes() + _MULTIPART_OVERHEAD:
+            raise services.too_large_error()
+        serializer = PhoneConsultationFileUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        stored, created = services.consultation_file_add(
+            consultation=consultation, upload=serializer.validated_data["file"], actor=request.user
+        )
+        return Response(
+            PhoneConsultationFileSerializer(stored).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class PhoneConsultationFileURLView(CommandAPIView):
+    """A short-lived download URL for one file."""
+
+    queryset = PhoneConsultationFile.objects.none()
+
+    @extend_schema(
+        summary="Download URL of a phone consultation file",
+        description="Files are private; this answers a presigned URL that expires after `expires_in` seconds.",
+        parameters=[_ID, OpenApiParameter("file_id", int, OpenApiParameter.PATH, description="File id.")],
+        responses={200: PhoneConsultationFileURLSerializer, **problems(401, 403, 404)},
+    )
+    def get(self, request, pk: int, file_id: int):
+        consultation = _consultation(request, pk)
+        stored = selectors.consultation_file_list().filter(pk=file_id, consultation=consultation).first()
+        if stored is None:
+            raise Http404
+        url, expires_in = selectors.consultation_file_url(file=stored)
+        return Response(PhoneConsultationFileURLSerializer({"url": url, "expires_in": expires_in}).data)
