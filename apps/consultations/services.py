@@ -4,9 +4,7 @@ Audit entries carry the linked case's code as ``case_reference``, so a call show
 timeline. A consultation can only be linked to a case the caller may see (partners: their own).
 """
 
-import hashlib
 import logging
-import re
 from datetime import timedelta
 from functools import partial
 
@@ -24,6 +22,7 @@ from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
 from apps.core.context import get_context
 from apps.core.crud import audited_create, audited_update
 from apps.core.exceptions import ApplicationError
+from apps.core.uploads import clean_filename, file_sha256, read_head
 
 logger = logging.getLogger(__name__)
 
@@ -125,31 +124,6 @@ def too_large_error() -> ApplicationError:
     )
 
 
-def _read_head(upload) -> bytes:
-    upload.seek(0)
-    try:
-        return upload.read(HEAD_BYTES)
-    finally:
-        upload.seek(0)
-
-
-def _sha256(upload) -> str:
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return digest.hexdigest()
-
-
-_UNSAFE_NAME = re.compile(r"[^\w.\- ]+")
-
-
-def _clean_name(name: str, default: str) -> str:
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return (_UNSAFE_NAME.sub("_", base) or default)[:255]
-
-
 @transaction.atomic
 def consultation_file_add(*, consultation: PhoneConsultation, upload, actor=None) -> tuple[PhoneConsultationFile, bool]:
     """Attach a call recording (WAV, MP3, OGG, M4A), a PDF or an image (PNG, JPEG) to a consultation.
@@ -164,7 +138,7 @@ def consultation_file_add(*, consultation: PhoneConsultation, upload, actor=None
         raise too_large_error()
     if upload.size == 0:
         raise _file_error(_("The file is empty."), code="empty_file")
-    file_format = detect_format(_read_head(upload))
+    file_format = detect_format(read_head(upload, HEAD_BYTES))
     if file_format is None:
         logger.info("refused consultation upload: unknown format")
         raise _file_error(
@@ -178,14 +152,14 @@ def consultation_file_add(*, consultation: PhoneConsultation, upload, actor=None
             % {"declared": declared or "-", "actual": file_format.content_type},
             code="content_type_mismatch",
         )
-    sha256 = _sha256(upload)
+    sha256 = file_sha256(upload)
     existing = consultation.files.filter(sha256=sha256).first()
     if existing is not None:
         return existing, False
     stored = PhoneConsultationFile(
         consultation=consultation,
         kind=file_format.kind,
-        original_name=_clean_name(upload.name, default=f"{file_format.name}{file_format.extension}"),
+        original_name=clean_filename(upload.name, default=f"{file_format.name}{file_format.extension}"),
         content_type=file_format.content_type,
         size=upload.size,
         sha256=sha256,

@@ -17,6 +17,7 @@ from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import get_context
 from apps.core.exceptions import ApplicationError, ConflictError
+from apps.core.uploads import clean_filename, file_sha256, is_readable_pdf
 from apps.issuance.models import IssuanceDocument, IssuanceRecord
 from apps.vouchers import services as voucher_services
 from apps.vouchers.choices import VoucherSource
@@ -25,7 +26,6 @@ from apps.vouchers.models import Voucher
 logger = logging.getLogger(__name__)
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
-PDF_MAGIC = b"%PDF-"
 PDF_CONTENT_TYPE = "application/pdf"
 
 
@@ -193,41 +193,6 @@ def too_large_error() -> ApplicationError:
     )
 
 
-def is_pdf(upload) -> bool:
-    """True only for a real PDF: it starts with ``%PDF-`` and pypdf can read its pages."""
-    from pypdf import PdfReader
-
-    upload.seek(0)
-    try:
-        if upload.read(len(PDF_MAGIC)) != PDF_MAGIC:
-            return False
-        upload.seek(0)
-        try:
-            return len(PdfReader(upload, strict=False).pages) > 0
-        except Exception as exc:  # noqa: BLE001 - any parser failure means "not a readable PDF"
-            logger.info("refused upload: not a readable PDF (%s)", type(exc).__name__)
-            return False
-    finally:
-        upload.seek(0)
-
-
-def _sha256(upload) -> str:
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return digest.hexdigest()
-
-
-_UNSAFE_NAME = re.compile(r"[^\w.\- ]+")
-
-
-def _clean_name(name: str) -> str:
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return (_UNSAFE_NAME.sub("_", base) or "document.pdf")[:255]
-
-
 @transaction.atomic
 def issuance_document_add(*, record: IssuanceRecord, upload, actor=None) -> tuple[IssuanceDocument, bool]:
     """Store a PDF for an issuance, after checking its size and that it really is a PDF.
@@ -241,15 +206,15 @@ def issuance_document_add(*, record: IssuanceRecord, upload, actor=None) -> tupl
         raise too_large_error()
     if upload.size == 0:
         raise _file_error(_("The file is empty."), code="empty_file")
-    if not is_pdf(upload):
+    if not is_readable_pdf(upload):
         raise _file_error(_("The file is not a PDF document."), code="unsupported_file_type")
-    sha256 = _sha256(upload)
+    sha256 = file_sha256(upload)
     existing = record.documents.filter(sha256=sha256).first()
     if existing is not None:
         return existing, False
     document = IssuanceDocument(
         record=record,
-        original_name=_clean_name(upload.name),
+        original_name=clean_filename(upload.name, default="document.pdf"),
         content_type=PDF_CONTENT_TYPE,
         size=upload.size,
         sha256=sha256,
