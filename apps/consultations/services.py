@@ -22,7 +22,7 @@ from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
 from apps.core.context import get_context
 from apps.core.crud import audited_create, audited_update
 from apps.core.exceptions import ApplicationError
-from apps.core.uploads import clean_filename, file_sha256, read_head
+from apps.core.uploads import clean_filename, file_sha256, is_readable_pdf, read_head
 
 logger = logging.getLogger(__name__)
 
@@ -139,8 +139,10 @@ def consultation_file_add(*, consultation: PhoneConsultation, upload, actor=None
     if upload.size == 0:
         raise _file_error(_("The file is empty."), code="empty_file")
     file_format = detect_format(read_head(upload, HEAD_BYTES))
+    if file_format is not None and file_format.content_type == "application/pdf" and not is_readable_pdf(upload):
+        file_format = None  # a PDF header on something no PDF reader can open
     if file_format is None:
-        logger.info("refused consultation upload: unknown format")
+        logger.info("refused consultation upload: unknown or unreadable format")
         raise _file_error(
             _("Only call recordings (WAV, MP3, OGG, M4A), PDF documents and images (PNG, JPEG) are accepted."),
             code="unsupported_file_type",
