@@ -57,6 +57,7 @@ bench: install
 	@bash scripts/check-services.sh $(BIN)/python
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/provider_search.py
+	$(BIN)/python bench/event_list.py
 
 messages: install
 	$(LOCAL) $(BIN)/python manage.py makemessages -l es --no-obsolete --ignore '.venv*' --ignore var

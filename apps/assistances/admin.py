@@ -1,19 +1,32 @@
 """The operators' console: cases in the Django admin, every write through the case services."""
 
+import datetime
 from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db import connection, models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
 from apps.assistances import selectors, services
-from apps.assistances.models import Event, EventDraft, EventProvider, EventStatusHistory, EventStatusSwitch, Note
+from apps.assistances.models import (
+    Event,
+    EventDraft,
+    EventProvider,
+    EventSource,
+    EventStatusHistory,
+    EventStatusSwitch,
+    Note,
+)
 from apps.audit.models import AuditLog
 from apps.core.exceptions import ApplicationError
 from apps.masters.models import EventStatus
@@ -27,6 +40,96 @@ SLA_BADGES = {
     "closed": ("#666", _("closed")),
 }
 STATUS_COLOURS = {"OPENED": "#417690", "IN_PROGRESS": "#2d7a2d", "ON_HOLD": "#c77c02", "MONITORING": "#6a4fa3"}
+
+
+# --- a changelist that stays fast at hundreds of thousands of cases ------------------------------------
+# Measured at 200,000 cases (MariaDB): the stock changelist took ~23 s unfiltered (the page query joins
+# five tables and MariaDB sorts every joined case instead of reading the newest through the index),
+# 330 ms for the date hierarchy's years, 50 ms for a full COUNT, and ~20 s for a search (an OR across
+# indexed columns and the voucher join scans every case).
+
+
+def _table_rows_estimate(model) -> int | None:
+    """InnoDB's own row estimate for the model's table (no scan); None where the database has none."""
+    if connection.vendor != "mysql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s",
+            [model._meta.db_table],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+class LargeTablePaginator(Paginator):
+    """Pages of a large table without a full COUNT, rows read by primary key.
+
+    * Unfiltered, the count is the table's estimate when it is large (the changelist shows the
+      approximate total; a page past the real end is refused like any invalid page). Filtered lists
+      are counted exactly, through their indexes.
+    * A page is chosen on the primary keys alone (an index-only read in the list's order, plus the
+      joins its filters need), then its rows are loaded by primary key with their related objects.
+    """
+
+    ESTIMATE_ABOVE = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        if isinstance(queryset, models.QuerySet) and not queryset.query.where:
+            estimate = _table_rows_estimate(queryset.model)
+            if estimate is not None and estimate > self.ESTIMATE_ABOVE:
+                return estimate
+        return super().count
+
+    def _get_page(self, object_list, number, paginator) -> Page:
+        if not isinstance(self.object_list, models.QuerySet):
+            return super()._get_page(object_list, number, paginator)
+        ids = list(object_list.values_list("pk", flat=True))
+        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)} if ids else {}
+        return super()._get_page([rows[pk] for pk in ids if pk in rows], number, paginator)
+
+
+class CaseQuerySet(models.QuerySet):
+    """The changelist's cases; the date hierarchy's years and months come from index reads.
+
+    Django lists the years (and a year's months) with a DISTINCT over the local date of every case
+    row; here they are the periods between the first and the last opening of the (filtered) list,
+    read from the ``opened_at`` index. In a case book every month has cases, so the links are the same.
+    """
+
+    def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
+        if field_name != "opened_at" or kind not in ("year", "month"):
+            return super().datetimes(field_name, kind, order, tzinfo)
+        bounds = self.order_by().aggregate(first=models.Min(field_name), last=models.Max(field_name))
+        if bounds["first"] is None:
+            return []
+        zone = tzinfo or timezone.get_current_timezone()
+        first, last = bounds["first"].astimezone(zone), bounds["last"].astimezone(zone)
+        if kind == "year":
+            periods = [datetime.datetime(year, 1, 1, tzinfo=zone) for year in range(first.year, last.year + 1)]
+        else:
+            months = range(first.year * 12 + first.month - 1, last.year * 12 + last.month)
+            periods = [datetime.datetime(m // 12, m % 12 + 1, 1, tzinfo=zone) for m in months]
+        return periods if order == "ASC" else periods[::-1]
+
+
+def _search_ids(term: str) -> list[int]:
+    """Cases whose code, traveller document, voucher number or partner reference is ``term`` (any case).
+
+    One UNION of four lookups, each answered by its own index (the partner reference through the
+    (source, reference) unique index, hence the list of sources).
+    """
+    base = Event.objects.order_by()
+    parts = [
+        base.filter(code__iexact=term),
+        base.filter(traveller_document_number__iexact=term),
+        base.filter(voucher__number__iexact=term),
+        base.filter(source_code__in=EventSource.values, external_reference__iexact=term),
+    ]
+    first, *others = (part.values_list("pk", flat=True) for part in parts)
+    return list(first.union(*others))
 
 
 class MineFilter(admin.SimpleListFilter):
@@ -147,6 +250,7 @@ class EventAdmin(admin.ModelAdmin):
     date_hierarchy = "opened_at"
     show_full_result_count = False
     list_per_page = 50
+    paginator = LargeTablePaginator
     autocomplete_fields = ["assistance", "country", "city", "voucher", "assigned_operator"]
     inlines = [ProviderInline, NoteInline, SwitchInline, StatusHistoryInline]
     actions = ["take_cases"]
@@ -182,6 +286,20 @@ class EventAdmin(admin.ModelAdmin):
         (_("Times"), {"fields": [("opened_at", "first_response_at", "closed_at", "sla_due_at")]}),
         (_("Audit timeline"), {"classes": ["collapse"], "fields": ["audit_timeline"]}),
     ]
+
+    # --- list performance (see LargeTablePaginator) --------------------------------------------------------
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return CaseQuerySet(model=queryset.model, query=queryset.query, using=queryset.db, hints=queryset._hints)
+
+    def get_search_results(self, request, queryset, search_term):
+        # Same meaning as Django's search over search_fields ("=" lookups: each word must equal one of
+        # the identifiers, ignoring case), but from indexed lookups instead of an OR that scans every case.
+        for bit in smart_split(search_term):
+            quoted = bit.startswith(('"', "'")) and bit[0] == bit[-1]
+            queryset = queryset.filter(pk__in=_search_ids(unescape_string_literal(bit) if quoted else bit))
+        return queryset, False
 
     # --- list columns -----------------------------------------------------------------------------------
 

@@ -1,16 +1,22 @@
 import django_filters
-from django.db.models import Q
 
 from apps.assistances.models import Event, EventSource, Note, Priority
 from apps.assistances.selectors import filter_sla
 from apps.core.filters import FilterSet
 
 
+class CodeFilter(django_filters.CharFilter):
+    """A catalog code: exact and upper-cased, so the index on the joined code is used (iexact is a LIKE)."""
+
+    def filter(self, qs, value):
+        return super().filter(qs, value.strip().upper() if value else value)
+
+
 class EventFilter(FilterSet):
-    status = django_filters.CharFilter(field_name="status__code", lookup_expr="iexact")
+    status = CodeFilter(field_name="status__code")
     source = django_filters.ChoiceFilter(field_name="source_code", choices=EventSource.choices)
-    assistance = django_filters.CharFilter(field_name="assistance__code", lookup_expr="iexact")
-    country = django_filters.CharFilter(field_name="country__iso2", lookup_expr="iexact")
+    assistance = CodeFilter(field_name="assistance__code")
+    country = CodeFilter(field_name="country__iso2")
     city = django_filters.CharFilter(field_name="city__code")
     priority = django_filters.ChoiceFilter(choices=Priority.choices)
     operator = django_filters.CharFilter(method="filter_operator", help_text="Operator e-mail, or 'me'.")
@@ -36,13 +42,14 @@ class EventFilter(FilterSet):
         return filter_sla(queryset, value)
 
     def filter_q(self, queryset, name, value):
+        # One indexed lookup per kind of reference, then the cases by primary key: an OR across
+        # the voucher join made MySQL scan every case.
         value = value.strip()
-        return queryset.filter(
-            Q(code__iexact=value)
-            | Q(traveller_document_number=value)
-            | Q(voucher__number=value)
-            | Q(external_reference=value)
-        )
+        ids = set(Event.objects.filter(code=value.upper()).values_list("pk", flat=True))
+        ids |= set(Event.objects.filter(traveller_document_number=value).values_list("pk", flat=True)[:500])
+        ids |= set(Event.objects.filter(external_reference=value).values_list("pk", flat=True)[:500])
+        ids |= set(Event.objects.filter(voucher__number=value).values_list("pk", flat=True)[:500])
+        return queryset.filter(pk__in=ids)
 
 
 class NoteFilter(FilterSet):

@@ -1,5 +1,6 @@
 """Reads of the case workflow, scoped to what the caller may see."""
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.db.models import Q, QuerySet
@@ -24,19 +25,87 @@ def event_list(*, caller=None) -> QuerySet[Event]:
     return qs
 
 
-def sla_state(event: Event, *, now=None) -> str:
-    """ok | at_risk | breached | closed."""
-    if event.closed_at is not None:
+# A case as hot list endpoints read it: plain values, the related rows' public codes through joins
+# (no model instances; ``values()`` drops the select_related of ``event_list``).
+EVENT_ROW_FIELDS = (
+    "id",
+    "code",
+    "source_code",
+    "external_reference",
+    "voucher__number",
+    "covered",
+    "coverage",
+    "coverage_override_reason",
+    "traveller_name",
+    "traveller_document_type",
+    "traveller_document_number",
+    "traveller_phone",
+    "traveller_email",
+    "assistance__code",
+    "country__iso2",
+    "city__code",
+    "address",
+    "latitude",
+    "longitude",
+    "description",
+    "priority",
+    "status__code",
+    "assigned_operator__email",
+    "opened_at",
+    "first_response_at",
+    "closed_at",
+    "sla_due_at",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
+def event_page_keys(queryset: QuerySet[Event], *, ordering: Sequence[str]) -> QuerySet[dict]:
+    """What choosing a page of ``queryset`` needs: each case's id and ordering columns, nothing else.
+
+    Why two steps: a page ordered by opening time over the case row *and* its six related tables
+    makes MariaDB start from a small catalog table and sort every joined case (seconds at 200,000
+    cases). Keys alone come from the events indexes (plus the join a filter itself needs); the full
+    rows are then read by primary key (``event_rows``).
+    """
+    return queryset.values(*dict.fromkeys(["id", *(field.lstrip("-") for field in ordering)]))
+
+
+def event_rows(*, ids: Sequence[int], caller=None) -> list[dict]:
+    """The cases ``ids`` as dicts of ``EVENT_ROW_FIELDS``, in that order: one query by primary key.
+
+    Read through ``event_list(caller=...)`` again, so a row outside the caller's scope can never be
+    returned whatever ``ids`` holds.
+    """
+    if not ids:
+        return []
+    rows = event_list(caller=caller).filter(pk__in=ids).values(*EVENT_ROW_FIELDS)
+    by_id = {row["id"]: row for row in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def sla_state_of(*, opened_at, sla_due_at, closed_at, now) -> str:
+    """ok | at_risk | breached | closed, from the case's times (``now`` is required: one clock per page)."""
+    if closed_at is not None:
         return "closed"
-    if event.sla_due_at is None:
+    if sla_due_at is None:
         return "ok"
-    now = now or timezone.now()
-    if now >= event.sla_due_at:
+    if now >= sla_due_at:
         return "breached"
-    window = event.sla_due_at - event.opened_at
-    if event.sla_due_at - now <= window * AT_RISK_SHARE:
+    if sla_due_at - now <= (sla_due_at - opened_at) * AT_RISK_SHARE:
         return "at_risk"
     return "ok"
+
+
+def sla_state(event: Event, *, now=None) -> str:
+    """ok | at_risk | breached | closed."""
+    return sla_state_of(
+        opened_at=event.opened_at,
+        sla_due_at=event.sla_due_at,
+        closed_at=event.closed_at,
+        now=now or timezone.now(),
+    )
 
 
 def filter_sla(qs: QuerySet[Event], state: str, *, now=None) -> QuerySet[Event]:
