@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import orjson
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from apps.assistances.models import (
@@ -33,6 +32,7 @@ from apps.assistances.models import (
     StatusChangeKind,
 )
 from apps.audit.services import audit_record
+from apps.core.bulk import insert_rows, next_pk
 from apps.masters.models import Assistance, City, Country, EventStatus
 from apps.vouchers.demo import FIRST_NAMES, LAST_NAMES
 from apps.vouchers.models import Voucher
@@ -177,24 +177,6 @@ NOTE_COLUMNS = ["event_id", "kind", "visibility", "body", "author_id", "author_r
 def _cum(pairs) -> tuple[list, list[float]]:
     values, weights = zip(*pairs, strict=True)
     return list(values), list(itertools.accumulate(weights))
-
-
-def _next_pk(model) -> int:
-    return (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
-
-
-def _insert(model, columns: list[str], rows: list[tuple], chunk: int = 5000) -> None:
-    """Multi-row INSERTs of plain values (no model instances: demo data at scale)."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    names = ", ".join(quote(model._meta.get_field(column).column) for column in columns)
-    placeholders = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"  # noqa: S608 - names come from the models
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), chunk):
-            cursor.executemany(sql, rows[start : start + chunk])
 
 
 def _status_paths() -> dict[str, list[str]]:
@@ -536,7 +518,7 @@ def generate_events(
     now = timezone.now()
     openings = _opening_times(rng, count, now)
     total_notes = round(count * notes_per_event_mean)
-    first_pk = _next_pk(Event)
+    first_pk = next_pk(Event)
     created = [0, 0, 0]
     for start in range(0, count, batch_size):
         end = min(count, start + batch_size)
@@ -548,9 +530,9 @@ def generate_events(
             cases.append(case)
         notes = _note_rows(rng, catalog, cases, total_notes * end // count - total_notes * start // count)
         with transaction.atomic():
-            _insert(Event, EVENT_COLUMNS, events)
-            _insert(EventStatusHistory, HISTORY_COLUMNS, history)
-            _insert(Note, NOTE_COLUMNS, notes)
+            insert_rows(Event, EVENT_COLUMNS, events)
+            insert_rows(EventStatusHistory, HISTORY_COLUMNS, history)
+            insert_rows(Note, NOTE_COLUMNS, notes)
         created[0] += len(events)
         created[1] += len(history)
         created[2] += len(notes)
@@ -600,7 +582,7 @@ def generate_notes(
     while created < count:
         notes = _note_rows(rng, catalog, cases, min(batch_size * 5, count - created))
         with transaction.atomic():
-            _insert(Note, NOTE_COLUMNS, notes)
+            insert_rows(Note, NOTE_COLUMNS, notes)
         created += len(notes)
         if progress:
             progress(len(notes))

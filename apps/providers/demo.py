@@ -10,8 +10,8 @@ import random
 from collections.abc import Callable
 
 from django.db import transaction
-from django.db.models import Max
 
+from apps.core.bulk import next_pk
 from apps.masters.models import Assistance, City
 from apps.providers import geo
 from apps.providers.models import Provider, ProviderLocation, ProviderPaymentMethod, ProviderType
@@ -85,10 +85,6 @@ ROUND_THE_CLOCK = {ProviderType.HOSPITAL, ProviderType.AMBULANCE}
 STREETS = ["Av.", "Calle", "Rua", "Street", "Boulevard"]
 
 
-def _next_pk(model) -> int:
-    return (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
-
-
 def _jitter(rng: random.Random, value: float, spread: float, low: float, high: float) -> float:
     return max(low, min(high, value + rng.uniform(-spread, spread)))
 
@@ -137,9 +133,9 @@ def generate_providers(
         extra[rng.randrange(chains) if rng.random() < 0.3 else rng.randrange(providers)] += 1
 
     created = [0, 0, 0]
-    provider_pk = _next_pk(Provider)
-    location_pk = _next_pk(ProviderLocation)
-    method_pk = _next_pk(ProviderPaymentMethod)
+    provider_pk = next_pk(Provider)
+    location_pk = next_pk(ProviderLocation)
+    method_pk = next_pk(ProviderPaymentMethod)
     for start in range(0, providers, batch_size):
         count = min(batch_size, providers - start)
         batch_providers, batch_serves, batch_locations, batch_methods = [], [], [], []

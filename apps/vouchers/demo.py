@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.core.bulk import insert_rows
 from apps.masters.models import Assistance, Category, Country, VoucherStatus
 from apps.vouchers.choices import DocumentType, VoucherSource
 from apps.vouchers.models import Voucher, VoucherBenefit, VoucherStatusHistory, VoucherTraveller
@@ -205,20 +206,6 @@ def _voucher(rng: random.Random, catalog: _Catalog, number: str, today: datetime
     return voucher, travellers, _benefits(rng, catalog, medical_limit), destinations
 
 
-def _insert(model, columns: list[str], rows: list[tuple], chunk: int = 5000) -> None:
-    """Multi-row INSERTs of plain values (no model instances: demo data at scale)."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    names = ", ".join(quote(model._meta.get_field(column).column) for column in columns)
-    placeholders = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"  # noqa: S608 - names come from the models
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), chunk):
-            cursor.executemany(sql, rows[start : start + chunk])
-
-
 def generate_vouchers(
     *,
     count: int,
@@ -246,7 +233,7 @@ def generate_vouchers(
         numbers = [f"{NUMBER_PREFIX}{start + created + i:0{_NUMBER_DIGITS}d}" for i in range(size)]
         drafts = [_voucher(rng, catalog, number, today, stamp) for number in numbers]
         with transaction.atomic():
-            _insert(Voucher, VOUCHER_COLUMNS, [draft[0] for draft in drafts])
+            insert_rows(Voucher, VOUCHER_COLUMNS, [draft[0] for draft in drafts])
             ids = dict(Voucher.objects.filter(number__in=numbers).values_list("number", "id"))
             travellers, benefits, destinations, history = [], [], [], []
             for voucher, traveller_rows, benefit_rows, destination_ids in drafts:
@@ -255,10 +242,10 @@ def generate_vouchers(
                 benefits.extend((voucher_id, *row) for row in benefit_rows)
                 destinations.extend((voucher_id, country_id) for country_id in destination_ids)
                 history.append((voucher_id, voucher[13], "Demo data", "system", stamp))
-            _insert(VoucherTraveller, TRAVELLER_COLUMNS, travellers)
-            _insert(VoucherBenefit, BENEFIT_COLUMNS, benefits)
-            _insert(through, ["voucher_id", "country_id"], destinations)
-            _insert(VoucherStatusHistory, HISTORY_COLUMNS, history)
+            insert_rows(VoucherTraveller, TRAVELLER_COLUMNS, travellers)
+            insert_rows(VoucherBenefit, BENEFIT_COLUMNS, benefits)
+            insert_rows(through, ["voucher_id", "country_id"], destinations)
+            insert_rows(VoucherStatusHistory, HISTORY_COLUMNS, history)
         created += size
         if progress:
             progress(size)
