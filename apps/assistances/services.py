@@ -339,8 +339,9 @@ def event_change_status(
     """Move a case to ``to_code`` as the status machine allows. With ``revert_at``, the change is
     temporary: the previous status comes back at that time (a periodic task does it)."""
     actor = _actor(actor)
-    now = now or timezone.now()
     event = _lock(event)
+    # Taken once the row is locked, so history times follow the order the changes really happened in.
+    now = now or timezone.now()
     to_status = _target_status(event, to_code)
     if revert_at is not None:
         if revert_at <= now:
@@ -462,8 +463,9 @@ def event_provider_assign(
     """Assign an active provider that serves the case's assistance; guarantee an amount within the
     voucher's remaining benefit (the commitment is recorded on the voucher)."""
     actor = _actor(actor)
-    now = now or timezone.now()
     event = _lock(event)
+    # Taken once the row is locked, so history times follow the order the changes really happened in.
+    now = now or timezone.now()
     errors: dict = {}
     if not provider.is_active:
         errors["provider"] = [_("This provider is not active.")]
@@ -529,12 +531,12 @@ def event_provider_transition(
 ) -> EventProvider:
     """Start, resolve or cancel a provider's service on a case (as the EventProviderStatus machine allows)."""
     actor = _actor(actor)
-    now = now or timezone.now()
     assignment = (
         EventProvider.objects.select_for_update()
         .select_related("event", "status", "provider", "commitment")
         .get(pk=assignment.pk)
     )
+    now = now or timezone.now()  # after the lock: times follow the real order of changes
     to_status = EventProviderStatus.objects.filter(code=to_code).first()
     if to_status is None:
         raise _invalid({"status": [_("Unknown status %(code)s.") % {"code": to_code}]})

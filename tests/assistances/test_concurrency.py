@@ -63,6 +63,7 @@ def test_concurrent_status_changes_are_serialised(operator):
         thread.join(timeout=30)
     final = Event.objects.get(pk=event.pk)
     history = list(final.status_history.order_by("changed_at", "id").values_list("to_status__code", flat=True))
+    # Each change was checked against the status the other had left (a row lock serialises them).
     # Whatever the order, the history is a legal path and ends at the stored status.
     assert history[0] == "OPENED" and history[-1] == final.status.code
     assert len(history) == 1 + sum(1 for o in outcomes if o in ("IN_PROGRESS", "CANCELLED"))
