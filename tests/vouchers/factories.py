@@ -35,7 +35,8 @@ class VoucherFactory(factory.django.DjangoModelFactory):
     product_code = "GOLD150"
     product_name = "Gold 150"
     source = VoucherSource.KOM
-    holder_name = factory.Faker("name")
+    # Sequences, not random names: a random "Pérez" would make name-search tests flaky.
+    holder_name = factory.Sequence(lambda n: f"Titular {n}")
     holder_document_type = DocumentType.PASSPORT
     holder_document_number = factory.Sequence(lambda n: f"H{n:07d}")
     valid_from = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=5))
@@ -54,8 +55,8 @@ class TravellerFactory(factory.django.DjangoModelFactory):
         model = VoucherTraveller
 
     voucher = factory.SubFactory(VoucherFactory)
-    first_name = factory.Faker("first_name")
-    last_name = factory.Faker("last_name")
+    first_name = factory.Sequence(lambda n: f"Nombre{n}")
+    last_name = factory.Sequence(lambda n: f"Apellido{n}")
     document_type = DocumentType.PASSPORT
     document_number = factory.Sequence(lambda n: f"T{n:07d}")
     birth_date = datetime.date(1985, 6, 1)

@@ -492,7 +492,7 @@ def test_a_second_benefit_for_the_same_target_is_refused():
 
 def test_selectors_list_filters():
     holder = VoucherFactory(holder_document_number="DOC-1", holder_name="Ana Pérez")
-    traveller = TravellerFactory(document_number="DOC-2").voucher
+    traveller = TravellerFactory(document_number="DOC-2", voucher__holder_name="Luis Gómez").voucher
     assert list(selectors.voucher_list(filters={"document": "DOC-1"})) == [holder]
     assert list(selectors.voucher_list(filters={"document": "DOC-2"})) == [traveller]
     assert list(selectors.voucher_list(filters={"holder": "pérez"})) == [holder]
