@@ -136,7 +136,9 @@ def event_provider_list(*, caller=None) -> QuerySet[EventProvider]:
 
 def note_list(*, caller=None) -> QuerySet[Note]:
     """Notes the caller may read: partners see only shared notes of their own cases."""
-    qs = Note.objects.select_related("event")
+    # No join to the cases: the answer carries only the case id, and joining made MariaDB sort every
+    # note of a million-row table before taking the newest page (25 s against 5 ms without it).
+    qs = Note.objects.all()
     source = caller_source(caller)
     if source is not None:
         qs = qs.filter(event__source_code=source, visibility=NoteVisibility.SHARED)

@@ -197,3 +197,22 @@ def test_event_list_query_count_is_constant(operator_client, operator):
 def test_anonymous_is_refused(api_client):
     assert_problem(api_client.get("/v1/assistances/events"), 401)
     assert_problem(api_client.post("/v1/assistances/notes", {}, format="json"), 401)
+
+
+def test_note_list_query_count_is_constant_and_does_not_join_cases(operator_client, operator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.assistances.services import note_create
+
+    event = covered_case(actor=operator, external_reference="N-0")
+    note_create(event=event, body="first", actor=operator)
+    baseline = count_queries(operator_client, "/v1/assistances/notes?page_size=200")
+    for i in range(6):
+        note_create(event=event, body=f"note {i}", actor=operator)
+    with CaptureQueriesContext(connection) as ctx:
+        response = operator_client.get("/v1/assistances/notes?page_size=200")
+    assert response.status_code == 200 and len(response.json()["results"]) == 7
+    assert len(ctx.captured_queries) == baseline
+    note_query = next(q["sql"] for q in ctx.captured_queries if "assistances_note" in q["sql"])
+    assert "JOIN" not in note_query.upper()
