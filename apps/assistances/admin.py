@@ -28,6 +28,7 @@ from apps.assistances.models import (
     Note,
 )
 from apps.audit.models import AuditLog
+from apps.consultations.models import PhoneConsultation
 from apps.core.exceptions import ApplicationError
 from apps.masters.models import EventStatus
 from apps.providers.models import ProviderLocation
@@ -206,6 +207,18 @@ class SwitchInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("switched_to", "revert_to")
 
 
+class PhoneConsultationInline(ReadOnlyInline):
+    """Calls linked to the case (recorded from the phone consultations page)."""
+
+    model = PhoneConsultation
+    fields = ["started_at", "direction", "caller_name", "phone_number", "duration_seconds", "outcome", "operator"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("operator")
+
+
 class NoteInline(admin.TabularInline):
     """Existing notes are read-only; a new one is written through note_create (tracked for MOK)."""
 
@@ -252,7 +265,7 @@ class EventAdmin(admin.ModelAdmin):
     list_per_page = 50
     paginator = LargeTablePaginator
     autocomplete_fields = ["assistance", "country", "city", "voucher", "assigned_operator"]
-    inlines = [ProviderInline, NoteInline, SwitchInline, StatusHistoryInline]
+    inlines = [ProviderInline, NoteInline, PhoneConsultationInline, SwitchInline, StatusHistoryInline]
     actions = ["take_cases"]
     readonly_fields = [
         "code",

@@ -37,9 +37,13 @@ def test_case_list_shows_badges_and_keeps_queries_constant(console, operator):
 
 
 def test_case_page_renders_with_inlines_and_timeline(console, operator):
+    from tests.consultations.factories import PhoneConsultationFactory
+
     event = covered_case(actor=operator)
+    PhoneConsultationFactory(event=event, caller_name="Hotel Reina Victoria")
     html = console.get(f"/admin/assistances/event/{event.pk}/change/").content.decode()
     assert event.code in html and "status" in html.lower()
+    assert "Hotel Reina Victoria" in html  # the linked phone consultation is listed on the case
 
 
 def test_status_page_changes_status_through_the_service(console, operator):
@@ -94,7 +98,7 @@ def test_note_added_from_the_case_page(console, operator):
         "notes-0-visibility": "internal",
         "notes-0-body": "Called the traveller back",
     }
-    for prefix in ("providers", "status_switches", "status_history"):
+    for prefix in ("providers", "phone_consultations", "status_switches", "status_history"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     assert form  # the page rendered a bound form
     response = console.post(f"/admin/assistances/event/{event.pk}/change/", data)
@@ -119,7 +123,7 @@ def test_opening_a_case_in_the_admin_needs_an_override_without_coverage(console)
         "country": spain.pk,
         "priority": "normal",
     }
-    for prefix in ("providers", "notes", "status_switches", "status_history"):
+    for prefix in ("providers", "notes", "phone_consultations", "status_switches", "status_history"):
         form.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     refused = console.post("/admin/assistances/event/add/", form, follow=True)
     assert not Event.objects.exists()
