@@ -20,6 +20,7 @@ from apps.assistances.models import (
     StatusChangeKind,
     SwitchState,
 )
+from apps.assistances.selectors import event_list
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import current_actor, user_or_none
@@ -579,6 +580,9 @@ def event_provider_transition(
 @transaction.atomic
 def note_create(*, event: Event, body: str, kind: str = "general", visibility: str = "internal", actor=None) -> Note:
     actor = _actor(actor)
+    # A partner may only write on its own source's cases (operators see them all).
+    if not event_list(caller=actor).filter(pk=event.pk).exists():
+        raise _invalid({"event": [_("Unknown case.")]})
     if not (body or "").strip():
         raise _invalid({"body": [_("A note needs some text.")]})
     note = Note(

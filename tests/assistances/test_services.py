@@ -252,3 +252,17 @@ def test_periodic_tasks_run_the_services(operator):
     assert tasks.revert_due_switches() == 1
     assert Event.objects.get(pk=event.pk).status.code == "OPENED"
     assert tasks.expire_drafts() == 0
+
+
+def test_a_partner_cannot_write_notes_on_another_sources_case(operator):
+    class Partner:
+        is_api_client = True
+        is_authenticated = True
+        source_code = "MOK"
+        pk = 0
+
+    kom = covered_case(actor=operator, source="KOM", external_reference="K-9")
+    with pytest.raises(ApplicationError) as excinfo:
+        services.note_create(event=kom, body="not mine", actor=Partner())
+    assert "event" in excinfo.value.extra["errors"]
+    assert not kom.notes.exists()

@@ -2,7 +2,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
 from apps.assistances import selectors, services
@@ -216,11 +216,8 @@ class NoteViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     def create(self, request, *args, **kwargs):
         serializer = NoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        event = serializer.validated_data["event"]
-        if not selectors.event_list(caller=request.user).filter(pk=event.pk).exists():
-            raise ValidationError({"event": [_("Unknown case.")]})
         note = services.note_create(
-            event=event,
+            event=serializer.validated_data["event"],
             body=serializer.validated_data["body"],
             kind=serializer.validated_data["kind"],
             visibility=serializer.validated_data["visibility"],
