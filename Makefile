@@ -15,6 +15,7 @@ help:
 	@echo "make run    set everything up (venv, database, catalogs, demo accounts) and serve on http://$(HOST):$(PORT)"
 	@echo "make test   lint, Django checks, migrations check and the test suite on MySQL"
 	@echo "make bench  benchmarks with printed figures"
+	@echo "make fuzz   a deeper schemathesis run against /v1/schema/"
 
 $(STAMP): requirements/base.txt requirements/local.txt
 	@bash scripts/system-deps.sh
@@ -51,13 +52,32 @@ pytest: install
 	@# The geo search must also be right on SQLite, the database of `make run`.
 	TEST_DATABASE_URL=sqlite:///$(CURDIR)/var/sqlite-test.db $(BIN)/pytest --create-db -q tests/providers/test_search.py
 
-test: lint check pytest
+# The deployment checks (terraform, checkov, hadolint, bandit) are part of the test command.
+test: lint check check-deploy check-security pytest
 
 bench: install
 	@bash scripts/check-services.sh $(BIN)/python
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/provider_search.py
 	$(BIN)/python bench/event_list.py
+	$(BIN)/python bench/usage_plan.py
+
+# Deployment checks that need no AWS and no Docker: terraform parses (python-hcl2) and is formatted
+# (terraform 1.0.3), checkov passes, hadolint and shellcheck are clean, and the task definitions set
+# exactly the environment the settings read. Tools live in .venv-hcl2/ and .venv-checkov/.
+.PHONY: check-deploy deploy-tools
+check-deploy: install
+	@bash scripts/check-deploy.sh
+
+# Only the tool virtualenvs (tests/deploy needs .venv-hcl2 to parse the terraform files).
+deploy-tools:
+	@bash scripts/check-deploy.sh --tools-only
+
+# bandit on the code; pip-audit on the pinned requirements. pip-audit needs an advisory database:
+# where none is reachable (this build machine) it says so loudly and only warns under CI.
+.PHONY: check-security
+check-security: install
+	@bash scripts/check-security.sh
 
 messages: install
 	$(LOCAL) $(BIN)/python manage.py makemessages -l es --no-obsolete --ignore '.venv*' --ignore var

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include(("apps.consultations.api.urls", "consultations"))),
     path("vouchers", include(("apps.vouchers.api.urls", "vouchers"))),
     path("issuance-mok", include(("apps.issuance.api.urls", "issuance"))),
+    path("users", include(("apps.accounts.api.urls", "accounts"))),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -4,13 +4,19 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from apps.accounts.views import AdminLogoutView, admin_login
+
 admin.site.site_header = _("Bigtree Assist")
 admin.site.site_title = _("Bigtree Assist")
 admin.site.index_title = _("Assistance operations")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # Login and logout of the admin go through OIDC (Cognito); matched before the admin's own views.
+    path("admin/login/", admin_login, name="operator_login"),
+    path("admin/logout/", AdminLogoutView.as_view(), name="operator_logout"),
     path("admin/", admin.site.urls),
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("v1/", include("config.api_router")),
 ]
@@ -22,3 +28,7 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+if settings.DEBUG and getattr(settings, "LOCAL_TOKEN_KEY_PATH", None):
+    # The local token issuer's public keys (local settings only; see apps/clients/local_issuer.py).
+    urlpatterns += [path("", include("apps.clients.local_urls"))]

@@ -3,6 +3,17 @@
 set -uo pipefail
 py="${1:-.venv/bin/python}"
 
+# The usage-plan tests (shared throttle state) need Redis on 127.0.0.1:6379, whatever the database.
+if ! "$py" -c 'import redis; redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=3).ping()' 2>/dev/null; then
+  cat >&2 <<'MSG'
+Redis is not reachable on 127.0.0.1:6379 (the API usage-plan tests share their limits through it).
+Start it with one of:
+  sudo service redis-server start
+  docker run -d -p 6379:6379 redis:7
+MSG
+  exit 1
+fi
+
 # A custom TEST_DATABASE_URL is the caller's responsibility; the default server is checked here.
 [ -n "${TEST_DATABASE_URL:-}" ] && exit 0
 

@@ -10,6 +10,11 @@ if ! pkg-config --exists mysqlclient 2>/dev/null && ! pkg-config --exists libmar
   missing+=(libmariadb-dev)
 fi
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+# End-to-end login tests: Debian's chromium (driven by Playwright, never a downloaded browser) and
+# node + npm for the test OpenID provider (tests/e2e).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -65,3 +65,56 @@ def aws(moto_server, monkeypatch):
 
     moto_server.client = client
     return moto_server
+
+
+@pytest.fixture(autouse=True)
+def _after_commit_runs_in_test_transactions(monkeypatch):
+    """Run after-commit work (publishing audit entries, queuing tracking deliveries) where the commit
+    would have been.
+
+    Most tests run inside a transaction that is rolled back, never committed, so Django would drop
+    on-commit callbacks. Here, when the application's outermost transaction ends successfully and only
+    the test's own wrapping transactions remain, its callbacks run, as a real commit would run them;
+    work done outside any application transaction runs its callbacks at once (autocommit). A rolled-back
+    block still discards its callbacks (Django removes them with the savepoint). Tasks run eagerly in
+    the test settings, so the whole path — outbox row, publish, task, log row — runs in the test.
+    """
+    from django.db import connection, transaction
+    from django.db.transaction import Atomic
+
+    def only_test_blocks() -> bool:
+        return all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+    def run_pending() -> None:
+        while connection.run_on_commit:
+            pending, connection.run_on_commit[:] = list(connection.run_on_commit), []
+            for _sids, func, _robust in pending:
+                func()
+
+    original_exit = Atomic.__exit__
+
+    def exit_and_commit(self, exc_type, exc_value, traceback):
+        result = original_exit(self, exc_type, exc_value, traceback)
+        if (
+            exc_type is None
+            and self.using in (None, connection.alias)
+            and not getattr(self, "_from_testcase", False)
+            and connection.in_atomic_block
+            and only_test_blocks()
+        ):
+            run_pending()
+        return result
+
+    monkeypatch.setattr(Atomic, "__exit__", exit_and_commit)
+
+    from apps.audit import services as audit_services
+    from apps.tracking import services as tracking_services
+
+    def run_after_commit(func):
+        if only_test_blocks():
+            func()  # no application transaction open: autocommit, the change is already "committed"
+        else:
+            transaction.on_commit(func, robust=True)
+
+    monkeypatch.setattr(audit_services, "run_after_commit", run_after_commit)
+    monkeypatch.setattr(tracking_services, "run_after_commit", run_after_commit)

@@ -23,6 +23,12 @@ PRODUCTION_ENV = {
     "S3_DATASOURCE_BUCKET": "datasourcemaster",
     "S3_ASSISTS_BUCKET": "assists",
     "S3_ISSUANCE_BUCKET": "issuance-mok-docs",
+    "COGNITO_DOMAIN": "https://auth.assist.example.com",
+    "COGNITO_USER_POOL_ID": "us-east-2_Example1",
+    "OIDC_RP_CLIENT_ID": "example-admin-client",
+    "OIDC_RP_CLIENT_SECRET": "unused-in-this-check",
+    "SQS_QUEUE_URL_BASE": "https://sqs.us-east-2.amazonaws.com/123456789012/",
+    "REDIS_URL": "redis://cache.internal:6379/0",
 }
 
 
@@ -43,7 +49,9 @@ def test_production_settings_pass_the_deploy_check():
     assert result.returncode == 0, result.stderr + result.stdout
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DATABASE_PASSWORD", "DJANGO_ALLOWED_HOSTS"])
+@pytest.mark.parametrize(
+    "missing", ["DJANGO_SECRET_KEY", "DATABASE_PASSWORD", "DJANGO_ALLOWED_HOSTS", "SQS_QUEUE_URL_BASE", "REDIS_URL"]
+)
 def test_production_has_no_default_for_secrets(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = _manage("check", env=env)
@@ -100,3 +108,26 @@ def test_bootstrap_demo_creates_working_accounts(settings, capsys, client):
     password = line.split("password:")[1].strip()
     assert client.login(username="operator@bigtree.local", password=password)
     assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ({"MOK_TRACKING_URL": "http://mok.example.com/t", "MOK_TRACKING_SECRET": "s"}, "https://"),
+        ({"MOK_TRACKING_URL": "https://mok.example.com/t"}, "MOK_TRACKING_SECRET"),
+    ],
+)
+def test_production_mok_delivery_is_signed_and_over_tls(extra, message):
+    result = _manage("check", env={**PRODUCTION_ENV, **extra})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_queues_are_predefined():
+    code = (
+        "from django.conf import settings as s;"
+        "print(sorted(s.CELERY_BROKER_TRANSPORT_OPTIONS['predefined_queues'].items())[0])"
+    )
+    result = _manage("shell", "-c", code, env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "https://sqs.us-east-2.amazonaws.com/123456789012/bigtree-assist-local-audit-logger" in result.stdout

@@ -46,6 +46,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # The OIDC subject is the stable identity: e-mail addresses can change in Cognito, the sub never does.
+    # NULL (not "") for users who never signed in through OIDC, so the unique index allows many of them.
+    cognito_sub = models.CharField(
+        _("Cognito subject"),
+        max_length=255,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("The identity's `sub` in the Cognito user pool, recorded at the first OIDC sign-in."),
+    )
 
     objects = UserManager()
 

@@ -511,7 +511,7 @@ def generate_events(
     """
     if count < 0 or notes_per_event_mean < 0 or batch_size < 1:
         raise ValueError("count and notes_per_event_mean must not be negative, batch_size must be positive.")
-    rng = rng or random.Random()  # noqa: S311 - demo data, not security
+    rng = rng or random.Random()  # noqa: S311 - demo data, not security  # nosec B311
     if count == 0:
         return 0, 0, 0
     catalog = _Catalog()
@@ -561,7 +561,7 @@ def generate_notes(
     """
     if count < 0 or batch_size < 1:
         raise ValueError("count must not be negative, batch_size must be positive.")
-    rng = rng or random.Random()  # noqa: S311 - demo data, not security
+    rng = rng or random.Random()  # noqa: S311 - demo data, not security  # nosec B311
     if count == 0:
         return 0
     catalog = _Catalog()

@@ -20,7 +20,7 @@ from apps.assistances.models import (
     StatusChangeKind,
     SwitchState,
 )
-from apps.assistances.selectors import event_list
+from apps.assistances.selectors import caller_source, event_list
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import current_actor, user_or_none
@@ -162,6 +162,14 @@ def event_open(*, data: dict, override_reason: str = "", actor=None, now: dateti
         raise _invalid({name: [_("Unknown field.")] for name in sorted(unknown)})
     reference = (data.get("external_reference") or "").strip() or None
     source = data.get("source_code")
+    own_source = caller_source(actor)
+    if own_source is not None and source not in (None, "", own_source):
+        # A partner opens cases under its own source only (checked before the retry lookup, so it
+        # cannot learn another source's references either).
+        message = _("An API client can only open cases under its own source (%(source)s).") % {"source": own_source}
+        raise ApplicationError(
+            message, code="source_not_allowed", status_code=403, extra={"errors": {"source_code": [message]}}
+        )
     if reference:
         existing = Event.objects.filter(source_code=source, external_reference=reference).first()
         if existing is not None:

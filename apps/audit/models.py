@@ -56,3 +56,28 @@ class AuditLog(models.Model):
     def __str__(self) -> str:
         who = self.actor_repr or self.actor_type
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {who} {self.action} {self.object_type}#{self.object_id}"
+
+
+class AuditOutbox(models.Model):
+    """An audit entry committed with the change it describes, waiting to reach the audit queue.
+
+    Written in the caller's transaction; published to SQS after commit. The worker that stores the
+    ``AuditLog`` row deletes this row in the same transaction, so a row still here means "not yet
+    confirmed": the periodic sweeper publishes it again (the log's unique ``message_id`` makes a
+    second delivery a no-op). A crash between commit and publish, or a broker outage, only delays an
+    entry.
+    """
+
+    message_id = models.UUIDField(_("message id"), default=uuid.uuid4, unique=True, editable=False)
+    payload = models.JSONField(_("payload"))
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    republished_at = models.DateTimeField(_("last republished at"), null=True, blank=True)
+    republish_count = models.PositiveIntegerField(_("republished"), default=0)
+
+    class Meta:
+        verbose_name = _("audit outbox entry")
+        verbose_name_plural = _("audit outbox")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return str(self.message_id)

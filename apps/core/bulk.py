@@ -18,7 +18,7 @@ def insert_rows(model: type[Model], columns: list[str], rows: list[tuple], chunk
     table = quote(model._meta.db_table)
     names = ", ".join(quote(model._meta.get_field(column).column) for column in columns)
     placeholders = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"  # noqa: S608 - names come from the models
+    sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"  # noqa: S608 - names come from the models  # nosec B608
     with connection.cursor() as cursor:
         for start in range(0, len(rows), chunk):
             cursor.executemany(sql, rows[start : start + chunk])

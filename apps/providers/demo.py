@@ -110,7 +110,7 @@ def generate_providers(
     Locations are placed around the imported cities, weighted by population, within ~10 km of the
     centre. Returns (providers, locations, payment methods) created.
     """
-    rng = rng or random.Random(20261127)  # noqa: S311 - demo data, not security
+    rng = rng or random.Random(20261127)  # noqa: S311 - demo data, not security  # nosec B311
     cities = list(
         City.objects.filter(is_active=True).values_list(
             "id", "country_id", "name", "latitude", "longitude", "population"

@@ -191,8 +191,10 @@ def _rank_sql_common(query: LocationQuery, connection) -> tuple[str, list]:
     if query.provider is not None:
         where += " AND s.provider_id = %s"
         params.append(query.provider.pk)
+    # Only the quoted table name and the fragments above (placeholders only) are interpolated; every
+    # value travels in ``params``.
     sql = (
-        f"SELECT s.location_id AS hit_id, {distance} AS distance_km FROM {table} s WHERE {where}"  # noqa: S608
+        f"SELECT s.location_id AS hit_id, {distance} AS distance_km FROM {table} s WHERE {where}"  # noqa: S608  # nosec B608
         " ORDER BY distance_km, s.provider_rating DESC, s.location_id LIMIT %s"
     )
     return sql, [*distance_params, *params, query.limit]
@@ -209,7 +211,7 @@ def _hits_sql(inner_sql: str, params: list, connection) -> list[LocationHit]:
     country, city = q(Country._meta.db_table), q(City._meta.db_table)
     # Only quoted table names and Django-compiled SQL (values stay in ``params``) are interpolated.
     sql = (
-        "SELECT r.hit_id, r.distance_km, l.name, l.address, co.iso2, ci.code, ci.name, l.latitude, l.longitude,"  # noqa: S608
+        "SELECT r.hit_id, r.distance_km, l.name, l.address, co.iso2, ci.code, ci.name, l.latitude, l.longitude,"  # noqa: S608  # nosec B608
         " l.service_radius_km, l.is_24h, l.phone, p.id, p.display_name, p.provider_type, p.rating, p.phone, p.email"
         f" FROM ({inner_sql}) r"
         f" JOIN {location} l ON l.id = r.hit_id"

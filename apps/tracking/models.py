@@ -37,12 +37,18 @@ class TrackingMessage(TimeStampedModel):
     response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+    # When the next attempt is due. A worker claims a message by moving this forward by a lease, so
+    # a second worker skips it, and a worker that dies mid-delivery only delays it by the lease.
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("tracking message")
         verbose_name_plural = _("tracking messages")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["state", "created_at"], name="tracking_state_idx")]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="tracking_state_idx"),
+            models.Index(fields=["state", "next_attempt_at"], name="tracking_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} #{self.pk}"

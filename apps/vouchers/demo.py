@@ -221,7 +221,7 @@ def generate_vouchers(
     ``progress(n)`` is called with the number of vouchers written after each batch. Returns the
     number created.
     """
-    rng = rng or random.Random()  # noqa: S311 - demo data, not security
+    rng = rng or random.Random()  # noqa: S311 - demo data, not security  # nosec B311
     catalog = _Catalog()
     start = _next_number_start()
     today = timezone.localdate()

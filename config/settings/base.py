@@ -44,6 +44,7 @@ LOCAL_APPS = [
     "apps.assistances",
     "apps.tracking",
     "apps.consultations",
+    "apps.clients",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -59,9 +60,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Operators signed in through OIDC are re-authenticated silently when their ID token is due.
+    "apps.accounts.oidc.OperatorSessionRefresh",
     "apps.core.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Writes the usage-plan fields (remaining monthly quota) that the API throttle left on the request.
+    "apps.clients.throttling.UsagePlanHeadersMiddleware",
 ]
 
 TEMPLATES = [
@@ -98,6 +103,58 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
+
+# Password backend first: sessions it opens (local work, tests) are never sent to the OIDC refresh.
+AUTHENTICATION_BACKENDS = [
+    "apps.accounts.backends.PasswordBackend",
+    "apps.accounts.oidc.OperatorOIDCBackend",
+]
+# The e-mail + password form of the admin. Production turns it off: operators sign in with Cognito.
+ADMIN_PASSWORD_LOGIN = env.bool("ADMIN_PASSWORD_LOGIN", default=False)
+
+# --- Operator sign-in: OpenID Connect against Amazon Cognito (mozilla-django-oidc) ---------------
+# COGNITO_DOMAIN is the hosted UI's base URL (https://<prefix>.auth.<region>.amazoncognito.com or a
+# custom domain); the endpoints derive from it and from the pool id. Each OIDC_OP_* can be set
+# directly for another provider (the end-to-end tests run node's oidc-provider on loopback).
+COGNITO_DOMAIN = env.str("COGNITO_DOMAIN", default="").rstrip("/")
+COGNITO_USER_POOL_ID = env.str("COGNITO_USER_POOL_ID", default="")
+COGNITO_REGION = env.str("AWS_REGION", default="us-east-2")
+_cognito_issuer = (
+    f"https://cognito-idp.{COGNITO_REGION}.amazonaws.com/{COGNITO_USER_POOL_ID}" if COGNITO_USER_POOL_ID else ""
+)
+
+
+def _cognito_url(path: str) -> str:
+    return f"{COGNITO_DOMAIN}{path}" if COGNITO_DOMAIN else ""
+
+
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default=_cognito_url("/oauth2/authorize"))
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default=_cognito_url("/oauth2/token"))
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default=_cognito_url("/oauth2/userInfo"))
+OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default=_cognito_url("/logout"))
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default=_cognito_issuer)
+OIDC_OP_JWKS_ENDPOINT = env.str(
+    "OIDC_OP_JWKS_ENDPOINT", default=f"{_cognito_issuer}/.well-known/jwks.json" if _cognito_issuer else ""
+)
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+# OIDC_RP_CLIENT_SECRET is set by each environment's module (production requires it).
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+# Cognito authenticates confidential clients at its token endpoint with HTTP Basic.
+OIDC_TOKEN_USE_BASIC_AUTH = True
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
+# Kept for the provider's logout (id_token_hint); the access token is not needed after sign-in.
+OIDC_STORE_ID_TOKEN = True
+OIDC_CALLBACK_CLASS = "apps.accounts.views.OperatorCallbackView"
+OIDC_OP_LOGOUT_URL_METHOD = env.str("OIDC_OP_LOGOUT_URL_METHOD", default="apps.accounts.oidc.cognito_logout_url")
+# How long a sign-in stands before the silent refresh re-checks it (and the groups) with the provider:
+# the longest time an operator removed from a Cognito group keeps access.
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env.int("OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS", default=15 * 60)
+OIDC_EXEMPT_URLS = ["admin:login", "operator_logout", "set_language"]
 
 # --- Internationalisation -----------------------------------------------------------------------
 # Stored in UTC; shown in the operators' zone (configurable per deployment).
@@ -152,10 +209,16 @@ CONSULTATION_FILE_MAX_BYTES = env.int("CONSULTATION_FILE_MAX_BYTES", default=25 
 # --- Django REST framework ----------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Partners: Cognito access token + API key (first, so 401s challenge with Bearer); operators: session.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.clients.authentication.CognitoAccessTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     # Authenticated, and the model's view/add/change/delete permission (from the operator's group).
+    # Partner clients: the token's scope (read for GET/HEAD/OPTIONS, write otherwise) instead.
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
+        "apps.clients.permissions.TokenScopePermission",
         "apps.core.permissions.ModelPermissions",
     ],
     "DEFAULT_RENDERER_CLASSES": [
@@ -171,14 +234,36 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "apps.core.exceptions.problem_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, describing nullable read-only defaults and blank e-mails as they answer.
+    "DEFAULT_SCHEMA_CLASS": "apps.core.openapi.AutoSchema",
     "SEARCH_PARAM": "q",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_VERSIONING_CLASS": None,
+    # API clients' usage plans (rate, burst, monthly quota); requests without a plan pass untouched.
+    "DEFAULT_THROTTLE_CLASSES": ["apps.clients.throttling.UsagePlanThrottle"],
 }
 
 # Hard ceiling of page_size for every list; asking for more is a 400, not a silent cut.
 API_MAX_PAGE_SIZE = 200
+
+# --- Partner API authentication (apps/clients/authentication.py) --------------------------------
+# Access tokens must come from the pool's issuer, https://cognito-idp.<AWS_REGION>.amazonaws.com/
+# <COGNITO_USER_POOL_ID>. COGNITO_ISSUER replaces it (local work: the local issuer; tests) and
+# COGNITO_JWKS_URL where its keys are fetched (default <issuer>/.well-known/jwks.json).
+COGNITO_ISSUER = env.str("COGNITO_ISSUER", default="")
+COGNITO_JWKS_URL = env.str("COGNITO_JWKS_URL", default="")
+# How long the pool's keys are trusted before a refresh (a token with an unknown kid refreshes sooner).
+COGNITO_JWKS_CACHE_SECONDS = env.int("COGNITO_JWKS_CACHE_SECONDS", default=3600)
+
+# --- API usage plans (apps/clients/usage.py) -----------------------------------------------------
+# Shared state of the limits in Redis (redis:// or rediss://). Unset: per-process limits, with a warning.
+REDIS_URL = env.str("REDIS_URL", default=None)
+USAGE_PLAN_KEY_PREFIX = env.str("USAGE_PLAN_KEY_PREFIX", default="bigtree:usage:")
+# When Redis is unreachable: "local" (per-process limits), "open" (no limits) or "closed" (503).
+USAGE_PLAN_ON_REDIS_ERROR = env.str("USAGE_PLAN_ON_REDIS_ERROR", default="local")
+# Seconds; kept short so a slow Redis costs little before the outage policy applies.
+USAGE_PLAN_REDIS_TIMEOUT = env.float("USAGE_PLAN_REDIS_TIMEOUT", default=0.25)
+USAGE_PLAN_REDIS_RETRY_SECONDS = env.float("USAGE_PLAN_REDIS_RETRY_SECONDS", default=5.0)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Bigtree Assist API",
@@ -192,11 +277,19 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # Every operation documents the problem-details errors the shared API machinery can answer.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.openapi.document_error_responses",
+    ],
 }
 
-# --- Celery (the SQS transport is configured per environment in the background-work issue) ------
+# --- Celery on Amazon SQS ------------------------------------------------------------------------
+# Broker `sqs://` in production: credentials come from the ECS task role, so no keys appear here.
+# Locally there is no broker and tasks run eagerly (same code path, run in-process).
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
+AWS_REGION = env.str("AWS_REGION", default="us-east-2")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://localhost/")
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
@@ -204,12 +297,87 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+
+# Queues are named per environment (terraform creates them with their dead-letter queues).
+SQS_QUEUE_PREFIX = env.str("SQS_QUEUE_PREFIX", default="bigtree-assist-local-")
+# e.g. https://sqs.us-east-2.amazonaws.com/123456789012/ — when set, the queues are "predefined":
+# the worker never lists or creates queues, so its IAM role needs no sqs:CreateQueue/ListQueues.
+SQS_QUEUE_URL_BASE = env.str("SQS_QUEUE_URL_BASE", default="")
+CELERY_AUDIT_QUEUE = f"{SQS_QUEUE_PREFIX}audit-logger"
+CELERY_TRACKING_QUEUE = f"{SQS_QUEUE_PREFIX}tracking"
+CELERY_TASK_DEFAULT_QUEUE = f"{SQS_QUEUE_PREFIX}default"
+CELERY_WORKER_QUEUES = [CELERY_AUDIT_QUEUE, CELERY_TRACKING_QUEUE, CELERY_TASK_DEFAULT_QUEUE]
+CELERY_TASK_ROUTES = {
+    "audit.write_entry": {"queue": CELERY_AUDIT_QUEUE},
+    "tracking.deliver": {"queue": CELERY_TRACKING_QUEUE},
+}
+
+# The SQS visibility timeout (300 s, as in the seed): a received message that is not deleted within
+# it is delivered again. Every time limit, countdown and retry delay must stay below it, or a task
+# still running would be handed to a second worker (the `celery_timing` system check enforces this).
+SQS_VISIBILITY_TIMEOUT = env.int("SQS_VISIBILITY_TIMEOUT", default=300)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "region": AWS_REGION,
+    "visibility_timeout": SQS_VISIBILITY_TIMEOUT,
+    "wait_time_seconds": 20,  # long polling: fewer empty receives, lower cost
+    "polling_interval": 1,
+    # botocore's defaults (60 s timeouts, legacy retries) could hold a request or a shutdown for
+    # minutes on a degraded network; the read timeout must exceed the long-polling wait.
+    "client-config": {"connect_timeout": 5, "read_timeout": 30, "retries": {"mode": "standard", "max_attempts": 3}},
+}
+if SQS_QUEUE_URL_BASE:
+    CELERY_BROKER_TRANSPORT_OPTIONS["predefined_queues"] = {
+        name: {"url": SQS_QUEUE_URL_BASE + name} for name in CELERY_WORKER_QUEUES
+    }
+
+# At-least-once: a message is deleted only after its task finished. A task that fails is rejected
+# without being deleted, so SQS delivers it again and, after the queue's maxReceiveCount, moves it to
+# the dead-letter queue; a worker killed mid-task leaves its message to be redelivered.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = False
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 120
+CELERY_TASK_TIME_LIMIT = 150
+CELERY_TASK_DEFAULT_RETRY_DELAY = 30
+# ECS stops a task with SIGTERM, then SIGKILL after the stop timeout (30 s in terraform). Soft
+# shutdown lets running tasks finish for this long; whatever is still running is redelivered.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", default=20.0)
+# No ETA tasks here, so an idle worker has nothing to wait for and exits at once.
+CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = False
+# SQS has no broadcast: remote control and events would need extra queues nobody reads.
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+CELERY_WORKER_SEND_TASK_EVENTS = False
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Malformed messages are rejected (not acked) so they reach the dead-letter queue, with their id logged.
+CELERY_WORKER_CONSUMER = "apps.core.celery:Consumer"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
 # Long waits are periodic scans of timestamps, never long ETAs (SQS visibility timeout is 5 minutes).
 CELERY_BEAT_SCHEDULE = {
     "revert-due-status-switches": {"task": "assistances.revert_due_switches", "schedule": 60.0},
     "flag-sla-breaches": {"task": "assistances.flag_sla_breaches", "schedule": 60.0},
     "expire-drafts": {"task": "assistances.expire_drafts", "schedule": 3600.0},
+    "sweep-audit-outbox": {"task": "audit.sweep_outbox", "schedule": 60.0},
+    "dispatch-due-tracking": {"task": "tracking.dispatch_due", "schedule": 30.0},
 }
+
+# Audit outbox: entries not confirmed by the worker after this long are published again.
+AUDIT_OUTBOX_REPUBLISH_AFTER_SECONDS = env.int("AUDIT_OUTBOX_REPUBLISH_AFTER_SECONDS", default=120)
+# Publishing happens after the response's transaction committed: keep the wait for a broken broker
+# short (the outbox keeps the entry and the sweeper sends it later).
+AUDIT_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+
+# --- MOK tracking delivery ------------------------------------------------------------------------
+# The endpoint is configuration, never request data. Empty: delivery is off (messages stay pending).
+MOK_TRACKING_URL = env.str("MOK_TRACKING_URL", default="")
+MOK_TRACKING_SECRET = env.str("MOK_TRACKING_SECRET", default="")
+MOK_TRACKING_TIMEOUT_SECONDS = env.float("MOK_TRACKING_TIMEOUT_SECONDS", default=10.0)
+TRACKING_MAX_ATTEMPTS = env.int("TRACKING_MAX_ATTEMPTS", default=8)
+TRACKING_RETRY_BASE_SECONDS = env.float("TRACKING_RETRY_BASE_SECONDS", default=15.0)
+TRACKING_RETRY_MAX_SECONDS = env.float("TRACKING_RETRY_MAX_SECONDS", default=240.0)
+SNS_NOTIFICATION_TOPIC_ARN = env.str("SNS_NOTIFICATION_TOPIC_ARN", default="")
 
 # --- Logging: one JSON object per line, with the request id -------------------------------------
 

@@ -20,16 +20,28 @@ STORAGES = local_storages(VAR_DIR / "media")
 # Without a broker, Celery runs tasks in-process: the same code path, no queue.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 
-# HTTP Basic on the API is a local convenience so curl works before the identity issue's tokens.
+# HTTP Basic on the API is a local convenience for the demo operators; partners' tokens work as everywhere.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.clients.authentication.CognitoAccessTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.BasicAuthentication",
     ],
 }
 
+# Partner API without Cognito: `manage.py mint_local_token` signs access tokens with a key pair kept
+# in var/ (never committed), whose JWKS this server publishes at /local-cognito/.well-known/jwks.json;
+# the API verifies them like Cognito's. Serving on another host or port: set COGNITO_ISSUER to match.
+LOCAL_TOKEN_KEY_PATH = VAR_DIR / "local-token-key.pem"
+COGNITO_ISSUER = env.str("COGNITO_ISSUER", default="http://127.0.0.1:8000/local-cognito")
+
 LOGGING = build_logging(env.str("DJANGO_LOG_FORMAT", default="text"), env.str("DJANGO_LOG_LEVEL", default="INFO"))
 
 # WhiteNoise warns at start-up when the collected-static folder is missing.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# Operator sign-in: the password form stays on locally; OIDC is offered too once a provider is set
+# (COGNITO_DOMAIN + COGNITO_USER_POOL_ID, or the OIDC_OP_* endpoints, and the client id/secret).
+ADMIN_PASSWORD_LOGIN = env.bool("ADMIN_PASSWORD_LOGIN", default=True)
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")

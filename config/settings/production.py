@@ -1,5 +1,7 @@
 """Production (ECS Fargate behind an ALB): everything from the environment, nothing insecure by default."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.env import env
 
 from .base import *  # noqa: F403
@@ -60,9 +62,33 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="sqs://")
+# Required: the queues are predefined from their URLs, so workers never list or create queues and
+# their IAM role needs no sqs:ListQueues/CreateQueue.
+SQS_QUEUE_URL_BASE = env.str("SQS_QUEUE_URL_BASE")
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "predefined_queues": {name: {"url": SQS_QUEUE_URL_BASE + name} for name in CELERY_WORKER_QUEUES},
+}
+# Required: the usage plans' shared counters (ElastiCache). Without it each process would count alone.
+REDIS_URL = env.str("REDIS_URL")
+# MOK delivery is optional per environment (it needs egress); when on, it must be signed and over TLS.
+if MOK_TRACKING_URL:
+    if not MOK_TRACKING_URL.startswith("https://"):
+        raise ImproperlyConfigured("MOK_TRACKING_URL must be an https:// URL in production.")
+    if not MOK_TRACKING_SECRET:
+        raise ImproperlyConfigured("MOK_TRACKING_SECRET is required when MOK_TRACKING_URL is set.")
 
 # Production API does not offer the browsable HTML renderer.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_RENDERER_CLASSES": ["apps.core.renderers.JSONRenderer"],
 }
+
+# Operators sign in through Cognito's hosted UI only; the password form is off unless re-enabled on purpose.
+ADMIN_PASSWORD_LOGIN = env.bool("ADMIN_PASSWORD_LOGIN", default=False)
+# Required: base derives the OIDC endpoints from these; reading them again here without a default makes
+# a missing one fail at start-up instead of leaving the admin without a way in.
+COGNITO_DOMAIN = env.str("COGNITO_DOMAIN").rstrip("/")
+COGNITO_USER_POOL_ID = env.str("COGNITO_USER_POOL_ID")
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET")

@@ -21,6 +21,7 @@ from apps.assistances.demo import generate_events, generate_notes
 from apps.assistances.models import Event, EventStatusHistory, Note
 from apps.masters.models import EventStatus
 from tests.assistances.factories import covered_case
+from tests.clients.factories import credentials as partner_credentials
 from tests.helpers import count_queries
 from tests.masters.factories import CityFactory
 from tests.vouchers.factories import BenefitFactory, VoucherFactory, assistance, country
@@ -231,7 +232,7 @@ def test_selectors_keep_a_partner_in_its_own_source(varied_cases):
 
 
 def test_the_list_endpoint_scopes_a_partner(api_client, varied_cases):
-    api_client.force_authenticate(user=_partner("MOK"))
+    api_client.force_authenticate(user=_partner("MOK"), token=partner_credentials())
     body = api_client.get("/v1/assistances/events").json()
     assert [row["id"] for row in body["results"]] == [varied_cases[1].pk]
     assert body["results"] == _serialized([varied_cases[1]])

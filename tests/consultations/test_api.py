@@ -11,6 +11,7 @@ from apps.audit.models import AuditLog
 from apps.consultations.models import PhoneConsultation
 from tests.accounts.factories import UserFactory
 from tests.assistances.factories import covered_case
+from tests.clients.factories import credentials as partner_credentials
 from tests.consultations.factories import ConsultationFileFactory, PartnerClient, PhoneConsultationFactory
 from tests.helpers import assert_problem, count_queries
 
@@ -36,7 +37,7 @@ def _payload(**overrides) -> dict:
 def partner_api():
     def make(source: str = "KOM") -> APIClient:
         client = APIClient()
-        client.force_authenticate(user=PartnerClient(source))
+        client.force_authenticate(user=PartnerClient(source), token=partner_credentials())
         return client
 
     return make

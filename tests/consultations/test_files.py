@@ -10,6 +10,7 @@ from apps.audit.models import AuditLog
 from apps.consultations.models import PhoneConsultationFile
 from tests.accounts.factories import UserFactory
 from tests.assistances.factories import covered_case
+from tests.clients.factories import credentials as partner_credentials
 from tests.consultations.factories import (
     ELF_BYTES,
     MZ_BYTES,
@@ -222,10 +223,10 @@ def test_file_permissions(s3, operator_client, api_client, consultation, operato
 def test_partners_reach_only_files_of_their_own_cases(s3, operator_client, operator, consultation, api_client):
     file_id = _upload(operator_client, consultation.pk, make_pdf(), "a.pdf", "application/pdf").json()["id"]
     other_source = PartnerClient("MOK")
-    api_client.force_authenticate(user=other_source)
+    api_client.force_authenticate(user=other_source, token=partner_credentials())
     assert_problem(api_client.get(f"{URL}/{consultation.pk}/files/{file_id}"), 404)
     assert_problem(_upload(api_client, consultation.pk, make_png(), "a.png", "image/png"), 404)
-    api_client.force_authenticate(user=PartnerClient(consultation.event.source_code))
+    api_client.force_authenticate(user=PartnerClient(consultation.event.source_code), token=partner_credentials())
     assert api_client.get(f"{URL}/{consultation.pk}/files/{file_id}").status_code == 200
     assert _upload(api_client, consultation.pk, make_png(), "a.png", "image/png").status_code == 201
 

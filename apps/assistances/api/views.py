@@ -1,9 +1,10 @@
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from apps.assistances import selectors, services
 from apps.assistances.api.serializers import (
@@ -22,6 +23,7 @@ from apps.assistances.api.serializers import (
 )
 from apps.assistances.filters import EventFilter, NoteFilter
 from apps.assistances.models import Event, EventDraft, EventProvider, EventStatusSwitch, Note
+from apps.clients.permissions import OperatorsOnlyPermission
 from apps.core.api import APIMixin, CommandAPIView
 from apps.core.pagination import CursorPagination
 
@@ -117,7 +119,9 @@ class _EventChildView(CommandAPIView):
 class EventStatusesView(_EventChildView):
     """A case's status history (GET) and a status change (POST; temporary with ``revert_at``)."""
 
-    @extend_schema(responses=EventStatusHistorySerializer(many=True))
+    @extend_schema(
+        responses=inline_serializer("EventStatusHistoryResults", {"results": EventStatusHistorySerializer(many=True)})
+    )
     def get(self, request, pk: int):
         history = selectors.status_history(event=self.get_event(pk))
         return Response({"results": EventStatusHistorySerializer(history, many=True).data})
@@ -155,7 +159,7 @@ class SwitchCancelView(_EventChildView):
 class EventProvidersView(_EventChildView):
     """Providers assigned to a case (GET) and a new assignment (POST)."""
 
-    @extend_schema(responses=EventProviderSerializer(many=True))
+    @extend_schema(responses=inline_serializer("EventProviderResults", {"results": EventProviderSerializer(many=True)}))
     def get(self, request, pk: int):
         rows = selectors.event_provider_list(caller=request.user).filter(event=self.get_event(pk))
         return Response({"results": EventProviderSerializer(rows, many=True).data})
@@ -229,6 +233,8 @@ class NoteViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 class DraftViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Partly filled cases, visible to and changed by their author only."""
 
+    # Drafts belong to a user account; API clients are not users (their ids are not user ids).
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, OperatorsOnlyPermission]
     serializer_class = DraftSerializer
     queryset = EventDraft.objects.none()
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -257,6 +263,7 @@ class DraftViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 class DraftPromoteView(CommandAPIView):
     """Open the case a draft describes; every missing or invalid field is reported at once."""
 
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, OperatorsOnlyPermission]
     queryset = Event.objects.none()
 
     @extend_schema(request=DraftPromoteSerializer, responses={201: EventSerializer})

@@ -42,7 +42,7 @@ class Command(BaseCommand):
         if options["if_empty"] and Provider.objects.exists():
             self.stdout.write("Demo data already present; skipping (run without --if-empty to add more).")
             return
-        rng = random.Random(options["seed"])  # noqa: S311 - demo data, not security
+        rng = random.Random(options["seed"])  # noqa: S311 - demo data, not security  # nosec B311
         quiet = options["no_progress"] or options["verbosity"] == 0
 
         if options["providers"]:

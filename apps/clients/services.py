@@ -1,0 +1,159 @@
+"""Writes of API clients and their keys. Admin and commands call these; every change is audited.
+
+Key material never reaches the audit trail: entries name a key by id and prefix only.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.audit.services import audit_record
+from apps.clients import keys
+from apps.clients.models import ApiClient, ApiKey
+from apps.clients.scopes import ALL_SCOPES
+from apps.core.context import current_actor, user_or_none
+from apps.core.crud import audited_create, audited_delete, audited_update
+from apps.core.exceptions import ApplicationError, ConflictError
+
+# How often ``last_used_at`` is written: often enough to tell idle keys, rarely enough not to
+# turn every API request into a database write.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A newly issued key: the row, and the plaintext to hand over once (it is not stored)."""
+
+    key: ApiKey
+    plaintext: str
+
+
+def _invalid(field: str, message: str) -> ApplicationError:
+    return ApplicationError(message, code="validation_error", extra={"errors": {field: [message]}})
+
+
+def api_client_validate(*, instance: ApiClient, data: dict) -> None:
+    """Scopes must be among the resource servers' (a typo would silently grant nothing); stored sorted."""
+    if "allowed_scopes" in data:
+        scopes = data["allowed_scopes"]
+        if not isinstance(scopes, list | tuple) or not all(isinstance(s, str) for s in scopes):
+            raise _invalid("allowed_scopes", _("A list of scopes."))
+        unknown = sorted(set(scopes) - set(ALL_SCOPES))
+        if unknown:
+            raise _invalid(
+                "allowed_scopes",
+                _("Unknown scopes: %(unknown)s. Known: %(known)s.")
+                % {"unknown": ", ".join(unknown), "known": ", ".join(ALL_SCOPES)},
+            )
+        data["allowed_scopes"] = sorted(set(scopes))
+    if "cognito_client_id" in data:
+        data["cognito_client_id"] = (data["cognito_client_id"] or "").strip()
+
+
+@transaction.atomic
+def api_client_create(*, data: dict, actor=None) -> ApiClient:
+    return audited_create(model=ApiClient, data=dict(data), actor=actor, validate=api_client_validate)
+
+
+@transaction.atomic
+def api_client_update(*, instance: ApiClient, data: dict, actor=None) -> ApiClient:
+    return audited_update(instance=instance, data=dict(data), actor=actor, validate=api_client_validate)
+
+
+@transaction.atomic
+def api_client_delete(*, instance: ApiClient, actor=None) -> None:
+    """Only a client that never had a key can be deleted; otherwise deactivate it (409)."""
+    audited_delete(instance=instance, actor=actor)
+
+
+def _key_snapshot(key: ApiKey) -> dict:
+    return {
+        "client": key.client_id,
+        "label": key.label,
+        "prefix": key.prefix,
+        "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+    }
+
+
+@transaction.atomic
+def api_key_issue(*, client: ApiClient, label: str = "", actor=None) -> IssuedKey:
+    """Issue a new key for ``client``. The plaintext is returned once and never stored."""
+    actor = current_actor(actor)
+    plaintext = keys.generate_key()
+    key = ApiKey(
+        client=client,
+        label=(label or "").strip()[:100],
+        prefix=keys.key_prefix(plaintext),
+        key_hash=keys.hash_key(plaintext),
+        created_by=user_or_none(actor),
+    )
+    key.full_clean()
+    key.save()
+    audit_record(action="api_key_issue", instance=key, changes={"after": _key_snapshot(key)}, actor=actor)
+    return IssuedKey(key=key, plaintext=plaintext)
+
+
+@transaction.atomic
+def api_key_revoke(*, key: ApiKey, actor=None, at: datetime | None = None) -> ApiKey:
+    """Revoke ``key`` now (or at ``at``, for a rotation's overlap). An earlier revocation stands."""
+    actor = current_actor(actor)
+    key = ApiKey.objects.select_for_update().select_related("client").get(pk=key.pk)
+    now = timezone.now()
+    when = at or now
+    if key.revoked_at is not None and key.revoked_at <= max(when, now):
+        raise ConflictError(_("This key is already revoked, or due to be sooner."), code="already_revoked")
+    before = key.revoked_at
+    key.revoked_at = when
+    key.save(update_fields=["revoked_at"])
+    audit_record(
+        action="api_key_revoke",
+        instance=key,
+        changes={"revoked_at": [before.isoformat() if before else None, when.isoformat()]},
+        actor=actor,
+    )
+    return key
+
+
+@transaction.atomic
+def api_key_rotate(*, key: ApiKey, overlap: timedelta = timedelta(0), actor=None) -> IssuedKey:
+    """Issue a successor to ``key`` and revoke ``key`` after ``overlap`` (now by default).
+
+    The overlap lets a partner deploy the new key before the old one stops working.
+    """
+    if overlap < timedelta(0):
+        raise _invalid("overlap", _("The overlap cannot be negative."))
+    key = ApiKey.objects.select_for_update().select_related("client").get(pk=key.pk)
+    if not key.is_usable():
+        raise ConflictError(_("This key is already revoked; issue a new one instead."), code="already_revoked")
+    issued = api_key_issue(client=key.client, label=key.label, actor=actor)
+    api_key_revoke(key=key, at=timezone.now() + overlap, actor=actor)
+    return issued
+
+
+@transaction.atomic
+def api_client_register(
+    *, name: str, source_code: str, cognito_client_id: str, scopes: list[str], actor=None
+) -> tuple[ApiClient, IssuedKey]:
+    """A new client with its first key (the management command's one step)."""
+    client = api_client_create(
+        data={
+            "name": name,
+            "source_code": source_code,
+            "cognito_client_id": cognito_client_id,
+            "allowed_scopes": list(scopes),
+        },
+        actor=actor,
+    )
+    return client, api_key_issue(client=client, label="initial", actor=actor)
+
+
+def api_key_mark_used(*, key: ApiKey, now: datetime | None = None) -> None:
+    """Record that a key was used, at most once per ``LAST_USED_RESOLUTION`` (not audited: it is no change)."""
+    now = now or timezone.now()
+    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
+        return
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    key.last_used_at = now

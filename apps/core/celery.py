@@ -1,0 +1,99 @@
+"""Celery pieces shared by every app: the worker's consumer and the visibility-timeout rule.
+
+SQS hands a received message to another consumer once its visibility timeout expires. So every
+limit that can keep a message in flight (task time limits, retry delays, countdowns, leases) must
+stay below that timeout, or a slow task would run twice at once. ``timing_problems`` lists the
+violations; it runs as a Django system check and when a worker starts, which then refuses to run.
+"""
+
+import logging
+
+from celery import Task as BaseTask
+from celery.worker.consumer import Consumer as BaseConsumer
+from django.conf import settings
+from django.core import checks
+from django.utils.module_loading import autodiscover_modules
+
+logger = logging.getLogger(__name__)
+
+
+class Task(BaseTask):
+    """Every task of the project. Its retry delay comes from settings (Celery's own default is
+    180 s, hard-coded), so the visibility-timeout check can hold it below the queue's timeout."""
+
+    default_retry_delay = None
+    from_config = (*BaseTask.from_config, ("default_retry_delay", "task_default_retry_delay"))
+
+
+def _sqs_message_id(message) -> str:
+    info = getattr(message, "delivery_info", None) or {}
+    sqs_message = info.get("sqs_message") or {}
+    return sqs_message.get("MessageId") or str((getattr(message, "headers", None) or {}).get("id", "?"))
+
+
+class Consumer(BaseConsumer):
+    """Celery's consumer, but a message it cannot decode is rejected, not acknowledged.
+
+    Celery acknowledges (deletes) undecodable messages to avoid loops; on SQS with a redrive policy a
+    rejected message is instead received again until its receive count sends it to the dead-letter
+    queue, where someone can look at it. Every malformed message is logged with its SQS id.
+    """
+
+    def on_decode_error(self, message, exc):
+        logger.error(
+            "malformed message %s on %s rejected: %s",
+            _sqs_message_id(message),
+            (message.delivery_info or {}).get("routing_key", "?"),
+            exc,
+        )
+        message.reject_log_error(logger, self.connection_errors)
+
+    def on_unknown_message(self, body, message):
+        logger.error("unknown message %s rejected (not a Celery task message)", _sqs_message_id(message))
+        return super().on_unknown_message(body, message)
+
+    def on_unknown_task(self, body, message, exc):
+        logger.error("message %s names an unknown task; rejected", _sqs_message_id(message))
+        return super().on_unknown_task(body, message, exc)
+
+    def on_invalid_task(self, body, message, exc):
+        logger.error("invalid task message %s rejected: %s", _sqs_message_id(message), exc)
+        return super().on_invalid_task(body, message, exc)
+
+
+def timing_problems() -> list[str]:
+    """Every delay or limit that reaches the SQS visibility timeout, as readable sentences."""
+    from config.celery_app import app
+
+    limit = settings.SQS_VISIBILITY_TIMEOUT
+    values: dict[str, float | None] = {
+        "CELERY_TASK_TIME_LIMIT": settings.CELERY_TASK_TIME_LIMIT,
+        "CELERY_TASK_SOFT_TIME_LIMIT": settings.CELERY_TASK_SOFT_TIME_LIMIT,
+        "CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT": settings.CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT,
+        "TRACKING_RETRY_MAX_SECONDS": settings.TRACKING_RETRY_MAX_SECONDS,
+        "tracking delivery lease (MOK_TRACKING_TIMEOUT_SECONDS x 3)": settings.MOK_TRACKING_TIMEOUT_SECONDS * 3,
+    }
+    autodiscover_modules("tasks")  # every app's tasks.py, so their limits are checked too
+    for name, task in sorted(app.tasks.items()):
+        if name.startswith("celery."):
+            continue
+        for attr in ("time_limit", "soft_time_limit", "default_retry_delay", "retry_backoff_max"):
+            value = getattr(task, attr, None)
+            if attr == "retry_backoff_max" and not getattr(task, "retry_backoff", False):
+                continue
+            values[f"task {name}.{attr}"] = value
+    problems = []
+    if settings.CELERY_TASK_TIME_LIMIT is None:
+        problems.append("CELERY_TASK_TIME_LIMIT must be set (below the SQS visibility timeout).")
+    for label, value in values.items():
+        if value is not None and value >= limit:
+            problems.append(f"{label} is {value:g} s, not below the SQS visibility timeout of {limit} s.")
+    return problems
+
+
+@checks.register("celery")
+def check_celery_timing(app_configs=None, **kwargs):
+    return [
+        checks.Error(problem, hint="Lower it, or use a periodic task that scans timestamps.", id="core.E101")
+        for problem in timing_problems()
+    ]

@@ -1,0 +1,166 @@
+"""The error responses of every API operation, documented once (a drf-spectacular post-processing hook).
+
+Every view shares the same machinery (``apps.core.api``, the authentication and throttle classes,
+``apps.core.exceptions``), so every operation can answer the same errors, all as RFC 9457 problem
+details (``application/problem+json``):
+
+* 400 - unknown or malformed query parameters (strict everywhere) and invalid bodies;
+* 401 / 403 / 429 - where credentials are required: no or bad credentials, missing scope or
+  permission, usage plan exceeded (with ``Retry-After``);
+* 404 - a path with an identifier, or a page number beyond the last page;
+* 409 - writes: a state conflict or an ``Idempotency-Key`` reused with another body;
+* 412 - operations that take ``If-Match``;
+* 415 - operations with a request body sent in another media type;
+* 503 - a dependency (database, token issuer, usage-plan store...) is unavailable (with ``Retry-After``).
+
+Operations keep whatever their views already declare; this only adds what is missing, so the
+schema states every status a client can meet and schema-driven clients and fuzzers can rely on it.
+
+``AutoSchema`` (``REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]``) describes two field patterns as they
+really answer (both found by fuzzing the API against its schema): a read-only field whose default is
+``None`` (``CharField(source="city.name", read_only=True, default=None)``) answers null when the
+relation is empty, and an e-mail field that may be blank answers "", which is not an e-mail address.
+"""
+
+from django.core.exceptions import FieldDoesNotExist
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from rest_framework import serializers
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_COMPONENT = "ProblemDetails"
+_PROBLEM_REF = {"$ref": f"#/components/schemas/{PROBLEM_COMPONENT}"}
+
+# The document apps.core.exceptions.problem_body() produces.
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details, the body of every error (`application/problem+json`).",
+    "properties": {
+        "type": {"type": "string", "description": "URN identifying the problem type."},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string", "description": "The request path."},
+        "code": {"type": "string", "description": "Machine-readable problem code."},
+        "request_id": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {},
+            "description": "Field name → messages (nested for nested objects and lists).",
+        },
+    },
+    "required": ["type", "title", "status", "detail", "code", "request_id"],
+}
+
+DESCRIPTIONS = {
+    400: "Invalid request: unknown or malformed query parameters or body (the fields at fault are in `errors`).",
+    401: "Authentication required, or the credentials are not valid.",
+    403: "Permission denied: the token lacks the scope, or the user the permission.",
+    404: "Not found.",
+    409: "Conflict with the current state, or an Idempotency-Key reused with another request.",
+    412: "Precondition failed: the resource changed since it was read (If-Match).",
+    415: "Unsupported media type.",
+    429: "Too many requests: the API key's rate, burst or monthly quota is used up (see Retry-After).",
+    503: "A dependency is unavailable; retry after the number of seconds in Retry-After.",
+}
+
+_RETRY_AFTER = {
+    "Retry-After": {
+        "schema": {"type": "integer", "minimum": 0},
+        "description": "Seconds to wait before retrying.",
+    }
+}
+_WWW_AUTHENTICATE = {
+    "WWW-Authenticate": {"schema": {"type": "string"}, "description": "The authentication scheme to use."}
+}
+HEADERS = {401: _WWW_AUTHENTICATE, 429: _RETRY_AFTER, 503: _RETRY_AFTER}
+
+WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
+HTTP_METHODS = WRITE_METHODS | {"get", "head", "options", "trace"}
+
+
+def _requires_credentials(operation: dict, default_security: list) -> bool:
+    security = operation.get("security", default_security)
+    # An empty requirement object ({}) means "anonymous allowed".
+    return bool(security) and all(requirement for requirement in security)
+
+
+def _parameter_names(operation: dict, location: str) -> set[str]:
+    return {
+        param.get("name", "").lower()
+        for param in operation.get("parameters", [])
+        if isinstance(param, dict) and param.get("in") == location
+    }
+
+
+def error_statuses(path: str, method: str, operation: dict, default_security: list) -> set[int]:
+    """The error statuses this operation can answer through the shared API machinery."""
+    statuses = {400, 503}
+    if _requires_credentials(operation, default_security):
+        statuses |= {401, 403, 429}
+    if "{" in path or "page" in _parameter_names(operation, "query"):
+        statuses.add(404)
+    if method in WRITE_METHODS:
+        statuses.add(409)
+    if "if-match" in _parameter_names(operation, "header"):
+        statuses.add(412)
+    if "requestBody" in operation:
+        statuses.add(415)
+    return statuses
+
+
+def _problem_response(status: int) -> dict:
+    response = {"description": DESCRIPTIONS[status], "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}}
+    if status in HEADERS:
+        response["headers"] = dict(HEADERS[status])
+    return response
+
+
+def document_error_responses(result: dict, generator=None, request=None, public=None) -> dict:
+    """POSTPROCESSING_HOOKS entry: add the missing problem-details responses to every operation."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault(PROBLEM_COMPONENT, PROBLEM_SCHEMA)
+    default_security = result.get("security", [])
+    for path, item in result.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS or not isinstance(operation, dict):
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in sorted(error_statuses(path, method, operation, default_security)):
+                responses.setdefault(str(status), _problem_response(status))
+    return result
+
+
+def _may_be_blank(field: serializers.EmailField) -> bool:
+    if field.allow_blank:
+        return True
+    if not field.read_only:
+        return False
+    # ModelSerializer drops allow_blank from read-only fields; the model field still says it.
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    try:
+        return bool(model._meta.get_field(field.source).blank)
+    except (AttributeError, FieldDoesNotExist):  # a dotted source, a property, no model
+        return True
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's AutoSchema, with the nullability and blank e-mails the serializers really produce."""
+
+    def _get_serializer_field_meta(self, field, direction):
+        meta = super()._get_serializer_field_meta(field, direction)
+        # A field whose default is None answers null when its source is missing (an empty relation).
+        if direction == "response" and isinstance(field, serializers.Field) and field.default is None:
+            meta["nullable"] = True
+        return meta
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            isinstance(field, serializers.EmailField)
+            and isinstance(schema, dict)
+            and schema.get("format") == "email"
+            and _may_be_blank(field)
+        ):
+            del schema["type"], schema["format"]
+            schema["anyOf"] = [{"type": "string", "format": "email"}, {"type": "string", "maxLength": 0}]
+        return schema

@@ -1,0 +1,24 @@
+# prod: us-east-2, deployed from the `main` branch.
+
+locals {
+  stage = "prod"
+}
+
+module "stack" {
+  source = "../../modules/stack"
+
+  stage              = local.stage
+  availability_zones = ["us-east-2a", "us-east-2b", "us-east-2c"]
+  app_hosts          = var.app_hosts
+  certificate_arn    = var.certificate_arn
+  pipeline_branch    = "main"
+
+  nat_gateway_count    = var.nat_gateway_count
+  mok_tracking_url     = var.mok_tracking_url
+  admin_password_login = var.admin_password_login
+  alarm_emails         = var.alarm_emails
+
+  db_instance_class         = var.db_instance_class
+  db_multi_az               = var.db_multi_az
+  waf_blocked_country_codes = var.waf_blocked_country_codes
+}

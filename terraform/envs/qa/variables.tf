@@ -1,0 +1,74 @@
+variable "allowed_account_ids" {
+  description = "Accounts this root may touch (a guard against applying qa with the wrong credentials)."
+  type        = list(string)
+}
+
+variable "client" {
+  description = "Tag Client."
+  type        = string
+  default     = "bigtree"
+}
+
+variable "partner" {
+  description = "Tags Partner and Author."
+  type        = string
+  default     = "terrawind"
+}
+
+variable "project" {
+  description = "Tag Project."
+  type        = string
+  default     = "bigtree-assist"
+}
+
+variable "app_hosts" {
+  description = "Host names of the application in qa."
+  type        = list(string)
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate in us-east-2 covering app_hosts."
+  type        = string
+}
+
+variable "nat_gateway_count" {
+  description = "NAT gateways (0 like the seed). MOK deliveries and the Cognito login need egress: see terraform/modules/network/README.md."
+  type        = number
+  default     = 0
+}
+
+variable "mok_tracking_url" {
+  description = "MOK's tracking endpoint (empty: delivery off)."
+  type        = string
+  default     = ""
+}
+
+variable "admin_password_login" {
+  description = "Keep the Django password login next to Cognito's."
+  type        = bool
+  default     = false
+}
+
+variable "alarm_emails" {
+  description = "Who receives the alarms."
+  type        = list(string)
+  default     = []
+}
+
+variable "db_instance_class" {
+  description = "RDS instance class."
+  type        = string
+  default     = "db.t4g.micro"
+}
+
+variable "db_multi_az" {
+  description = "RDS Multi-AZ standby."
+  type        = bool
+  default     = false
+}
+
+variable "waf_blocked_country_codes" {
+  description = "Countries blocked by WAF."
+  type        = list(string)
+  default     = []
+}

@@ -1,0 +1,192 @@
+"""Schemathesis against the project's own OpenAPI schema (/v1/schema/), served by the app in process.
+
+With a valid partner token and API key (every scope, a usage plan too large to throttle), every
+operation of the schema is called with generated requests, valid and invalid (``mode=all``), and
+each answer must be: no 5xx, a status the schema documents, the documented media type, a body and
+headers matching the documented schema. Path identifiers are sometimes replaced by those of rows
+made here, so detail pages and updates are reached, not only their 404s.
+
+Without credentials every operation of the schema must be refused with 401; only the schema itself
+and the health checks are open.
+
+``FUZZ_EXAMPLES`` (default 6 per operation, ``make fuzz`` raises it), ``FUZZ_SEED`` and
+``FUZZ_COVERAGE`` (boundary values of every parameter) tune the run; it is deterministic.
+"""
+
+import uuid
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from rest_framework.test import APIClient
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from apps.assistances.services import note_create
+from apps.masters.models import Category, City, EventProviderStatus, EventStatus, VoucherStatus
+from tests.assistances.factories import covered_case
+from tests.consultations.factories import ConsultationFileFactory, PhoneConsultationFactory
+from tests.fuzz.conftest import CALLS, FUZZ_COVERAGE, FUZZ_EXAMPLES, FUZZ_SEED
+from tests.helpers import assert_problem
+from tests.providers.factories import LocationFactory, PaymentMethodFactory, ProviderFactory
+from tests.vouchers.factories import country
+
+SCHEMA_PATH = "/v1/schema/"
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+
+
+def _fuzz_config() -> schemathesis.Config:
+    return schemathesis.Config.from_dict(
+        {
+            "seed": FUZZ_SEED,
+            "generation": {
+                "mode": "all",
+                "max-examples": FUZZ_EXAMPLES,
+                "deterministic": True,
+                "database": "none",
+                # The credentials are the fixture's; generated ones would only test the 401 path.
+                "with-security-parameters": False,
+            },
+            "phases": {"coverage": {"enabled": FUZZ_COVERAGE}, "stateful": {"enabled": False}},
+        }
+    )
+
+
+# Loaded at collection, from the app itself (its URLconf and views, through WSGI in this process):
+# one test per operation. Requests go through the same WSGI application, in the test's transaction.
+schema = schemathesis.openapi.from_wsgi(SCHEMA_PATH, get_wsgi_application(), config=_fuzz_config())
+
+# Path values that reach rows made by the `known_rows` fixture, by operation path prefix.
+KNOWN: dict[str, dict[str, list]] = {}
+
+
+@schema.hook
+def flatmap_path_parameters(context, path_parameters):
+    # Half of the time, identifiers of existing rows: detail pages and updates then answer 200 and
+    # their bodies are checked too (random integers would almost only find 404s).
+    path = context.operation.path
+    values = next((found for prefix, found in KNOWN.items() if path.startswith(prefix)), None)
+    if not values or not path_parameters:
+        return st.just(path_parameters)
+    replaced = dict(path_parameters)
+    for name in path_parameters:
+        if values.get(name):
+            replaced[name] = values[name][0]
+    return st.sampled_from([path_parameters, replaced])
+
+
+@schema.hook
+def after_call(context, case, response):
+    CALLS[(f"{case.method} {case.path}", response.status_code)] += 1
+
+
+@pytest.fixture
+def wsgi_in_test_transaction(db):
+    """The WSGI handler closes the database connection around each request; the test's transaction
+    lives on that connection, so, as Django's own test client does, not during the test."""
+    handlers = (signals.request_started, signals.request_finished)
+    for signal in handlers:
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in handlers:
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def known_rows(db):
+    """Rows of each resource; their identifiers are offered to the fuzzer (see the hook above)."""
+    event = covered_case(source="KOM")
+    note = note_create(event=event, body="Shared with the partner.", visibility="shared")
+    location = LocationFactory(provider=ProviderFactory(country=country("ES")))
+    provider = location.provider
+    payment = PaymentMethodFactory(provider=provider)
+    consultation = PhoneConsultationFactory()
+    file = ConsultationFileFactory(consultation=consultation)
+    city = City.objects.select_related("country").first()
+    KNOWN.clear()
+    KNOWN.update(
+        {
+            "/v1/assistances/events/{id}": {"id": [event.pk]},
+            "/v1/assistances/notes/{id}": {"id": [note.pk]},
+            "/v1/assistances/phone-consultations/{id}": {"id": [consultation.pk], "file_id": [file.pk]},
+            "/v1/providers/{id}": {"id": [provider.pk]},
+            "/v1/providers/{provider_pk}/locations": {"provider_pk": [provider.pk], "id": [location.pk]},
+            "/v1/providers/{provider_pk}/paymentmethods": {"provider_pk": [provider.pk], "id": [payment.pk]},
+            "/v1/vouchers/{id}": {"id": [event.voucher_id]},
+            "/v1/masters/categories/{code}": {"code": list(Category.objects.values_list("code", flat=True)[:1])},
+            "/v1/masters/countries/{iso2}": {
+                "iso2": [city.country.iso2] if city else ["ES"],
+                "code": [city.code] if city else [],
+            },
+            "/v1/masters/event-statuses/{code}": {"code": list(EventStatus.objects.values_list("code", flat=True))},
+            "/v1/masters/eventprovider-statuses/{code}": {
+                "code": list(EventProviderStatus.objects.values_list("code", flat=True))
+            },
+            "/v1/masters/voucher-statuses/{code}": {
+                "code": list(VoucherStatus.objects.values_list("code", flat=True))
+            },
+        }
+    )
+    yield KNOWN
+    KNOWN.clear()
+
+
+@settings(suppress_health_check=list(HealthCheck), deadline=None)
+@schema.parametrize()
+def test_every_operation_answers_as_documented(case, fuzz_headers, known_rows, wsgi_in_test_transaction):
+    case.call_and_validate(headers=fuzz_headers, checks=CHECKS)
+
+
+def _path_value(parameter: dict) -> str:
+    """A value the URL patterns accept, so that the request reaches the view and its authentication."""
+    schema_ = parameter.get("schema", {})
+    if schema_.get("format") == "uuid":
+        return str(uuid.uuid4())
+    if schema_.get("type") == "integer":
+        return "1"
+    return "ES"  # fits [A-Za-z]{2}, [A-Za-z0-9_-]+ and free text
+
+
+def _operations(document: dict):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                yield path, method, operation
+
+
+def test_without_credentials_every_operation_is_refused(db):
+    api = APIClient()
+    document = api.get(SCHEMA_PATH, HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operations = list(_operations(document))
+    assert len(operations) >= 60  # the whole API, not a fragment of it
+    assert ("/v1/users", "get") in {(path, method) for path, method, _ in operations}
+    for path, method, operation in operations:
+        url = path
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "path":
+                url = url.replace("{" + parameter["name"] + "}", _path_value(parameter))
+        response = getattr(api, method)(url, data={}, format="json")
+        assert_problem(response, 401)
+        assert response["WWW-Authenticate"].startswith("Bearer"), (method, url)
+        assert "401" in operation["responses"], (method, path)
+
+
+def test_the_schema_and_health_checks_are_open(db):
+    api = APIClient()
+    assert api.get(SCHEMA_PATH).status_code == 200
+    assert api.get("/health/live").status_code == 200
