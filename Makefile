@@ -55,12 +55,21 @@ pytest: install
 # The deployment checks (terraform, checkov, hadolint, bandit) are part of the test command.
 test: lint check check-deploy check-security pytest
 
+# Schemathesis against /v1/schema/, deeper than the bounded run of `make test` (10 examples per operation):
+# FUZZ_EXAMPLES per operation and identity, plus the coverage phase (boundary values of every parameter).
+FUZZ_EXAMPLES ?= 100
+.PHONY: fuzz
+fuzz: install
+	@bash scripts/check-services.sh $(BIN)/python
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_COVERAGE=1 $(BIN)/pytest --create-db -q tests/fuzz
+
 bench: install
 	@bash scripts/check-services.sh $(BIN)/python
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/provider_search.py
 	$(BIN)/python bench/event_list.py
 	$(BIN)/python bench/usage_plan.py
+	$(BIN)/python bench/audit_pipeline.py
 
 # Deployment checks that need no AWS and no Docker: terraform parses (python-hcl2) and is formatted
 # (terraform 1.0.3), checkov passes, hadolint and shellcheck are clean, and the task definitions set
@@ -80,7 +89,7 @@ check-security: install
 	@bash scripts/check-security.sh
 
 messages: install
-	$(LOCAL) $(BIN)/python manage.py makemessages -l es --no-obsolete --ignore '.venv*' --ignore var
+	$(LOCAL) $(BIN)/python manage.py makemessages -l es --no-obsolete --ignore '.venv*' --ignore var --ignore tests --ignore bench
 	$(LOCAL) $(BIN)/python manage.py compilemessages --ignore '.venv*'
 
 clean:

@@ -3,48 +3,70 @@
 What is measured
     moto's server on a loopback port with the project's queues (each with its dead-letter queue,
     created by ``tests/workers/harness.create_sqs_setup``), a dedicated MariaDB database
-    ``bigtree_bench_audit`` (created and migrated here), and real ``celery worker`` processes
-    (``celery -A config.celery_app worker -Q <the three queues> -l WARNING --pool P -c C
-    --prefetch-multiplier M --without-heartbeat --without-mingle --without-gossip``).
-    Everything runs with ``config.settings.test``: its *short SQS timings* apply (visibility timeout
-    4 s, long-polling wait 1 s, polling interval 0.1 s instead of 300 s / 20 s / 1 s). With a
-    backlog in the queue only the receive/delete round trips matter, so throughput does not depend
-    on them; the idle latency row would (see below).
+    ``bigtree_bench_audit`` (created and migrated here), and real ``celery worker`` processes:
+    ``celery -A config.celery_app worker -Q <the three queues> -l WARNING --pool P -c C
+    --prefetch-multiplier M --without-heartbeat --without-mingle --without-gossip``.
+
+    Everything runs with ``config.settings.test``, so its *short SQS timings* apply: visibility
+    timeout 4 s, long-polling wait 1 s and kombu ``polling_interval`` 0.1 s, where production has
+    300 s / 20 s / 1 s. The polling interval matters for throughput: when every prefetch slot of
+    the worker is taken, kombu's SQS transport does not poll again until ``polling_interval`` has
+    passed (``Channel._schedule_queue`` → ``_loop1``), so a busy worker handles at most about
+    prefetch_count (= multiplier × concurrency) messages per interval. ``--polling-interval`` and
+    ``--wait-time-seconds`` change those options for the worker only (a generated settings module
+    importing the test settings), to measure that effect; the settings themselves are not changed.
+
+    moto: unless ``--stock-moto``, the bench's moto server replaces one check (see MOTO_PATCHED):
+    stock moto makes every message it returns cost O(queue depth), which would make a backlog
+    benchmark measure moto. moto still scans the whole queue once per ReceiveMessage (~8 µs per
+    queued message) and each DeleteMessage costs ~2.5 ms here; real SQS has neither cost but a
+    higher network round trip, which ``--sqs-latency-ms`` adds as an experiment.
 
     Each round has three phases; rounds alternate their order (bare first, then pipeline first) so
     that drift on this shared machine hits both alike:
 
     * bare      — ``--messages`` real audit messages are enqueued (``audit_record`` in its own
-                  committed transaction, so outbox row + after-commit publish, exactly as a write
+                  committed transaction: outbox row + after-commit publish, exactly as a write
                   service does; the enqueue is not timed). Then one Python thread drains the audit
                   queue with plain boto3: ``receive_message(MaxNumberOfMessages=10,
                   WaitTimeSeconds=1)`` + one ``delete_message_batch`` per receive. Rate = messages /
                   (last batch delete returned − first receive sent). The batch delete makes this the
-                  strong baseline; the "bare, 1 delete per message" row (``--single-delete-baseline``)
-                  deletes each message on its own, which is what kombu does on every ack.
+                  strong baseline the target is stated against. A second bare loop (on by default,
+                  ``--no-single-delete-baseline`` skips it) deletes each message with its own
+                  ``delete_message``, which is what kombu does on every ack.
     * pipeline  — the same number of messages enqueued the same way, *then* a worker is started on
                   the backlog. Rate = (messages − 1) / (last ``AuditLog.recorded_at`` − first
-                  ``recorded_at``): worker start-up is excluded (printed separately). Each message is
-                  checked to give exactly one row, with the outbox emptied and the dead-letter queue
-                  empty.
+                  ``recorded_at``): worker start-up is excluded (printed separately). Each message
+                  must give exactly one row, with the outbox emptied and the dead-letter queue empty
+                  (otherwise a PROBLEM line and exit status 1).
     * latency   — the same worker, now idle: ``audit_record`` transactions at a steady ``--rate`` for
                   ``--seconds``. write→row = ``recorded_at − occurred_at`` (``occurred_at`` is taken
                   at the start of ``audit_record``, so it includes the outbox insert, the commit and
                   the publish); sent→row = ``recorded_at`` − the moment the publish returned.
 
     After the latency phase: the worker's memory, summed over its process tree from /proc (VmRSS
-    counts pages shared by the prefork children once per process; PSS shares them out).
+    counts the pages the prefork children share with the parent once per process; PSS shares them
+    out). During the bare and pipeline phases: CPU time of each process (moto, worker main process,
+    pool children, MariaDB, this script) from /proc, per message.
 
 How to read it
     msg/s per round and overall (total messages / total seconds). Target (QUALITY.md): pipeline ≥
-    0.5 × bare (batch delete). p50/p95 in ms. moto's per-call times (from the bare loop) show what
-    one SQS round trip costs here. moto, MariaDB, the worker and this script share a 2-core machine
-    with other work: compare runs made on the same machine. Figures are printed, never asserted.
+    0.5 × bare (batch delete). p50/p95 in ms. "moto per call" is what one SQS round trip costs here;
+    "where the time goes" shows which process spends what per message (wall ≫ CPU sum / 2 means
+    the pipeline is waiting, e.g. on the polling interval, rather than working). moto, MariaDB, the
+    worker and this script share a 2-core machine with other work: compare runs made on the same
+    machine. Figures are printed, never asserted.
+
+    ``--messages`` defaults to 1,000 rather than more: moto's per-receive scan grows with the
+    backlog and penalises the pipeline (one ReceiveMessage per 1-4 messages) more than the bare loop
+    (one per 10), and every message is a real committed write to enqueue first (~75/s here).
 
 Usage: ``make bench`` or ``.venv/bin/python bench/audit_pipeline.py [--pool prefork|threads|solo]
-[--concurrency C] [--prefetch-multiplier M] [--messages N] [--rounds R] [--rate R] [--seconds S]
-[--single-delete-baseline]``. Concurrency defaults to ``settings.CELERY_WORKER_CONCURRENCY`` if
-defined, else 4; the prefetch multiplier to ``settings.CELERY_WORKER_PREFETCH_MULTIPLIER``.
+[--concurrency C] [--prefetch-multiplier M] [--polling-interval S] [--wait-time-seconds S]
+[--messages N] [--rounds R] [--rate R] [--seconds S] [--no-single-delete-baseline] [--stock-moto]
+[--sqs-latency-ms MS]``.
+Concurrency defaults to ``settings.CELERY_WORKER_CONCURRENCY`` if defined, else 4; the prefetch
+multiplier to ``settings.CELERY_WORKER_PREFETCH_MULTIPLIER``; the pool to prefork.
 """
 
 from __future__ import annotations
@@ -100,22 +122,34 @@ LOREM = (
 # --stock-moto is given, the bench's moto server reads the retention period directly instead (same
 # result, same semantics). What remains is moto's per-call scan of the queue (~8 µs per queued
 # message per ReceiveMessage), which real SQS does not have either.
+# --sqs-latency-ms adds a sleep before every SQS action (moto's server is threaded, so calls still
+# overlap): an experiment standing for the network round trip to real SQS that loopback lacks.
 MOTO_PATCHED = """
-import sys
+import os, sys, time
 from moto.core.utils import unix_time
 from moto.server import main
 from moto.sqs.models import SQSBackend
+from moto.sqs.responses import SQSResponse
 
 def retained(self, queue_name, message):
     queue = self.get_queue(queue_name)
     return int(queue.message_retention_period) + message.sent_timestamp / 1000 > unix_time()
 
 SQSBackend.is_message_valid_based_on_retention_period = retained
+LATENCY = float(os.environ.get("BENCH_SQS_LATENCY_MS", "0")) / 1000
+if LATENCY:
+    call_action = SQSResponse.call_action
+
+    def delayed(self):
+        time.sleep(LATENCY)
+        return call_action(self)
+
+    SQSResponse.call_action = delayed
 main(sys.argv[1:])
 """
 
 
-def start_moto(stock: bool):
+def start_moto(stock: bool, latency_ms: float = 0.0):
     """moto's server as the test suite starts it, or the same with the retention check made O(1)."""
     from tests.aws.server import FAKE_CREDENTIALS, MotoServer
 
@@ -124,7 +158,7 @@ def start_moto(stock: bool):
         return server.start()
     server.process = subprocess.Popen(
         [PYTHON, "-c", MOTO_PATCHED, "-H", "127.0.0.1", "-p", str(server.port)],
-        env={**os.environ, **FAKE_CREDENTIALS},
+        env={**os.environ, **FAKE_CREDENTIALS, "BENCH_SQS_LATENCY_MS": str(latency_ms)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -518,7 +552,7 @@ def pipeline_phase(run: Run, config: WorkerConfig) -> Worker:
     setup, figures, meter, count = run.setup, run.figures, run.meter, run.count
     spawned = time.time()
     worker = Worker(setup, config, meter.log_dir).start()
-    wait_rows(worker, count, timeout=max(180.0, count / 5), on_first_row=lambda: meter.reset(worker))
+    wait_rows(worker, count, timeout=max(180.0, count / 2), on_first_row=lambda: meter.reset(worker))
     figures.add_cpu("pipeline", count, meter)  # from about the first row (polled every 0.1 s) to the last
     span = AuditLog.objects.aggregate(first=Min("recorded_at"), last=Max("recorded_at"))
     seconds = (span["last"] - span["first"]).total_seconds()
@@ -555,7 +589,7 @@ def latency_phase(run: Run, worker: Worker, rate: float, seconds: float) -> None
         writer.write()
     achieved = total / (time.perf_counter() - started)
     figures.latency_rate.append(achieved)
-    wait_rows(worker, total, timeout=60)
+    wait_rows(worker, total, timeout=max(60.0, total / 2))
     write_ms, sent_ms = [], []
     for message_id, occurred, recorded in AuditLog.objects.values_list("message_id", "occurred_at", "recorded_at"):
         write_ms.append((recorded - occurred).total_seconds() * 1000)
@@ -642,7 +676,55 @@ def report(config: WorkerConfig, args: argparse.Namespace, figures: Figures) -> 
 # --- main ----------------------------------------------------------------------------------------
 
 
-def bench(args: argparse.Namespace, config_args: dict) -> int:
+def worker_config(args: argparse.Namespace) -> WorkerConfig:
+    """The configuration under test: the options given, else what the settings (and entrypoint) use."""
+    from django.conf import settings
+
+    overrides = {}
+    if args.polling_interval is not None:
+        overrides["polling_interval"] = args.polling_interval
+    if args.wait_time_seconds is not None:
+        overrides["wait_time_seconds"] = args.wait_time_seconds
+    config = WorkerConfig(
+        pool=args.pool,
+        concurrency=args.concurrency or getattr(settings, "CELERY_WORKER_CONCURRENCY", None) or 4,
+        prefetch_multiplier=args.prefetch_multiplier or settings.CELERY_WORKER_PREFETCH_MULTIPLIER,
+        transport_overrides=overrides,
+    )
+    options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS, **overrides}
+    print(
+        f"worker: {config.label}; transport polling_interval={options['polling_interval']}"
+        f" wait_time_seconds={options['wait_time_seconds']} visibility_timeout={options['visibility_timeout']}"
+        f"{' (overridden here)' if overrides else ' (config.settings.test)'}",
+        flush=True,
+    )
+    if config.pool == "threads":
+        print("note: the threads pool does not enforce CELERY_TASK_TIME_LIMIT (only prefork does)", flush=True)
+    return config
+
+
+def play_rounds(run: Run, config: WorkerConfig, args: argparse.Namespace) -> None:
+    def bare() -> None:
+        bare_phase(run, batch=True)
+        if args.single_delete_baseline:
+            bare_phase(run, batch=False)
+
+    for number in range(1, args.rounds + 1):
+        bare_first = number % 2 == 1
+        step(f"Round {number}/{args.rounds} ({'bare first' if bare_first else 'pipeline first'})")
+        if bare_first:
+            bare()
+        worker = pipeline_phase(run, config)
+        try:
+            latency_phase(run, worker, args.rate, args.seconds)
+            run.figures.memory.append(worker.memory_mb())
+        finally:
+            worker.stop()
+        if not bare_first:
+            bare()
+
+
+def bench(args: argparse.Namespace) -> int:
     prepare_database()
     import boto3
     import django
@@ -651,27 +733,16 @@ def bench(args: argparse.Namespace, config_args: dict) -> int:
     from django.conf import settings
 
     from config.celery_app import app as celery_app
+    from tests.workers.harness import create_sqs_setup
 
-    config = WorkerConfig(
-        pool=config_args["pool"],
-        concurrency=config_args["concurrency"] or getattr(settings, "CELERY_WORKER_CONCURRENCY", None) or 4,
-        prefetch_multiplier=config_args["prefetch_multiplier"] or settings.CELERY_WORKER_PREFETCH_MULTIPLIER,
-        transport_overrides=config_args["transport_overrides"],
-    )
-    options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS, **config.transport_overrides}
-    print(
-        f"worker transport options: polling_interval={options['polling_interval']}"
-        f" wait_time_seconds={options['wait_time_seconds']} visibility_timeout={options['visibility_timeout']}"
-        f"{' (overridden here)' if config.transport_overrides else ' (config.settings.test)'}",
-        flush=True,
-    )
-    if config.pool == "threads":
-        print("note: the threads pool does not enforce CELERY_TASK_TIME_LIMIT (only prefork does)")
-    step(f"Starting moto's server ({'stock' if args.stock_moto else 'retention check made O(1), see MOTO_PATCHED'})")
-    moto = start_moto(args.stock_moto)
-    worker: Worker | None = None
+    config = worker_config(args)
+    if args.stock_moto:
+        step("Starting moto's server (stock)")
+    else:
+        latency = f", {args.sqs_latency_ms:g} ms added to every SQS call" if args.sqs_latency_ms else ""
+        step(f"Starting moto's server (retention check made O(1), see MOTO_PATCHED{latency})")
+    moto = start_moto(args.stock_moto, args.sqs_latency_ms)
     try:
-        from tests.workers.harness import create_sqs_setup
 
         def client(service: str):
             return boto3.client(service, endpoint_url=moto.endpoint, region_name=AWS_ENV["AWS_DEFAULT_REGION"])
@@ -690,27 +761,10 @@ def bench(args: argparse.Namespace, config_args: dict) -> int:
         figures = Figures()
         with tempfile.TemporaryDirectory(prefix="bigtree-bench-audit-") as tmp:
             run = Run(setup, queue_url, writer, figures, CpuMeter(moto.process.pid, Path(tmp)), args.messages)
-            for number in range(1, args.rounds + 1):
-                bare_first = number % 2 == 1
-                step(f"Round {number}/{args.rounds} ({'bare first' if bare_first else 'pipeline first'})")
-                if bare_first:
-                    bare_phase(run, batch=True)
-                    if args.single_delete_baseline:
-                        bare_phase(run, batch=False)
-                worker = pipeline_phase(run, config)
-                latency_phase(run, worker, args.rate, args.seconds)
-                figures.memory.append(worker.memory_mb())
-                worker.stop()
-                worker = None
-                if not bare_first:
-                    bare_phase(run, batch=True)
-                    if args.single_delete_baseline:
-                        bare_phase(run, batch=False)
+            play_rounds(run, config, args)
         report(config, args, figures)
         return 1 if figures.problems else 0
     finally:
-        if worker is not None:
-            worker.stop()
         celery_app.close()
         moto.stop()
 
@@ -722,14 +776,15 @@ def main() -> int:
     parser.add_argument(
         "--prefetch-multiplier", type=int, help="default: settings.CELERY_WORKER_PREFETCH_MULTIPLIER (the issue: 1)"
     )
-    parser.add_argument("--messages", type=int, default=3000, help="messages per throughput phase (default 3000)")
+    parser.add_argument("--messages", type=int, default=1000, help="messages per throughput phase (default 1000)")
     parser.add_argument("--rounds", type=int, default=2, help="rounds, alternating the order (default 2)")
     parser.add_argument("--rate", type=float, default=20.0, help="writes/s in the latency phase (default 20)")
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of the latency phase (default 10)")
     parser.add_argument(
         "--single-delete-baseline",
-        action="store_true",
-        help="also time a bare loop deleting each message on its own (what kombu does per ack)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time a bare loop deleting each message on its own, as kombu does per ack (default on)",
     )
     parser.add_argument(
         "--polling-interval",
@@ -744,27 +799,24 @@ def main() -> int:
     parser.add_argument(
         "--stock-moto", action="store_true", help="moto as is (its receive costs O(queue depth) per message returned)"
     )
+    parser.add_argument(
+        "--sqs-latency-ms",
+        type=float,
+        default=0.0,
+        help="experiment: sleep this long in moto before every SQS call, like a network round trip (default 0)",
+    )
     args = parser.parse_args()
+    if args.sqs_latency_ms and args.stock_moto:
+        parser.error("--sqs-latency-ms needs the bench's moto (not --stock-moto)")
     if args.messages < 10 or args.rounds < 1 or args.rate <= 0 or args.seconds <= 0:
         parser.error("--messages ≥ 10, --rounds ≥ 1, --rate and --seconds > 0")
     if (args.concurrency is not None and args.concurrency < 1) or (
         args.prefetch_multiplier is not None and args.prefetch_multiplier < 1
     ):
         parser.error("--concurrency and --prefetch-multiplier must be ≥ 1")
-    overrides = {}
-    if args.polling_interval is not None:
-        overrides["polling_interval"] = args.polling_interval
-    if args.wait_time_seconds is not None:
-        overrides["wait_time_seconds"] = args.wait_time_seconds
-    config_args = {
-        "pool": args.pool,
-        "concurrency": args.concurrency,
-        "prefetch_multiplier": args.prefetch_multiplier,
-        "transport_overrides": overrides,
-    }
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        return bench(args, config_args)
+        return bench(args)
     except KeyboardInterrupt:
         print("\nInterrupted; the worker and moto were stopped.", file=sys.stderr)
         return 130

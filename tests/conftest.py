@@ -108,6 +108,7 @@ def _after_commit_runs_in_test_transactions(monkeypatch):
     monkeypatch.setattr(Atomic, "__exit__", exit_and_commit)
 
     from apps.audit import services as audit_services
+    from apps.core.celery import publish_breaker
     from apps.tracking import services as tracking_services
 
     def run_after_commit(func):
@@ -117,4 +118,5 @@ def _after_commit_runs_in_test_transactions(monkeypatch):
             transaction.on_commit(func, robust=True)
 
     monkeypatch.setattr(audit_services, "run_after_commit", run_after_commit)
+    publish_breaker.reset()  # a publish failure in one test must not pause publishing in the next
     monkeypatch.setattr(tracking_services, "run_after_commit", run_after_commit)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from apps.audit.models import ActorType, AuditLog, AuditOutbox, AuditSource
+from apps.core.celery import publish_breaker
 from apps.core.context import get_context
 
 logger = logging.getLogger(__name__)
@@ -93,12 +94,10 @@ def audit_publish(payload: dict) -> bool:
     """Send one entry to the audit queue. A failure is logged, never raised: the sweeper retries it."""
     from apps.audit.tasks import write_entry
 
-    try:
-        write_entry.apply_async(args=[payload], retry_policy=settings.AUDIT_PUBLISH_RETRY_POLICY)
-    except Exception:
-        logger.exception("audit message %s not published; the outbox sweeper will retry", payload.get("message_id"))
-        return False
-    return True
+    return publish_breaker.publish(
+        lambda: write_entry.apply_async(args=[payload], retry_policy=settings.AUDIT_PUBLISH_RETRY_POLICY),
+        f"audit message {payload.get('message_id')}",
+    )
 
 
 _TEXT_LIMITS = {

@@ -24,6 +24,17 @@ class InsufficientScope(exceptions.PermissionDenied):
         self.auth_header = f'Bearer realm="{REALM}", error="insufficient_scope", scope="{needed}"'
 
 
+class PartnerWriteRefused(exceptions.PermissionDenied):
+    default_detail = _("Partner systems cannot change this resource.")
+    default_code = "partner_write_not_allowed"
+
+
+# A view's ``partner_write_sources``: which partners' sources may write through it. Views without
+# the attribute are read-only for partners (least privilege: providers, vouchers, status changes and
+# assignments are the operators' work).
+ANY_SOURCE = "*"
+
+
 class OperatorsOnly(exceptions.PermissionDenied):
     default_detail = _("This resource is for operators only.")
     default_code = "operators_only"
@@ -45,9 +56,13 @@ class TokenScopePermission(BasePermission):
             return True
         action = scopes.action_for_method(request.method)
         credentials = request.auth
-        if isinstance(credentials, ClientCredentials) and scopes.grants(credentials.scopes, action):
-            return True
-        raise InsufficientScope(action)
+        if not (isinstance(credentials, ClientCredentials) and scopes.grants(credentials.scopes, action)):
+            raise InsufficientScope(action)
+        if action == scopes.WRITE:
+            allowed = getattr(view, "partner_write_sources", ())
+            if allowed != ANY_SOURCE and getattr(request.user, "source_code", None) not in allowed:
+                raise PartnerWriteRefused()
+        return True
 
 
 class OperatorsOnlyPermission(BasePermission):

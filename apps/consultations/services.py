@@ -5,7 +5,7 @@ timeline. A consultation can only be linked to a case the caller may see (partne
 """
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -28,6 +28,10 @@ logger = logging.getLogger(__name__)
 
 # Clocks of phones, PBXs and browsers drift: a start this far ahead of ours is still accepted.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# No call of this operation predates it. Earlier dates are typing errors, and before 1920 the local
+# zones had offsets in seconds (local mean time) that no RFC 3339 date-time can carry (found by the
+# schema fuzzer: a call "started" in 534 was stored and then answered with offset -03:53:48).
+EARLIEST_CALL = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _actor(actor):
@@ -53,7 +57,8 @@ def consultation_validate(*, instance: PhoneConsultation, data: dict, actor=None
     """The rules beyond each field's own shape (which the model validates).
 
     The case, when given, must be one the caller may see; a partner must link the consultation
-    to one of its cases (otherwise it could not see it afterwards); a call cannot start in the future.
+    to one of its cases (otherwise it could not see it afterwards); a call cannot start in the future
+    nor before ``EARLIEST_CALL``.
     """
     errors: dict = {}
     if "event" in data:
@@ -67,6 +72,8 @@ def consultation_validate(*, instance: PhoneConsultation, data: dict, actor=None
     started_at = data.get("started_at")
     if started_at is not None and started_at > timezone.now() + FUTURE_TOLERANCE:
         errors["started_at"] = [_("A call cannot start in the future.")]
+    elif started_at is not None and started_at < EARLIEST_CALL:
+        errors["started_at"] = [_("A call cannot start before 2000.")]
     if errors:
         raise _invalid(errors)
 

@@ -7,6 +7,7 @@ violations; it runs as a Django system check and when a worker starts, which the
 """
 
 import logging
+import time
 
 from celery import Task as BaseTask
 from celery.worker.consumer import Consumer as BaseConsumer
@@ -97,3 +98,36 @@ def check_celery_timing(app_configs=None, **kwargs):
         checks.Error(problem, hint="Lower it, or use a periodic task that scans timestamps.", id="core.E101")
         for problem in timing_problems()
     ]
+
+
+class PublishBreaker:
+    """Stops trying to publish for a short while after a failure (a process-local circuit breaker).
+
+    Publishing happens after a commit, on the request's time. While the broker is unreachable every
+    attempt would cost its connect timeout and retries; since what is published is also kept in the
+    database (outbox rows, pending tracking messages) and re-sent by periodic scans, skipping the
+    attempt loses nothing and keeps requests fast during an outage.
+    """
+
+    def __init__(self, pause_seconds: float = 5.0):
+        self.pause_seconds = pause_seconds
+        self._closed_until = 0.0
+
+    def publish(self, send, what: str) -> bool:
+        now = time.monotonic()
+        if now < self._closed_until:
+            logger.info("broker unavailable recently; %s left for the periodic scan", what)
+            return False
+        try:
+            send()
+        except Exception:
+            self._closed_until = time.monotonic() + self.pause_seconds
+            logger.exception("%s not published; the periodic scan will retry", what)
+            return False
+        return True
+
+    def reset(self) -> None:
+        self._closed_until = 0.0
+
+
+publish_breaker = PublishBreaker()

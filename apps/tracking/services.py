@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record, run_after_commit
+from apps.core.celery import publish_breaker
 from apps.tracking.models import DeliveryState, TrackingMessage
 
 logger = logging.getLogger(__name__)
@@ -54,10 +55,10 @@ def tracking_enqueue(message_id: int) -> None:
     """Queue one delivery. A failure is only logged: the periodic scan picks the message up."""
     from apps.tracking.tasks import deliver
 
-    try:
-        deliver.apply_async(args=[message_id], retry_policy=settings.AUDIT_PUBLISH_RETRY_POLICY)
-    except Exception:
-        logger.exception("tracking message %s not queued; the periodic scan will retry", message_id)
+    publish_breaker.publish(
+        lambda: deliver.apply_async(args=[message_id], retry_policy=settings.AUDIT_PUBLISH_RETRY_POLICY),
+        f"tracking message {message_id}",
+    )
 
 
 def _lease_seconds() -> float:

@@ -321,7 +321,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "region": AWS_REGION,
     "visibility_timeout": SQS_VISIBILITY_TIMEOUT,
     "wait_time_seconds": 20,  # long polling: fewer empty receives, lower cost
-    "polling_interval": 1,
+    # kombu sleeps this long between receives even while messages are waiting (measured: 1 s gave
+    # 4 audit rows/s and 10 s latency). Long polling already waits on an empty queue, so: no sleep.
+    "polling_interval": 0,
     # botocore's defaults (60 s timeouts, legacy retries) could hold a request or a shutdown for
     # minutes on a degraded network; the read timeout must exceed the long-polling wait.
     "client-config": {"connect_timeout": 5, "read_timeout": 30, "retries": {"mode": "standard", "max_attempts": 3}},

@@ -36,7 +36,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     **CELERY_BROKER_TRANSPORT_OPTIONS,
     "visibility_timeout": SQS_VISIBILITY_TIMEOUT,
     "wait_time_seconds": 1,
-    "polling_interval": 0.1,
+    "polling_interval": 0,
     "is_secure": False,  # moto's server on loopback speaks plain HTTP
     "client-config": {"connect_timeout": 1, "read_timeout": 5, "retries": {"mode": "standard", "max_attempts": 2}},
 }

@@ -9,6 +9,7 @@ from django.utils import timezone
 from apps.audit import services
 from apps.audit.models import AuditLog, AuditOutbox
 from apps.audit.services import InvalidAuditMessage, audit_record, audit_sweep_outbox, audit_write_entry
+from apps.core.celery import publish_breaker
 from tests.masters.factories import CategoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +105,23 @@ def test_publish_failure_is_logged_not_raised(monkeypatch, caplog):
     entry = audit_record(action="update", instance=category)  # the change itself succeeds
     assert AuditOutbox.objects.filter(pk=entry.pk).exists()
     assert "not published" in caplog.text
+
+
+def test_after_a_publish_failure_publishing_pauses_briefly():
+    """During a broker outage requests do not each wait for a connection timeout."""
+    from apps.audit.tasks import write_entry
+
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(1)
+        raise ConnectionError("broker down")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(write_entry, "apply_async", broken)
+        entries = [audit_record(action="update", instance=CategoryFactory()) for _ in range(5)]
+    assert len(calls) == 1  # the first failure opened the breaker; the rest waited for the sweeper
+    assert AuditOutbox.objects.filter(pk__in=[e.pk for e in entries]).count() == 5
+    publish_breaker.reset()
+    audit_record(action="update", instance=CategoryFactory())
+    assert AuditOutbox.objects.count() == 5  # publishing works again once the pause is over

@@ -87,11 +87,13 @@ def test_another_sources_objects_cannot_be_changed(world, client_a):
     case = theirs["case"]
     before = Event.objects.get(pk=case.pk)
     assert_problem(client_a.patch(f"{EVENTS}/{case.pk}", {"description": "mine now"}, format="json"), 404)
-    assert_problem(client_a.post(f"{EVENTS}/{case.pk}/statuses", {"status": "IN_PROGRESS"}, format="json"), 404)
+    # Status changes and provider assignments are the operators' work: refused to every partner,
+    # before any lookup (so the answer says nothing about the case).
+    assert_problem(client_a.post(f"{EVENTS}/{case.pk}/statuses", {"status": "IN_PROGRESS"}, format="json"), 403)
     provider = ProviderFactory(assistances=[assistance("MED_EMERGENCY")], country=country("ES"))
-    assert_problem(client_a.post(f"{EVENTS}/{case.pk}/providers", {"provider": provider.pk}, format="json"), 404)
+    assert_problem(client_a.post(f"{EVENTS}/{case.pk}/providers", {"provider": provider.pk}, format="json"), 403)
     assert_problem(
-        client_a.patch(f"{EVENTS}/providers/{theirs['assignment'].pk}", {"status": "STARTED"}, format="json"), 404
+        client_a.patch(f"{EVENTS}/providers/{theirs['assignment'].pk}", {"status": "STARTED"}, format="json"), 403
     )
     assert_problem(
         client_a.patch(f"{CONSULTATIONS}/{theirs['consultation'].pk}", {"reason": "mine"}, format="json"), 404

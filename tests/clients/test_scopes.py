@@ -77,8 +77,13 @@ def test_each_operation_needs_the_scope_of_its_kind(busy_partner, token_for, pat
     body = assert_problem(getattr(_client(busy_partner, token_for, wrong), method)(path, {}, format="json"), 403)
     # Views replacing the default permission classes refuse through their model permissions, which
     # for a partner mean its scopes (see ApiClientPrincipal.has_perm): a 403 all the same.
-    own_classes = not any(issubclass(p, TokenScopePermission) for p in resolve(path).func.cls.permission_classes)
-    assert body["code"] == "insufficient_scope" or (own_classes and body["code"] == "permission_denied")
+    classes = resolve(path).func.cls.permission_classes
+    own_classes = not any(issubclass(p, TokenScopePermission) for p in classes)
+    # Operators-only resources (drafts, the user list) refuse every partner before looking at scopes.
+    operators_only = body["code"] == "operators_only"
+    assert (
+        body["code"] == "insufficient_scope" or operators_only or (own_classes and body["code"] == "permission_denied")
+    )
 
     # Either resource server's scope of the right kind gets past the scope check.
     for right in ([READ], [KOM_READ]) if reads else ([WRITE], [KOM_WRITE]):
@@ -108,14 +113,29 @@ def test_head_and_options_are_reads(kom, token_for):
     assert read_only.head("/v1/masters/categories").status_code == 200
 
 
-def test_views_with_their_own_permission_classes_enforce_scopes(kom, token_for):
+def test_views_with_their_own_permission_classes_enforce_scopes(kom, mok, token_for):
     """The MOK issuance intake and voucher transitions replace the default permission classes."""
-    read_only = _client(kom, token_for, [READ])
-    assert_problem(read_only.post("/v1/issuance-mok", {}, format="json"), 403)
-    assert_problem(read_only.post("/v1/vouchers/1/statuses", {}, format="json"), 403)
-    writer = _client(kom, token_for, [WRITE])
+    read_only = _client(mok, token_for, [READ])
+    assert_problem(read_only.post("/v1/issuance-mok", {}, format="json"), 403, "insufficient_scope")
+    assert_problem(read_only.post("/v1/vouchers/1/statuses", {}, format="json"), 403, "insufficient_scope")
+    writer = _client(mok, token_for, [WRITE])
     assert_problem(writer.post("/v1/issuance-mok", {}, format="json"), 400)
-    assert_problem(writer.post("/v1/vouchers/999999/statuses", {"status": "X"}, format="json"), 404)
+
+
+def test_partners_write_only_where_their_work_is(kom, mok, token_for):
+    """Least privilege: partners open cases, notes and consultations; the rest is the operators' work."""
+    kom_writer, mok_writer = _client(kom, token_for, [WRITE]), _client(mok, token_for, [WRITE])
+    refused = "partner_write_not_allowed"
+    assert_problem(kom_writer.post("/v1/issuance-mok", {}, format="json"), 403, refused)  # MOK's feed only
+    for api in (kom_writer, mok_writer):
+        assert_problem(api.post("/v1/vouchers/999999/statuses", {"status": "X"}, format="json"), 403, refused)
+        assert_problem(api.post("/v1/providers", {}, format="json"), 403, refused)
+        assert_problem(api.post("/v1/assistances/events/1/statuses", {}, format="json"), 403, refused)
+        assert_problem(api.post("/v1/assistances/events/1/providers", {}, format="json"), 403, refused)
+        # ...but cases, notes and consultations are theirs to write (here: refused for bad input only).
+        assert_problem(api.post("/v1/assistances/events", {}, format="json"), 400)
+        assert_problem(api.post("/v1/assistances/notes", {}, format="json"), 400)
+        assert_problem(api.post("/v1/assistances/phone-consultations", {}, format="json"), 400)
 
 
 def test_catalogs_and_provider_search_are_readable_by_any_client_with_read(kom, mok, token_for):

@@ -2,13 +2,19 @@
 its real token (the loopback JWKS of tests/clients), a few rows of each resource, and a summary of
 what the fuzzer sent, printed at the end of the run."""
 
+import json
 import os
 from collections import Counter
 
 import pytest
+from django.test import Client
+from django.utils.crypto import get_random_string
 
+from apps.accounts.roles import ADMIN_GROUP, TMO_GROUP
 from apps.clients.models import ApiClient
 from apps.clients.scopes import ALL_SCOPES
+from config.env import BASE_DIR
+from tests.aws.server import FAKE_CREDENTIALS
 from tests.clients import conftest as client_fixtures
 from tests.clients.factories import make_partner
 
@@ -19,12 +25,14 @@ issuer = client_fixtures.issuer
 token_for = client_fixtures.token_for
 
 # Bounded by default (make test); `make fuzz` raises it. Fixed seed: a failure replays identically.
-FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 FUZZ_SEED = int(os.environ.get("FUZZ_SEED", "20240611"))
 # The coverage phase (boundary values of every parameter) is part of the deep run only.
 FUZZ_COVERAGE = os.environ.get("FUZZ_COVERAGE", "") not in ("", "0")
 
-# What the fuzzer sent and what came back, for the summary line: (operation, status) -> count.
+REPORT_DIR = BASE_DIR / "var"
+
+# What the fuzzer sent and what came back, for the summary: (operation, method sent, status, problem code) -> count.
 CALLS: Counter = Counter()
 
 
@@ -49,12 +57,66 @@ def fuzz_headers(fuzz_partner, token_for) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "x-api-key": fuzz_partner.key}
 
 
+@pytest.fixture
+def mok_headers(db, token_for) -> dict[str, str]:
+    """Partner MOK, the only source that may send issuances, with the same generous plan."""
+    partner = make_partner(
+        source="MOK",
+        name="Fuzz MOK",
+        scopes=ALL_SCOPES,
+        rate_per_second=1_000_000.0,
+        burst=1_000_000,
+        monthly_quota=2_000_000_000,
+    )
+    token = token_for(partner, scopes=ALL_SCOPES, lifetime=3 * 3600)
+    return {"Authorization": f"Bearer {token}", "x-api-key": partner.key}
+
+
+@pytest.fixture
+def fuzz_cognito_pool(aws, settings, monkeypatch):
+    """A small operator pool in moto's Cognito, so GET /v1/users answers pages (checked too)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws.endpoint)
+    idp = aws.client("cognito-idp")
+    pool_id = idp.create_user_pool(PoolName="fuzz")["UserPool"]["Id"]
+    for group in (ADMIN_GROUP, TMO_GROUP):
+        idp.create_group(UserPoolId=pool_id, GroupName=group)
+    for n in range(5):
+        username = f"operator{n}"
+        idp.admin_create_user(
+            UserPoolId=pool_id,
+            Username=username,
+            MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": "email", "Value": f"{username}@bigtree.test"}],
+        )
+        idp.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=(ADMIN_GROUP, TMO_GROUP)[n % 2])
+    settings.COGNITO_USER_POOL_ID = pool_id
+    settings.AWS_REGION = FAKE_CREDENTIALS["AWS_DEFAULT_REGION"]
+    return pool_id
+
+
+@pytest.fixture
+def operator_session(admin_user, settings) -> dict[str, dict[str, str]]:
+    """An assistances-admin operator's browser session: its cookie and a CSRF token (double submit),
+    so the writes that partners may not do (providers, vouchers...) are fuzzed as well."""
+    browser = Client()
+    browser.force_login(admin_user)
+    csrf = get_random_string(32)
+    return {
+        "headers": {"X-CSRFToken": csrf},
+        "cookies": {
+            settings.SESSION_COOKIE_NAME: browser.cookies[settings.SESSION_COOKIE_NAME].value,
+            settings.CSRF_COOKIE_NAME: csrf,
+        },
+    }
+
+
 def pytest_terminal_summary(terminalreporter):
+    """One line of figures; the counts per operation, method, status and problem code go to var/fuzz-report.json."""
     if not CALLS:
         return
-    operations = {operation for operation, _status in CALLS}
+    operations = {operation for operation, *_ in CALLS}
     statuses = Counter()
-    for (_operation, status), count in CALLS.items():
+    for (_operation, _method, status, _code), count in CALLS.items():
         statuses[status] += count
     summary = ", ".join(f"{status}: {count}" for status, count in sorted(statuses.items()))
     terminalreporter.write_line(
@@ -62,3 +124,10 @@ def pytest_terminal_summary(terminalreporter):
         f"(max_examples={FUZZ_EXAMPLES}, seed={FUZZ_SEED}, coverage phase={'on' if FUZZ_COVERAGE else 'off'}); "
         f"statuses {summary}"
     )
+    report = REPORT_DIR / "fuzz-report.json"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    rows = [
+        {"operation": operation, "method": method, "status": status, "code": code, "count": count}
+        for (operation, method, status, code), count in sorted(CALLS.items())
+    ]
+    report.write_text(json.dumps(rows, indent=1))

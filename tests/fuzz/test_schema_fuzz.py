@@ -1,15 +1,17 @@
 """Schemathesis against the project's own OpenAPI schema (/v1/schema/), served by the app in process.
 
-With a valid partner token and API key (every scope, a usage plan too large to throttle), every
+Twice: with a valid token and API key of partner KOM (every scope, a usage plan too large to
+throttle), and as an administrator's browser session (which may also write providers...), every
 operation of the schema is called with generated requests, valid and invalid (``mode=all``), and
 each answer must be: no 5xx, a status the schema documents, the documented media type, a body and
 headers matching the documented schema. Path identifiers are sometimes replaced by those of rows
-made here, so detail pages and updates are reached, not only their 404s.
+made here, so detail pages and updates are reached, not only their 404s. The issuance and voucher
+operations run a third time as partner MOK, the only one allowed to send issuances.
 
 Without credentials every operation of the schema must be refused with 401; only the schema itself
 and the health checks are open.
 
-``FUZZ_EXAMPLES`` (default 6 per operation, ``make fuzz`` raises it), ``FUZZ_SEED`` and
+``FUZZ_EXAMPLES`` (default 10 per operation, ``make fuzz`` raises it), ``FUZZ_SEED`` and
 ``FUZZ_COVERAGE`` (boundary values of every parameter) tune the run; it is deterministic.
 """
 
@@ -92,7 +94,10 @@ def flatmap_path_parameters(context, path_parameters):
 
 @schema.hook
 def after_call(context, case, response):
-    CALLS[(f"{case.method} {case.path}", response.status_code)] += 1
+    code = ""
+    if response.status_code >= 400 and "problem+json" in (response.headers.get("content-type") or [""])[0]:
+        code = response.json().get("code", "")
+    CALLS[(case.operation.label, case.method.upper(), response.status_code, code)] += 1
 
 
 @pytest.fixture
@@ -137,9 +142,7 @@ def known_rows(db):
             "/v1/masters/eventprovider-statuses/{code}": {
                 "code": list(EventProviderStatus.objects.values_list("code", flat=True))
             },
-            "/v1/masters/voucher-statuses/{code}": {
-                "code": list(VoucherStatus.objects.values_list("code", flat=True))
-            },
+            "/v1/masters/voucher-statuses/{code}": {"code": list(VoucherStatus.objects.values_list("code", flat=True))},
         }
     )
     yield KNOWN
@@ -148,8 +151,25 @@ def known_rows(db):
 
 @settings(suppress_health_check=list(HealthCheck), deadline=None)
 @schema.parametrize()
-def test_every_operation_answers_as_documented(case, fuzz_headers, known_rows, wsgi_in_test_transaction):
+def test_as_a_partner_every_operation_answers_as_documented(case, fuzz_headers, known_rows, wsgi_in_test_transaction):
     case.call_and_validate(headers=fuzz_headers, checks=CHECKS)
+
+
+@settings(suppress_health_check=list(HealthCheck), deadline=None)
+@schema.parametrize()
+def test_as_an_administrator_every_operation_answers_as_documented(
+    case, operator_session, fuzz_cognito_pool, known_rows, wsgi_in_test_transaction
+):
+    case.call_and_validate(headers=operator_session["headers"], cookies=operator_session["cookies"], checks=CHECKS)
+
+
+@settings(suppress_health_check=list(HealthCheck), deadline=None)
+@schema.include(path_regex=r"^/v1/(issuance-mok|vouchers)").parametrize()
+def test_as_partner_mok_issuances_and_vouchers_answer_as_documented(
+    case, mok_headers, known_rows, wsgi_in_test_transaction
+):
+    # MOK's own feed (issuances and their documents), which neither KOM nor operators may send.
+    case.call_and_validate(headers=mok_headers, checks=CHECKS)
 
 
 def _path_value(parameter: dict) -> str:

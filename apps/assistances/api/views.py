@@ -23,7 +23,7 @@ from apps.assistances.api.serializers import (
 )
 from apps.assistances.filters import EventFilter, NoteFilter
 from apps.assistances.models import Event, EventDraft, EventProvider, EventStatusSwitch, Note
-from apps.clients.permissions import OperatorsOnlyPermission
+from apps.clients.permissions import ANY_SOURCE, OperatorsOnlyPermission
 from apps.core.api import APIMixin, CommandAPIView
 from apps.core.pagination import CursorPagination
 
@@ -62,6 +62,7 @@ class EventViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     filterset_class = EventFilter
     pagination_class = EventPagination
     queryset = Event.objects.none()
+    partner_write_sources = ANY_SOURCE  # partners open and update their own source's cases
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -182,7 +183,7 @@ class EventProviderDetailView(CommandAPIView):
     def get_assignment(self, pk: int) -> EventProvider:
         return get_object_or_404(selectors.event_provider_list(caller=self.request.user), pk=pk)
 
-    @extend_schema(responses=EventProviderSerializer)
+    @extend_schema(operation_id="assistances_events_providers_detail", responses=EventProviderSerializer)
     def get(self, request, pk: int):
         return Response(EventProviderSerializer(self.get_assignment(pk)).data)
 
@@ -212,6 +213,7 @@ class NoteViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     filterset_class = NoteFilter
     pagination_class = NotePagination
     queryset = Note.objects.none()
+    partner_write_sources = ANY_SOURCE
 
     def get_queryset(self):
         return selectors.note_list(caller=self.request.user)
@@ -234,7 +236,8 @@ class DraftViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     """Partly filled cases, visible to and changed by their author only."""
 
     # Drafts belong to a user account; API clients are not users (their ids are not user ids).
-    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, OperatorsOnlyPermission]
+    # First, so a partner hears "operators only" rather than a scope or write refusal.
+    permission_classes = [OperatorsOnlyPermission, *api_settings.DEFAULT_PERMISSION_CLASSES]
     serializer_class = DraftSerializer
     queryset = EventDraft.objects.none()
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -263,7 +266,8 @@ class DraftViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 class DraftPromoteView(CommandAPIView):
     """Open the case a draft describes; every missing or invalid field is reported at once."""
 
-    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, OperatorsOnlyPermission]
+    # First, so a partner hears "operators only" rather than a scope or write refusal.
+    permission_classes = [OperatorsOnlyPermission, *api_settings.DEFAULT_PERMISSION_CLASSES]
     queryset = Event.objects.none()
 
     @extend_schema(request=DraftPromoteSerializer, responses={201: EventSerializer})

@@ -7,6 +7,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from apps.clients.permissions import ANY_SOURCE
 from apps.consultations import selectors, services
 from apps.consultations.api.serializers import (
     PhoneConsultationFileSerializer,
@@ -67,6 +68,7 @@ class PhoneConsultationViewSet(ResourceViewSet):
     ordering_fields = ["started_at"]
     queryset = PhoneConsultation.objects.none()
     http_method_names = ["get", "post", "patch", "head", "options"]
+    partner_write_sources = ANY_SOURCE  # partners record calls on their own source's cases
     service_create = staticmethod(services.consultation_create)
     service_update = staticmethod(services.consultation_update)
 
@@ -83,6 +85,7 @@ class PhoneConsultationFilesView(CommandAPIView):
 
     queryset = PhoneConsultationFile.objects.none()
     parser_classes = [MultiPartParser]
+    partner_write_sources = ANY_SOURCE
 
     @extend_schema(
         summary="Upload a file of a phone consultation",

@@ -5,6 +5,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from apps.clients.permissions import TokenScopePermission
 from apps.core.api import CommandAPIView, ReadOnlyResourceViewSet
 from apps.core.permissions import ModelPermissions
 from apps.issuance import selectors, services
@@ -75,7 +76,8 @@ class IssuanceReceiveView(CommandAPIView):
     """MOK sends an issuance: its vouchers are created, or updated when the payload changed."""
 
     queryset = IssuanceRecord.objects.none()
-    permission_classes = [IsAuthenticated, AddChangeModelPermissions]
+    permission_classes = [IsAuthenticated, TokenScopePermission, AddChangeModelPermissions]
+    partner_write_sources = ("MOK",)  # the issuance feed is MOK's alone
 
     @extend_schema(
         summary="Receive a MOK issuance",
@@ -129,6 +131,7 @@ class IssuanceDocumentUploadView(CommandAPIView):
 
     queryset = IssuanceDocument.objects.none()
     parser_classes = [MultiPartParser]
+    partner_write_sources = ("MOK",)
 
     @extend_schema(
         summary="Upload a document of a MOK issuance",

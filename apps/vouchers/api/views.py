@@ -7,6 +7,7 @@ from rest_framework import mixins, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from apps.clients.permissions import TokenScopePermission
 from apps.core.api import CommandAPIView, ReadOnlyResourceViewSet
 from apps.core.permissions import ModelPermissions
 from apps.vouchers import selectors, services
@@ -86,7 +87,7 @@ class VoucherTransitionView(CommandAPIView):
     """Move a voucher to another status, as the voucher status machine allows."""
 
     queryset = Voucher.objects.none()
-    permission_classes = [IsAuthenticated, ChangeModelPermissions]
+    permission_classes = [IsAuthenticated, TokenScopePermission, ChangeModelPermissions]
 
     @extend_schema(
         summary="Change a voucher's status",
