@@ -6,6 +6,7 @@
 //
 // Configuration (environment):
 //   OP_PORT                       port on 127.0.0.1 (0 or unset: a free port is chosen)
+//   OP_HOST                       listen address (default 127.0.0.1)
 //   OP_CLIENT_ID, OP_CLIENT_SECRET the relying party (Django)
 //   OP_REDIRECT_URIS              space-separated callback URLs (Django's /oidc/callback/)
 //   OP_POST_LOGOUT_REDIRECT_URIS  space-separated URLs allowed after logout
@@ -100,7 +101,9 @@ const signingKey = {
 
 const server = createServer();
 
-server.listen(port, '127.0.0.1', () => {
+// OP_HOST: the address to listen on (compose listens on 0.0.0.0 inside the web container's network
+// namespace); the issuer stays http://127.0.0.1:<port>, which is what the browser on the host uses.
+server.listen(port, process.env.OP_HOST || '127.0.0.1', () => {
   const issuer = `http://127.0.0.1:${server.address().port}`;
 
   const provider = new Provider(issuer, {
