@@ -211,19 +211,17 @@ class CpuMeter:
             "bench script": [os.getpid()],
             "MariaDB": mariadb_pids(),
         }
-        self.worker: Worker | None = None
+        self.worker: WorkerGroup | None = None
         self.start = self.snapshot()
         self.wall = time.perf_counter()
 
     def snapshot(self) -> dict[str, float]:
         taken = {part: sum(cpu_seconds(pid) for pid in pids) for part, pids in self.parts.items()}
         if self.worker is not None:
-            tree = self.worker.tree()
-            taken["worker main"] = cpu_seconds(tree[0])
-            taken["worker pool children"] = sum(cpu_seconds(pid) for pid in tree[1:])
+            taken["worker main"], taken["worker pool children"] = self.worker.cpu_seconds()
         return taken
 
-    def reset(self, worker: Worker | None = None) -> None:
+    def reset(self, worker: WorkerGroup | None = None) -> None:
         self.worker = worker
         self.start = self.snapshot()
         self.wall = time.perf_counter()
@@ -345,11 +343,13 @@ class WorkerConfig:
     prefetch_multiplier: int
     # Broker transport options changed for the worker only (an experiment; empty = the settings').
     transport_overrides: dict = field(default_factory=dict)
+    processes: int = 1  # worker processes side by side, as several ECS tasks would run
 
     @property
     def label(self) -> str:
         label = f"--pool {self.pool} -c {self.concurrency} --prefetch-multiplier {self.prefetch_multiplier}"
-        return label + "".join(f", {key}={value}" for key, value in self.transport_overrides.items())
+        label += "".join(f", {key}={value}" for key, value in self.transport_overrides.items())
+        return label + (f", {self.processes} worker processes" if self.processes > 1 else "")
 
 
 class Worker:
@@ -431,6 +431,36 @@ class Worker:
         with contextlib.suppress(ProcessLookupError):  # leftover children, if any (our own group only)
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
+
+
+class WorkerGroup:
+    """The ``config.processes`` worker processes of one run, handled together."""
+
+    def __init__(self, setup, config: WorkerConfig, log_dir: Path) -> None:
+        self.workers = [Worker(setup, config, log_dir) for _ in range(config.processes)]
+
+    def start(self) -> WorkerGroup:
+        for worker in self.workers:
+            worker.start()
+        return self
+
+    def check_alive(self) -> None:
+        for worker in self.workers:
+            worker.check_alive()
+
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU so far of the main processes, and of their pool children."""
+        trees = [worker.tree() for worker in self.workers]
+        return sum(cpu_seconds(tree[0]) for tree in trees), sum(cpu_seconds(pid) for tree in trees for pid in tree[1:])
+
+    def memory_mb(self) -> tuple[int, float, float]:
+        """(processes, summed VmRSS, summed PSS) over every worker's process tree."""
+        figures = [worker.memory_mb() for worker in self.workers]
+        return tuple(sum(values) for values in zip(*figures, strict=True))
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            worker.stop()
 
 
 # --- phases --------------------------------------------------------------------------------------
@@ -526,7 +556,7 @@ def bare_phase(run: Run, *, batch: bool) -> None:
     print(f"    bare ({label}): {received} messages in {seconds:.2f}s = {received / seconds:.0f} msg/s", flush=True)
 
 
-def wait_rows(worker: Worker, expected: int, timeout: float, on_first_row=None) -> None:
+def wait_rows(worker: WorkerGroup, expected: int, timeout: float, on_first_row=None) -> None:
     """Poll until ``expected`` audit rows exist; ``on_first_row`` is called once the first one is seen."""
     from apps.audit.models import AuditLog
 
@@ -541,7 +571,7 @@ def wait_rows(worker: Worker, expected: int, timeout: float, on_first_row=None) 
         time.sleep(0.1)
 
 
-def pipeline_phase(run: Run, config: WorkerConfig) -> Worker:
+def pipeline_phase(run: Run, config: WorkerConfig) -> WorkerGroup:
     from django.conf import settings
     from django.db.models import Max, Min
 
@@ -551,7 +581,7 @@ def pipeline_phase(run: Run, config: WorkerConfig) -> Worker:
     enqueue(run)
     setup, figures, meter, count = run.setup, run.figures, run.meter, run.count
     spawned = time.time()
-    worker = Worker(setup, config, meter.log_dir).start()
+    worker = WorkerGroup(setup, config, meter.log_dir).start()
     wait_rows(worker, count, timeout=max(180.0, count / 2), on_first_row=lambda: meter.reset(worker))
     figures.add_cpu("pipeline", count, meter)  # from about the first row (polled every 0.1 s) to the last
     span = AuditLog.objects.aggregate(first=Min("recorded_at"), last=Max("recorded_at"))
@@ -574,7 +604,7 @@ def pipeline_phase(run: Run, config: WorkerConfig) -> Worker:
     return worker
 
 
-def latency_phase(run: Run, worker: Worker, rate: float, seconds: float) -> None:
+def latency_phase(run: Run, worker: WorkerGroup, rate: float, seconds: float) -> None:
     from apps.audit.models import AuditLog
 
     writer, figures = run.writer, run.figures
@@ -690,6 +720,7 @@ def worker_config(args: argparse.Namespace) -> WorkerConfig:
         concurrency=args.concurrency or getattr(settings, "CELERY_WORKER_CONCURRENCY", None) or 4,
         prefetch_multiplier=args.prefetch_multiplier or settings.CELERY_WORKER_PREFETCH_MULTIPLIER,
         transport_overrides=overrides,
+        processes=args.processes,
     )
     options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS, **overrides}
     print(
@@ -787,6 +818,9 @@ def main() -> int:
         help="also time a bare loop deleting each message on its own, as kombu does per ack (default on)",
     )
     parser.add_argument(
+        "--processes", type=int, default=1, help="worker processes side by side, like several ECS tasks (default 1)"
+    )
+    parser.add_argument(
         "--polling-interval",
         type=float,
         help="worker's kombu polling_interval in s (experiment; default: the test settings' 0.1; production: 1)",
@@ -810,10 +844,12 @@ def main() -> int:
         parser.error("--sqs-latency-ms needs the bench's moto (not --stock-moto)")
     if args.messages < 10 or args.rounds < 1 or args.rate <= 0 or args.seconds <= 0:
         parser.error("--messages ≥ 10, --rounds ≥ 1, --rate and --seconds > 0")
-    if (args.concurrency is not None and args.concurrency < 1) or (
-        args.prefetch_multiplier is not None and args.prefetch_multiplier < 1
+    if (
+        args.processes < 1
+        or (args.concurrency is not None and args.concurrency < 1)
+        or (args.prefetch_multiplier is not None and args.prefetch_multiplier < 1)
     ):
-        parser.error("--concurrency and --prefetch-multiplier must be ≥ 1")
+        parser.error("--processes, --concurrency and --prefetch-multiplier must be ≥ 1")
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         return bench(args)

@@ -172,3 +172,19 @@ def test_operators_still_see_every_source(world, operator_client):
 
 def test_no_credentials_no_cases(world):
     assert_problem(APIClient().get(EVENTS), 401)
+
+
+def test_another_sources_case_and_a_missing_case_are_refused_alike(world, client_a):
+    """A partner cannot probe which case ids exist: both answers are the same."""
+    theirs = world["MOK"]["case"].pk
+    missing = Event.objects.order_by("-pk").first().pk + 1000
+    answers = []
+    for case_id in (theirs, missing):
+        for path, body in (
+            (NOTES, {"event": case_id, "body": "hi", "visibility": "shared"}),
+            (CONSULTATIONS, {"event": case_id, "caller_name": "X", "phone_number": "+54 11 5555-0000",
+                             "direction": "inbound", "outcome": "resolved", "reason": "r"}),
+        ):  # fmt: skip
+            refused = assert_problem(client_a.post(path, body, format="json"), 400)
+            answers.append((path, refused["errors"]["event"]))
+    assert answers[:2] == answers[2:]

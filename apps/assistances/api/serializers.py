@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from apps.assistances.api.fields import VisibleCaseField
 from apps.assistances.models import (
     Event,
     EventDraft,
@@ -265,7 +266,7 @@ class EventProviderTransitionSerializer(serializers.Serializer):
 
 
 class NoteSerializer(serializers.ModelSerializer):
-    event = serializers.PrimaryKeyRelatedField(queryset=Event.objects.all())
+    event = VisibleCaseField(queryset=Event.objects.none())
     kind = serializers.ChoiceField(choices=NoteKind.choices, default=NoteKind.GENERAL)
     visibility = serializers.ChoiceField(choices=NoteVisibility.choices, default=NoteVisibility.INTERNAL)
 

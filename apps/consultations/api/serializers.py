@@ -8,25 +8,12 @@ other apps' schema components.
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from apps.assistances.api.fields import VisibleCaseField
 from apps.assistances.models import Event
-from apps.assistances.selectors import event_list
 from apps.consultations.choices import Direction, FileKind, Outcome
 from apps.consultations.models import MAX_DURATION_SECONDS, PhoneConsultation, PhoneConsultationFile
 from apps.consultations.validators import PHONE_MAX_LENGTH, validate_phone_number
 from apps.vouchers.api.serializers import StrictFieldsMixin
-
-
-class PhoneConsultationCaseField(serializers.PrimaryKeyRelatedField):
-    """A case id, looked up among the cases the caller may see: another partner's case reads as unknown."""
-
-    default_error_messages = {
-        **serializers.PrimaryKeyRelatedField.default_error_messages,
-        "does_not_exist": _("Unknown case."),
-    }
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        return event_list(caller=getattr(request, "user", None)).select_related(None).only("id", "code", "source_code")
 
 
 class PhoneConsultationFileSerializer(serializers.ModelSerializer):
@@ -48,7 +35,7 @@ class PhoneConsultationSerializer(StrictFieldsMixin, serializers.ModelSerializer
     duration_seconds = serializers.IntegerField(
         min_value=0, max_value=MAX_DURATION_SECONDS, required=False, help_text=_("At most 24 hours.")
     )
-    event = PhoneConsultationCaseField(
+    event = VisibleCaseField(
         queryset=Event.objects.none(), required=False, allow_null=True, help_text=_("Id of the linked case.")
     )
     event_code = serializers.CharField(source="event.code", read_only=True, default=None)
