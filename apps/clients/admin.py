@@ -4,8 +4,6 @@ A key's plaintext is shown once, in the message that follows its creation (the a
 "issue a key" / "rotate" actions); only its prefix is ever displayed again.
 """
 
-from datetime import timedelta
-
 from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +14,6 @@ from apps.clients.models import ApiClient, ApiKey
 from apps.clients.scopes import ALL_SCOPES
 from apps.core.admin import ServiceAdminForm, ServiceModelAdmin
 from apps.core.exceptions import ApplicationError
-
-ROTATION_OVERLAP = timedelta(hours=24)
 
 
 def _create_client(*, model, data, actor=None):
@@ -173,7 +169,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def rotate(self, request, queryset):
         for key in queryset:
             try:
-                issued = services.api_key_rotate(key=key, overlap=ROTATION_OVERLAP, actor=request.user)
+                issued = services.api_key_rotate(key=key, actor=request.user)
             except ApplicationError as exc:
                 self.message_user(request, f"{key.prefix}…: {exc.message}", level=messages.ERROR)
             else:

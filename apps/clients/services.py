@@ -117,9 +117,13 @@ def api_key_revoke(*, key: ApiKey, actor=None, at: datetime | None = None) -> Ap
     return key
 
 
+# How long a rotated key keeps working: the partner deploys the new key in the meantime.
+ROTATION_OVERLAP = timedelta(hours=24)
+
+
 @transaction.atomic
-def api_key_rotate(*, key: ApiKey, overlap: timedelta = timedelta(0), actor=None) -> IssuedKey:
-    """Issue a successor to ``key`` and revoke ``key`` after ``overlap`` (now by default).
+def api_key_rotate(*, key: ApiKey, overlap: timedelta = ROTATION_OVERLAP, actor=None) -> IssuedKey:
+    """Issue a successor to ``key`` and revoke ``key`` after ``overlap`` (24 hours by default).
 
     The overlap lets a partner deploy the new key before the old one stops working.
     """

@@ -8,6 +8,7 @@ violations; it runs as a Django system check and when a worker starts, which the
 
 import logging
 import time
+from collections.abc import Callable
 
 from celery import Task as BaseTask
 from celery.worker.consumer import Consumer as BaseConsumer
@@ -62,6 +63,15 @@ class Consumer(BaseConsumer):
         return super().on_invalid_task(body, message, exc)
 
 
+_APP_LIMITS: dict[str, Callable[[], float]] = {}
+
+
+def register_limit(label: str, getter: Callable[[], float]) -> None:
+    """An app's own delay or lease (read from its settings when checked) that must stay below the
+    visibility timeout; apps call this from ``AppConfig.ready``."""
+    _APP_LIMITS[label] = getter
+
+
 def timing_problems() -> list[str]:
     """Every delay or limit that reaches the SQS visibility timeout, as readable sentences."""
     from config.celery_app import app
@@ -71,8 +81,7 @@ def timing_problems() -> list[str]:
         "CELERY_TASK_TIME_LIMIT": settings.CELERY_TASK_TIME_LIMIT,
         "CELERY_TASK_SOFT_TIME_LIMIT": settings.CELERY_TASK_SOFT_TIME_LIMIT,
         "CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT": settings.CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT,
-        "TRACKING_RETRY_MAX_SECONDS": settings.TRACKING_RETRY_MAX_SECONDS,
-        "tracking delivery lease (MOK_TRACKING_TIMEOUT_SECONDS x 3)": settings.MOK_TRACKING_TIMEOUT_SECONDS * 3,
+        **{label: getter() for label, getter in _APP_LIMITS.items()},
     }
     autodiscover_modules("tasks")  # every app's tasks.py, so their limits are checked too
     for name, task in sorted(app.tasks.items()):

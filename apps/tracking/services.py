@@ -8,10 +8,12 @@ the periodic ``tracking_dispatch_due`` scan (backoff as timestamps, never long E
 that keeps failing is marked failed and kept, for an operator to retry from the admin.
 """
 
+import functools
 import hashlib
 import hmac
 import json
 import logging
+import os
 import time
 from datetime import timedelta
 
@@ -61,7 +63,7 @@ def tracking_enqueue(message_id: int) -> None:
     )
 
 
-def _lease_seconds() -> float:
+def lease_seconds() -> float:
     # Long enough for the POST (its timeout) and the SNS publish; below the SQS visibility timeout.
     return settings.MOK_TRACKING_TIMEOUT_SECONDS * 3
 
@@ -83,7 +85,7 @@ def _claim(message_id: int) -> TrackingMessage | None:
     claimed = (
         TrackingMessage.objects.filter(pk=message_id, state=DeliveryState.PENDING)
         .filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now))
-        .update(next_attempt_at=now + timedelta(seconds=_lease_seconds()))
+        .update(next_attempt_at=now + timedelta(seconds=lease_seconds()))
     )
     if not claimed:
         return None
@@ -113,9 +115,16 @@ def _post_to_mok(message: TrackingMessage) -> tuple[int | None, str]:
     return response.status_code, f"HTTP {response.status_code}: {response.text[:500]}"
 
 
+@functools.lru_cache(maxsize=4)
+def _sns_client(region: str, endpoint: str | None):
+    # One client per process (building one costs milliseconds); keyed by the endpoint too, which
+    # boto3 would otherwise read from AWS_ENDPOINT_URL itself (moto in tests).
+    return boto3.client("sns", region_name=region, endpoint_url=endpoint or None)
+
+
 def _notify(message: TrackingMessage) -> None:
     """Publish the seed's SnsNotification for a delivered message."""
-    client = boto3.client("sns", region_name=settings.AWS_REGION)
+    client = _sns_client(settings.AWS_REGION, os.environ.get("AWS_ENDPOINT_URL"))
     client.publish(
         TopicArn=settings.SNS_NOTIFICATION_TOPIC_ARN,
         Subject=f"Tracking {message.action}"[:100],
