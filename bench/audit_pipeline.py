@@ -353,10 +353,14 @@ class WorkerConfig:
     # Broker transport options changed for the worker only (an experiment; empty = the settings').
     transport_overrides: dict = field(default_factory=dict)
     processes: int = 1  # worker processes side by side, as several ECS tasks would run
+    # "batch": the worker's audit batch consumer reads the audit queue (the settings' default);
+    # "tasks": AUDIT_BATCH_CONSUMER=false, the task consumer reads it, one task per message.
+    consumer: str = "batch"
 
     @property
     def label(self) -> str:
-        label = f"--pool {self.pool} -c {self.concurrency} --prefetch-multiplier {self.prefetch_multiplier}"
+        label = f"audit {self.consumer} consumer, --pool {self.pool} -c {self.concurrency}"
+        label += f" --prefetch-multiplier {self.prefetch_multiplier}"
         label += "".join(f", {key}={value}" for key, value in self.transport_overrides.items())
         return label + (f", {self.processes} worker processes" if self.processes > 1 else "")
 
@@ -376,7 +380,9 @@ class Worker:
             "CELERY_BROKER_URL": setup.broker_url,
             "SQS_QUEUE_URL_BASE": setup.url_base,  # predefined queues, as in production
             "AWS_ENDPOINT_URL": setup.endpoint,
+            "AUDIT_BATCH_CONSUMER": "true" if config.consumer == "batch" else "false",
         }
+        queues = settings.CELERY_WORKER_TASK_QUEUES if config.consumer == "batch" else settings.CELERY_WORKER_QUEUES
         if config.transport_overrides:
             # The test settings with some transport options changed, as a module in the temporary folder.
             (log_dir / "bench_audit_worker_settings.py").write_text(
@@ -388,7 +394,7 @@ class Worker:
             self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(log_dir), os.environ.get("PYTHONPATH")]))
         self.command = [
             PYTHON, "-m", "celery", "-A", "config.celery_app", "worker",
-            "-Q", ",".join(settings.CELERY_WORKER_QUEUES), "-l", "WARNING",
+            "-Q", ",".join(queues), "-l", "WARNING",
             "--pool", config.pool, "-c", str(config.concurrency),
             "--prefetch-multiplier", str(config.prefetch_multiplier),
             "-n", f"bench{Worker.count}@%h", "--without-heartbeat", "--without-mingle", "--without-gossip",
@@ -734,6 +740,7 @@ def worker_config(args: argparse.Namespace) -> WorkerConfig:
         prefetch_multiplier=args.prefetch_multiplier or settings.CELERY_WORKER_PREFETCH_MULTIPLIER,
         transport_overrides=overrides,
         processes=args.processes,
+        consumer=args.consumer,
     )
     options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS, **overrides}
     print(
@@ -815,6 +822,12 @@ def bench(args: argparse.Namespace) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--consumer",
+        choices=["batch", "tasks"],
+        default="batch",
+        help="audit queue read by the worker's batch consumer (default) or as one task per message",
+    )
     parser.add_argument("--pool", choices=["prefork", "threads", "solo"], default="prefork", help="default prefork")
     parser.add_argument("--concurrency", type=int, help="default: settings.CELERY_WORKER_CONCURRENCY, else 4")
     parser.add_argument(

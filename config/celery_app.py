@@ -9,6 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("bigtree", task_cls="apps.core.celery:Task")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The audit queue's batch consumer (it decides at start-up, from the settings, whether it runs).
+app.steps["consumer"].add("apps.audit.consumer:AuditBatchConsumer")
 
 
 @signals.worker_init.connect

@@ -29,10 +29,11 @@ case "$role" in
     # the unfinished ones back to SQS (acks_late) and exits before the SIGKILL.
     # billiard reads this variable at import time, so it cannot be a Django setting.
     export REMAP_SIGTERM=SIGQUIT
-    # The queues a worker consumes are listed in the settings (CELERY_WORKER_QUEUES), which Celery
-    # itself does not read: they are passed with -Q. SQS has no broadcast, so the worker-to-worker
+    # The queues Celery's task consumer reads are listed in the settings (CELERY_WORKER_TASK_QUEUES:
+    # all but the audit queue, which the worker's batch consumer reads), which Celery itself does
+    # not read: they are passed with -Q. SQS has no broadcast, so the worker-to-worker
     # features that need one (gossip, mingle, heartbeat events) are turned off.
-    queues="$(python -c 'from django.conf import settings; print(",".join(settings.CELERY_WORKER_QUEUES))')"
+    queues="$(python -c 'from django.conf import settings; print(",".join(settings.CELERY_WORKER_TASK_QUEUES))')"
     exec celery -A config.celery_app worker --loglevel "${CELERY_LOG_LEVEL:-INFO}" --queues "$queues" \
       --without-gossip --without-mingle --without-heartbeat "$@"
     ;;

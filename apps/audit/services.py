@@ -11,9 +11,10 @@ publish) are published again by ``audit_sweep_outbox``.
 import logging
 import uuid
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -143,7 +144,10 @@ def _validated(message) -> dict:
 
 def audit_write_entry(message: dict) -> bool:
     """Store one audit message; True if stored now, False if it was already stored (redelivery)."""
-    entry = _validated(message)
+    return _store_one(_validated(message))
+
+
+def _store_one(entry: dict) -> bool:
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -156,6 +160,58 @@ def audit_write_entry(message: dict) -> bool:
         # Confirmed: the outbox row is no longer needed (absent if this is a redelivery).
         AuditOutbox.objects.filter(message_id=entry["message_id"]).delete()
     return stored
+
+
+class Outcome(StrEnum):
+    """What became of one message of a batch: the first two are acknowledged, the others are not."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # stored before (a redelivery, or a second copy in the same batch)
+    INVALID = "invalid"  # not an audit entry: left for the dead-letter queue
+    FAILED = "failed"  # could not be stored now (e.g. the database is down): received again later
+
+
+def audit_write_entries(messages: list) -> list[Outcome]:
+    """Store a batch of audit messages in one transaction; one outcome per message, in order.
+
+    Three statements for the whole batch (which entries exist already, one multi-row insert, one
+    outbox delete) instead of three per message. If the batch cannot be stored as a whole (a
+    concurrent redelivery inserted one of its entries first, or one entry breaks a constraint),
+    each entry is stored on its own, so one bad entry cannot hold back the others.
+    """
+    outcomes: list[Outcome | None] = [None] * len(messages)
+    entries: dict[uuid.UUID, dict] = {}
+    positions: dict[uuid.UUID, int] = {}
+    for position, message in enumerate(messages):
+        try:
+            entry = _validated(message)
+        except InvalidAuditMessage as exc:
+            logger.error("invalid audit message rejected: %s", exc)
+            outcomes[position] = Outcome.INVALID
+            continue
+        if entry["message_id"] in entries:
+            outcomes[position] = Outcome.DUPLICATE
+            continue
+        entries[entry["message_id"]] = entry
+        positions[entry["message_id"]] = position
+    if not entries:
+        return outcomes
+    try:
+        with transaction.atomic():
+            known = set(AuditLog.objects.filter(message_id__in=list(entries)).values_list("message_id", flat=True))
+            AuditLog.objects.bulk_create([AuditLog(**e) for key, e in entries.items() if key not in known])
+            AuditOutbox.objects.filter(message_id__in=list(entries)).delete()
+        for key, position in positions.items():
+            outcomes[position] = Outcome.DUPLICATE if key in known else Outcome.STORED
+    except DatabaseError:
+        logger.warning("audit batch of %d not stored at once; storing its entries one by one", len(entries))
+        for key, position in positions.items():
+            try:
+                outcomes[position] = Outcome.STORED if _store_one(entries[key]) else Outcome.DUPLICATE
+            except DatabaseError:
+                logger.exception("audit message %s not stored; it will be received again", key)
+                outcomes[position] = Outcome.FAILED
+    return outcomes
 
 
 def audit_sweep_outbox(*, now: datetime | None = None, limit: int = 2000) -> int:

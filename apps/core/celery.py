@@ -27,7 +27,7 @@ class Task(BaseTask):
     from_config = (*BaseTask.from_config, ("default_retry_delay", "task_default_retry_delay"))
 
 
-def _sqs_message_id(message) -> str:
+def sqs_message_id(message) -> str:
     info = getattr(message, "delivery_info", None) or {}
     sqs_message = info.get("sqs_message") or {}
     return sqs_message.get("MessageId") or str((getattr(message, "headers", None) or {}).get("id", "?"))
@@ -44,22 +44,22 @@ class Consumer(BaseConsumer):
     def on_decode_error(self, message, exc):
         logger.error(
             "malformed message %s on %s rejected: %s",
-            _sqs_message_id(message),
+            sqs_message_id(message),
             (message.delivery_info or {}).get("routing_key", "?"),
             exc,
         )
         message.reject_log_error(logger, self.connection_errors)
 
     def on_unknown_message(self, body, message):
-        logger.error("unknown message %s rejected (not a Celery task message)", _sqs_message_id(message))
+        logger.error("unknown message %s rejected (not a Celery task message)", sqs_message_id(message))
         return super().on_unknown_message(body, message)
 
     def on_unknown_task(self, body, message, exc):
-        logger.error("message %s names an unknown task; rejected", _sqs_message_id(message))
+        logger.error("message %s names an unknown task; rejected", sqs_message_id(message))
         return super().on_unknown_task(body, message, exc)
 
     def on_invalid_task(self, body, message, exc):
-        logger.error("invalid task message %s rejected: %s", _sqs_message_id(message), exc)
+        logger.error("invalid task message %s rejected: %s", sqs_message_id(message), exc)
         return super().on_invalid_task(body, message, exc)
 
 

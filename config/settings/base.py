@@ -290,6 +290,14 @@ SPECTACULAR_SETTINGS = {
 
 AWS_REGION = env.str("AWS_REGION", default="us-east-2")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://localhost/")
+
+
+def broker_transport(url: str) -> str | None:
+    """kombu's SQS transport without busy polling and with batched deletes (apps/core/sqs.py)."""
+    return "apps.core.sqs:Transport" if url.startswith("sqs://") else None
+
+
+CELERY_BROKER_TRANSPORT = broker_transport(CELERY_BROKER_URL)
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
@@ -308,6 +316,11 @@ CELERY_AUDIT_QUEUE = f"{SQS_QUEUE_PREFIX}audit-logger"
 CELERY_TRACKING_QUEUE = f"{SQS_QUEUE_PREFIX}tracking"
 CELERY_TASK_DEFAULT_QUEUE = f"{SQS_QUEUE_PREFIX}default"
 CELERY_WORKER_QUEUES = [CELERY_AUDIT_QUEUE, CELERY_TRACKING_QUEUE, CELERY_TASK_DEFAULT_QUEUE]
+# The audit queue is read in batches by a consumer step of the worker (apps/audit/consumer.py), on
+# a channel of its own; Celery's task consumer (`celery worker -Q`) reads the other queues. Off:
+# the task consumer reads the audit queue too, one task per message.
+AUDIT_BATCH_CONSUMER = env.bool("AUDIT_BATCH_CONSUMER", default=True)
+CELERY_WORKER_TASK_QUEUES = [q for q in CELERY_WORKER_QUEUES if not (AUDIT_BATCH_CONSUMER and q == CELERY_AUDIT_QUEUE)]
 CELERY_TASK_ROUTES = {
     "audit.write_entry": {"queue": CELERY_AUDIT_QUEUE},
     "tracking.deliver": {"queue": CELERY_TRACKING_QUEUE},
@@ -367,6 +380,14 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-audit-outbox": {"task": "audit.sweep_outbox", "schedule": 60.0},
     "dispatch-due-tracking": {"task": "tracking.dispatch_due", "schedule": 30.0},
 }
+
+# Audit batches: at most one ReceiveMessage each (SQS returns at most 10); two batches in flight,
+# so the next receive overlaps the store of the previous one; a hard time limit per batch (its wait
+# for a free pool process is bounded by CELERY_TASK_TIME_LIMIT; both together stay below the
+# visibility timeout, which the celery_timing check enforces).
+AUDIT_BATCH_SIZE = 10
+AUDIT_BATCH_PREFETCH = 2 * AUDIT_BATCH_SIZE
+AUDIT_BATCH_TIME_LIMIT = 30.0
 
 # Audit outbox: entries not confirmed by the worker after this long are published again.
 AUDIT_OUTBOX_REPUBLISH_AFTER_SECONDS = env.int("AUDIT_OUTBOX_REPUBLISH_AFTER_SECONDS", default=120)

@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env
 
 from .base import *  # noqa: F403
-from .base import FILE_STORAGE_ALIASES, MYSQL_OPTIONS
+from .base import FILE_STORAGE_ALIASES, MYSQL_OPTIONS, broker_transport
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: start-up fails loudly without it
@@ -62,6 +62,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="sqs://")
+CELERY_BROKER_TRANSPORT = broker_transport(CELERY_BROKER_URL)
 # Required: the queues are predefined from their URLs, so workers never list or create queues and
 # their IAM role needs no sqs:ListQueues/CreateQueue.
 SQS_QUEUE_URL_BASE = env.str("SQS_QUEUE_URL_BASE")
