@@ -4,8 +4,11 @@ What is measured
     moto's server on a loopback port with the project's queues (each with its dead-letter queue,
     created by ``tests/workers/harness.create_sqs_setup``), a dedicated MariaDB database
     ``bigtree_bench_audit`` (created and migrated here), and real ``celery worker`` processes:
-    ``celery -A config.celery_app worker -Q <the three queues> -l WARNING --pool P -c C
-    --prefetch-multiplier M --without-heartbeat --without-mingle --without-gossip``.
+    ``celery -A config.celery_app worker -Q <CELERY_WORKER_TASK_QUEUES> -l WARNING --pool P -c C
+    --prefetch-multiplier M --without-heartbeat --without-mingle --without-gossip``, in which the
+    audit batch consumer (apps/audit/consumer.py) reads the audit queue, as in production.
+    ``--consumer tasks`` runs the worker with ``AUDIT_BATCH_CONSUMER=false`` and the audit queue
+    in ``-Q`` instead: one ``audit.write_entry`` task per message, for comparison.
 
     Everything runs with ``config.settings.test``, so its *short SQS timings* apply: visibility
     timeout 4 s and long-polling wait 1 s, where production has 300 s and 20 s (kombu's
@@ -60,18 +63,22 @@ How to read it
     worker and this script share a 2-core machine with other work: compare runs made on the same
     machine. Figures are printed, never asserted.
 
-    What bounds one worker process: kombu deletes every message with its own synchronous
-    DeleteMessage on the consumer's event-loop thread (Celery hands acks to ``hub.call_soon``, with
-    the prefork and the threads pool alike), and receives at most the free prefetch slots per
-    ReceiveMessage; so a worker makes ~1.2-1.6 SQS calls per message where the bare loop makes 0.2,
-    and finishes at most about one message per DeleteMessage round trip.
+    What bounds one worker process. With ``--consumer tasks``: Celery deletes every message with
+    its own synchronous DeleteMessage on the consumer's event-loop thread, and receives at most the
+    free prefetch slots (one per pool process) per ReceiveMessage, so a worker makes ~1.2-1.6 SQS
+    calls per message where the bare loop makes 0.2 (measured: 0.17× the bare loop). With the batch
+    consumer (the default): one ReceiveMessage of up to ten, one pool job and one transaction for
+    all of them, one DeleteMessageBatch; two batches are in flight (prefetch 20), so the next
+    receive overlaps the store of the previous batch, which the single-threaded bare loop does not.
 
     ``--messages`` defaults to 1,000 rather than more: moto's per-receive scan grows with the
-    backlog and penalises the pipeline (one ReceiveMessage per 1-4 messages) more than the bare loop
-    (one per 10), and every message is a real committed write to enqueue first (~75/s here).
+    backlog and penalises ``--consumer tasks`` (one ReceiveMessage per 1-4 messages) more than the
+    bare loop (one per 10), and every message is a real committed write to enqueue first (25-75/s
+    on the machines measured so far).
 
-Usage: ``make bench`` or ``.venv/bin/python bench/audit_pipeline.py [--pool prefork|threads|solo]
-[--concurrency C] [--prefetch-multiplier M] [--processes K] [--polling-interval S] [--wait-time-seconds S]
+Usage: ``make bench`` or ``.venv/bin/python bench/audit_pipeline.py [--consumer batch|tasks]
+[--pool prefork|threads|solo] [--concurrency C] [--prefetch-multiplier M] [--processes K]
+[--polling-interval S] [--wait-time-seconds S]
 [--messages N] [--rounds R] [--rate R] [--seconds S] [--no-single-delete-baseline] [--stock-moto]
 [--sqs-latency-ms MS]``.
 Concurrency defaults to ``settings.CELERY_WORKER_CONCURRENCY`` if defined, else 4; the prefetch

@@ -76,7 +76,12 @@ class AuditBatchConsumer(bootsteps.ConsumerStep):
         return bool(settings.AUDIT_BATCH_CONSUMER)
 
     def get_consumers(self, channel):
-        self.channel = channel
+        logger.info(
+            "audit batch consumer reading %s (batches of up to %d, prefetch %d)",
+            settings.CELERY_AUDIT_QUEUE,
+            settings.AUDIT_BATCH_SIZE,
+            settings.AUDIT_BATCH_PREFETCH,
+        )
         queue = Queue(settings.CELERY_AUDIT_QUEUE, routing_key=settings.CELERY_AUDIT_QUEUE)
         return [
             Consumer(
@@ -120,11 +125,18 @@ class AuditBatchConsumer(bootsteps.ConsumerStep):
             return
         payloads = [payload for payload, _ in batch]
         messages = [message for _, message in batch]
-        self.worker_consumer.pool.apply_async(
+        pool = self.worker_consumer.pool
+        if not pool.active:  # shutting down (billiard would drop the job without a word)
+            self.on_job_failed(messages, "the pool is not running")
+            return
+        pool.apply_async(
             store_batch,
             args=(payloads,),
             callback=partial(self.in_loop, self.on_stored, messages),
             error_callback=partial(self.in_loop, self.on_job_failed, messages),
+            # The pool's defaults are the task limits; a batch has its own (the soft one first, so
+            # the job can roll back and let go of its connection before the hard one kills it).
+            soft_timeout=settings.AUDIT_BATCH_TIME_LIMIT * 0.8,
             timeout=settings.AUDIT_BATCH_TIME_LIMIT,
         )
 
@@ -145,23 +157,34 @@ class AuditBatchConsumer(bootsteps.ConsumerStep):
         rejected = [m for m, outcome in zip(messages, outcomes, strict=True) if outcome not in ACKED]
         if acked:
             self.ack(acked)
+        for message, outcome in zip(messages, outcomes, strict=True):
+            if outcome not in ACKED:  # the reason was logged by audit_write_entries
+                logger.error("audit message %s not stored (%s); rejected", sqs_message_id(message), outcome)
         if rejected:
             self.reject(rejected)
 
     def on_job_failed(self, messages, error):
         # The pool process died or hit the time limit: nothing of the batch is confirmed.
-        logger.error(
-            "audit batch of %d failed in the pool (%r); its messages will be received again", len(messages), error
-        )
+        # billiard wraps the exception in an ExceptionInfo, and that in an ExceptionWithTraceback.
+        reason = getattr(error, "exception", error)
+        reason = getattr(reason, "exc", reason)
+        logger.error("audit batch of %d failed in the pool (%r); it is received again later", len(messages), reason)
         self.reject(messages)
 
     def ack(self, messages):
-        try:
-            self.channel.basic_ack_many([m.delivery_tag for m in messages])
-        except self.worker_consumer.connection_errors as exc:
-            logger.warning(
-                "could not acknowledge %d audit messages (%s); they will be received again", len(messages), exc
-            )
+        # Per channel: after a reconnection, messages received before it belong to the old one.
+        by_channel: dict[object, list] = {}
+        for message in messages:
+            by_channel.setdefault(message.channel, []).append(message)
+        for channel, received in by_channel.items():
+            try:
+                if hasattr(channel, "basic_ack_many"):  # apps.core.sqs: ten deletes per SQS call
+                    channel.basic_ack_many([m.delivery_tag for m in received])
+                else:
+                    for message in received:
+                        message.ack()
+            except self.worker_consumer.connection_errors as exc:
+                logger.warning("could not acknowledge %d audit messages (%s); SQS sends them again", len(received), exc)
 
     def reject(self, messages):
         for message in messages:

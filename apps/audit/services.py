@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import DatabaseError, DataError, IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -177,7 +177,8 @@ def audit_write_entries(messages: list) -> list[Outcome]:
     Three statements for the whole batch (which entries exist already, one multi-row insert, one
     outbox delete) instead of three per message. If the batch cannot be stored as a whole (a
     concurrent redelivery inserted one of its entries first, or one entry breaks a constraint),
-    each entry is stored on its own, so one bad entry cannot hold back the others.
+    each entry is stored on its own, so one bad entry cannot hold back the others. If the database
+    itself fails, every entry of the batch is FAILED (its message is received again later).
     """
     outcomes: list[Outcome | None] = [None] * len(messages)
     entries: dict[uuid.UUID, dict] = {}
@@ -203,7 +204,8 @@ def audit_write_entries(messages: list) -> list[Outcome]:
             AuditOutbox.objects.filter(message_id__in=list(entries)).delete()
         for key, position in positions.items():
             outcomes[position] = Outcome.DUPLICATE if key in known else Outcome.STORED
-    except DatabaseError:
+    except (IntegrityError, DataError):
+        # Something in the batch itself: store the entries one by one, so only the culprit waits.
         logger.warning("audit batch of %d not stored at once; storing its entries one by one", len(entries))
         for key, position in positions.items():
             try:
@@ -211,6 +213,11 @@ def audit_write_entries(messages: list) -> list[Outcome]:
             except DatabaseError:
                 logger.exception("audit message %s not stored; it will be received again", key)
                 outcomes[position] = Outcome.FAILED
+    except DatabaseError:
+        # The database itself (unreachable, lock wait, deadlock): nothing stored, all received again.
+        logger.exception("audit batch of %d not stored; it will be received again", len(entries))
+        for position in positions.values():
+            outcomes[position] = Outcome.FAILED
     return outcomes
 
 

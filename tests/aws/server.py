@@ -1,9 +1,13 @@
 """moto's server on a loopback port: the AWS stand-in (S3, SQS, SNS, Cognito) for the test suite."""
 
+import base64
+import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import closing
@@ -26,9 +30,11 @@ class MotoServer:
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
+        # moto's request recorder (off until start_recording) writes here, not into the checkout.
+        self.recording_path = os.path.join(tempfile.gettempdir(), f"moto-recording-{self.port}.jsonl")
 
     def start(self, timeout: float = 30.0) -> "MotoServer":
-        env = {**os.environ, **FAKE_CREDENTIALS}
+        env = {**os.environ, **FAKE_CREDENTIALS, "MOTO_RECORDER_FILEPATH": self.recording_path}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
             env=env,
@@ -47,6 +53,31 @@ class MotoServer:
         self.stop()
         raise RuntimeError("moto server did not start in time")
 
+    def _api(self, path: str, method: str = "POST") -> str:
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/{path}", method=method)  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+            return response.read().decode()
+
+    def start_recording(self) -> None:
+        """Record every request moto receives from now on (from any process), forgetting earlier ones."""
+        self._api("recorder/reset-recording")
+        self._api("recorder/start-recording")
+
+    def stop_recording(self) -> list[tuple[str, dict]]:
+        """Stop recording; the SQS calls recorded, as (action, request body) in arrival order."""
+        self._api("recorder/stop-recording")
+        calls = []
+        for line in self._api("recorder/download-recording", method="GET").splitlines():
+            entry = json.loads(line)
+            target = entry.get("headers", {}).get("X-Amz-Target", "")
+            if not target.startswith("AmazonSQS."):
+                continue
+            body = entry.get("body") or ""
+            if entry.get("body_encoded"):
+                body = base64.b64decode(body).decode()
+            calls.append((target.removeprefix("AmazonSQS."), json.loads(body) if body else {}))
+        return calls
+
     def reset(self) -> None:
         """Forget every resource (buckets, queues...) between tests."""
         request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")  # noqa: S310
@@ -60,3 +91,5 @@ class MotoServer:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(self.recording_path)

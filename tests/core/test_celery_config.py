@@ -19,6 +19,7 @@ def test_test_and_production_timings_pass(settings):
         ("CELERY_TASK_SOFT_TIME_LIMIT", 10),
         ("TRACKING_RETRY_MAX_SECONDS", 4),
         ("MOK_TRACKING_TIMEOUT_SECONDS", 2),  # its delivery lease is three times this
+        ("AUDIT_BATCH_TIME_LIMIT", 1.5),  # a batch may first wait CELERY_TASK_TIME_LIMIT for a process
     ],
 )
 def test_a_limit_reaching_the_visibility_timeout_fails_the_checks(settings, setting, value):
@@ -74,3 +75,19 @@ def test_delivery_guarantees_are_configured():
     assert conf.task_acks_on_failure_or_timeout is False  # failures go to the dead-letter queue
     assert conf.worker_prefetch_multiplier == 1
     assert conf.worker_consumer == "apps.core.celery:Consumer"
+
+
+def test_an_sqs_broker_uses_the_project_transport():
+    from config.settings.base import broker_transport
+
+    assert broker_transport("sqs://") == "apps.core.sqs:Transport"
+    assert broker_transport("sqs://testing:testing@127.0.0.1:4566") == "apps.core.sqs:Transport"
+    assert broker_transport("memory://localhost/") is None  # local runs: tasks eager, no SQS
+
+
+def test_the_audit_queue_is_left_to_the_batch_consumer(settings):
+    assert settings.AUDIT_BATCH_CONSUMER is True
+    assert settings.CELERY_AUDIT_QUEUE not in settings.CELERY_WORKER_TASK_QUEUES
+    assert {*settings.CELERY_WORKER_TASK_QUEUES, settings.CELERY_AUDIT_QUEUE} == set(settings.CELERY_WORKER_QUEUES)
+    assert "apps.audit.consumer:AuditBatchConsumer" in app.steps["consumer"]
+    assert settings.AUDIT_BATCH_SIZE <= 10 <= settings.AUDIT_BATCH_PREFETCH  # SQS returns at most 10

@@ -9,7 +9,9 @@ import threading
 import time
 from collections import Counter
 
+import MySQLdb
 import pytest
+from django.db import connection
 
 from apps.audit.models import AuditLog, AuditOutbox
 from apps.audit.tasks import sweep_outbox, write_entry
@@ -52,8 +54,13 @@ def report(name: str, committed: int, sqs_setup, queue: str, poison: int = 0) ->
     return figures
 
 
-def test_writes_reach_the_log_once_through_a_real_worker(sqs_setup, start_worker, settings):
-    start_worker()
+@pytest.mark.parametrize(
+    "consumer_env",
+    [{}, {"AUDIT_BATCH_CONSUMER": "false"}],
+    ids=["batch consumer", "one task per message"],
+)
+def test_writes_reach_the_log_once_through_a_real_worker(sqs_setup, start_worker, settings, consumer_env):
+    start_worker(consumer_env)
     category = CategoryFactory()
     audited_writes(category, 0, 50)
     queue = settings.CELERY_AUDIT_QUEUE
@@ -148,5 +155,64 @@ def test_malformed_messages_are_logged_with_their_id(sqs_setup, start_worker, se
     sent = sqs_setup.sqs.send_message(QueueUrl=sqs_setup.queue_urls[queue], MessageBody="{not json at all")
     write_entry.delay({"message_id": "not-a-uuid"})
     wait_for(lambda: sent["MessageId"] in worker.log(), 30, message="the garbage message's id in the log")
-    wait_for(lambda: "InvalidAuditMessage" in worker.log(), 30, message="the invalid entry to be reported")
+    # With its reason (the batch consumer logs it; one task per message, its exception).
+    wait_for(lambda: "malformed message_id" in worker.log(), 30, message="the invalid entry to be reported")
     assert worker.process.poll() is None  # the worker is still running
+
+
+def test_a_backlog_is_stored_in_batches_with_one_delete_call_per_batch(sqs_setup, start_worker, aws, settings):
+    queue = settings.CELERY_AUDIT_QUEUE
+    audit_url = sqs_setup.queue_urls[queue]
+    category = CategoryFactory()
+    audited_writes(category, 0, 60)  # no worker yet: 60 messages wait on the audit queue
+    aws.start_recording()  # every SQS call moto receives, the worker's included
+    try:
+        start_worker()
+        wait_for(lambda: AuditOutbox.objects.count() == 0, 60, message="the worker to confirm every entry")
+        wait_for(lambda: sqs_setup.count(audit_url) == 0, 30, message="every audit message to be deleted")
+    finally:
+        calls = aws.stop_recording()
+    on_audit = [(action, body) for action, body in calls if body.get("QueueUrl") == audit_url]
+    batch_deletes = [len(body["Entries"]) for action, body in on_audit if action == "DeleteMessageBatch"]
+    single_deletes = [action for action, _ in on_audit if action == "DeleteMessage"]
+    receives = [body.get("MaxNumberOfMessages") for action, body in on_audit if action == "ReceiveMessage"]
+    print(f"\n[backlog] batch deletes (messages each): {batch_deletes}; single deletes: {len(single_deletes)};")
+    print(f"[backlog] receives asking for (messages): {receives}")
+    figures = report("backlog in batches", 60, sqs_setup, queue)
+    assert (figures["lost"], figures["duplicates"], figures["audit_rows"]) == (0, 0, 60)
+    assert single_deletes == []
+    assert sum(batch_deletes) == 60
+    # Ten per receive while the backlog lasts (the first receive may race the publishing tail).
+    assert len(batch_deletes) <= 12
+    assert max(receives) == 10
+
+
+def test_a_batch_stuck_in_the_database_is_stopped_at_its_time_limit_and_received_again(
+    sqs_setup, start_worker, settings
+):
+    queue = settings.CELERY_AUDIT_QUEUE
+    category = CategoryFactory()
+    audited_writes(category, 0, 5)
+    # Another session holds the outbox rows: the batch's confirming DELETE waits on their locks
+    # (for MariaDB's 50 s lock wait), far beyond AUDIT_BATCH_TIME_LIMIT.
+    params = connection.settings_dict
+    blocker = MySQLdb.connect(host=params["HOST"], port=int(params["PORT"]), user=params["USER"], db=params["NAME"])
+    try:
+        cursor = blocker.cursor()
+        cursor.execute("START TRANSACTION")
+        cursor.execute("SELECT id FROM audit_auditoutbox FOR UPDATE")
+        worker = start_worker()
+        wait_for(lambda: "failed in the pool" in worker.log(), 30, message="the stuck batch to be stopped")
+        assert AuditLog.objects.filter(object_type="masters.category").count() == 0  # rolled back
+    finally:
+        blocker.rollback()
+        blocker.close()
+    # Not acknowledged: SQS hands the messages out again after the visibility timeout.
+    wait_for(
+        lambda: AuditOutbox.objects.count() == 0,
+        settings.SQS_VISIBILITY_TIMEOUT * 3,
+        message="the entries to be stored once received again",
+    )
+    figures = report("stuck batch", 5, sqs_setup, queue)
+    assert (figures["lost"], figures["duplicates"], figures["audit_rows"]) == (0, 0, 5)
+    assert worker.process.poll() is None

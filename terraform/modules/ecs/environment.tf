@@ -46,6 +46,7 @@ locals {
     SQS_QUEUE_URL_BASE                   = "https://sqs.${local.region}.amazonaws.com/${local.account_id}/"
     SQS_VISIBILITY_TIMEOUT               = tostring(var.queues.visibility_timeout_seconds)
     AUDIT_OUTBOX_REPUBLISH_AFTER_SECONDS = "120"
+    AUDIT_BATCH_CONSUMER                 = "true" # audit queue read in batches (apps/audit/consumer.py)
 
     # MOK tracking delivery and the notification topic
     MOK_TRACKING_URL             = var.mok_tracking_url
