@@ -22,6 +22,7 @@ Turned off with ``AUDIT_BATCH_CONSUMER=false``: the audit queue is then consumed
 consumer, one task per message.
 """
 
+import contextlib
 import logging
 from functools import partial
 
@@ -29,6 +30,7 @@ from celery import bootsteps
 from django.conf import settings
 from django.db import close_old_connections
 from kombu import Consumer, Queue
+from kombu.exceptions import MessageStateError
 
 from apps.audit import services
 from apps.core.celery import sqs_message_id
@@ -153,15 +155,15 @@ class AuditBatchConsumer(bootsteps.ConsumerStep):
         if not isinstance(outcomes, list) or len(outcomes) != len(messages):
             self.on_job_failed(messages, outcomes)
             return
-        acked = [m for m, outcome in zip(messages, outcomes, strict=True) if outcome in ACKED]
-        rejected = [m for m, outcome in zip(messages, outcomes, strict=True) if outcome not in ACKED]
-        if acked:
-            self.ack(acked)
+        acked, rejected = [], []
         for message, outcome in zip(messages, outcomes, strict=True):
-            if outcome not in ACKED:  # the reason was logged by audit_write_entries
+            if outcome in ACKED:
+                acked.append(message)
+            else:  # why was logged by audit_write_entries; this says which SQS message it was
                 logger.error("audit message %s not stored (%s); rejected", sqs_message_id(message), outcome)
-        if rejected:
-            self.reject(rejected)
+                rejected.append(message)
+        self.ack(acked)
+        self.reject(rejected)
 
     def on_job_failed(self, messages, error):
         # The pool process died or hit the time limit: nothing of the batch is confirmed.
@@ -177,18 +179,23 @@ class AuditBatchConsumer(bootsteps.ConsumerStep):
         for message in messages:
             by_channel.setdefault(message.channel, []).append(message)
         for channel, received in by_channel.items():
-            try:
+            with self.settling(f"acknowledge {len(received)} audit messages"):
                 if hasattr(channel, "basic_ack_many"):  # apps.core.sqs: ten deletes per SQS call
                     channel.basic_ack_many([m.delivery_tag for m in received])
                 else:
                     for message in received:
                         message.ack()
-            except self.worker_consumer.connection_errors as exc:
-                logger.warning("could not acknowledge %d audit messages (%s); SQS sends them again", len(received), exc)
 
     def reject(self, messages):
         for message in messages:
-            try:
+            with self.settling(f"reject audit message {sqs_message_id(message)}"):
                 message.reject(requeue=False)
-            except self.worker_consumer.connection_errors as exc:
-                logger.warning("could not reject audit message %s: %s", sqs_message_id(message), exc)
+
+    @contextlib.contextmanager
+    def settling(self, what: str):
+        """A message that cannot be settled (the connection dropped, its channel was closed) is left
+        to SQS, which hands it out again after its visibility timeout; the consumer carries on."""
+        try:
+            yield
+        except (*self.worker_consumer.connection_errors, KeyError, MessageStateError) as exc:
+            logger.warning("could not %s (%r); SQS hands it out again later", what, exc)

@@ -79,7 +79,7 @@ def test_an_entry_the_database_refuses_does_not_hold_back_the_others(unpublished
     assert list(AuditOutbox.objects.values_list("message_id", flat=True)) == [uuid.UUID(payloads[1]["message_id"])]
 
 
-@pytest.mark.django_db(transaction=True)  # the job closes its database connection, as a pool process does
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the job closes its connection
 def test_the_pool_job_returns_plain_outcomes(unpublished):
     payloads = unpublished(2)
     assert store_batch([payloads[0], {}, payloads[1]]) == ["stored", "invalid", "stored"]
