@@ -353,8 +353,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = False
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Prefork (hard time limits need it), 4 children: 137 audit rows/s against moto here, 520 MB RSS
-# (bench/audit_pipeline.py). Celery's default (the CPU count) would read the host's CPUs on Fargate.
+# Prefork (hard time limits need it), 4 children: 517 MB RSS summed over the 5 processes, 311 MB
+# PSS; with the audit batch consumer, 226 audit rows/s against moto on a 2-core machine, 0.75× a
+# bare boto3 receive/batch-delete loop (bench/audit_pipeline.py). Celery's default (the CPU count)
+# would read the host's CPUs on Fargate.
 CELERY_WORKER_CONCURRENCY = 4
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 150
