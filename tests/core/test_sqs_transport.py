@@ -143,3 +143,36 @@ def test_stock_kombu_reschedules_a_full_channel_at_once(aws, sqs_queue, hub, mon
         channel._schedule_queue(QUEUE)
 
         assert calls == [(QUEUE,)]  # polled again on the next loop iteration, and so on forever
+
+
+def visible_and_hidden(sqs, url) -> tuple[int, int]:
+    attrs = sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"]), int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+
+def test_closing_a_channel_gives_its_unacknowledged_messages_back_without_copies(aws, sqs_queue):
+    """What soft shutdown relies on: unfinished messages go back as they are (no copy to store twice)."""
+    sqs, url = sqs_queue
+    with connect(aws, url) as conn:
+        channel, messages = receive(conn, 3, prefetch=10)
+        ids = {m.delivery_info["sqs_message"]["MessageId"] for m in messages}
+        assert visible_and_hidden(sqs, url) == (0, 3)
+
+        channel.close()  # what a stopping worker does with what it has not finished
+
+    # kombu hides them for wait_time_seconds (0 here, 20 s in production), not the visibility timeout.
+    assert visible_and_hidden(sqs, url) == (3, 0)
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["ApproximateReceiveCount"])
+    assert {m["MessageId"] for m in again["Messages"]} == ids  # the originals, not copies
+    assert {m["Attributes"]["ApproximateReceiveCount"] for m in again["Messages"]} == {"2"}  # still counting
+
+
+def test_a_requeued_message_is_the_original_made_visible_again(aws, sqs_queue):
+    sqs, url = sqs_queue
+    with connect(aws, url) as conn:
+        channel, messages = receive(conn, 2, prefetch=10)
+        messages[0].reject(requeue=True)  # e.g. its worker process died (reject on worker lost)
+        assert visible_and_hidden(sqs, url) == (1, 1)
+        assert channel.qos.can_consume_max_estimate() == 9
