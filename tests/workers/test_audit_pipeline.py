@@ -101,6 +101,35 @@ def test_worker_sigkilled_mid_run_loses_and_doubles_nothing(sqs_setup, start_wor
     assert figures["duplicates"] == 0
 
 
+def test_worker_stopped_like_ecs_mid_run_loses_and_doubles_nothing(sqs_setup, start_worker, settings):
+    """SIGTERM (soft shutdown), then SIGKILL at the stop timeout, while audit batches are in flight."""
+    queue = settings.CELERY_AUDIT_QUEUE
+    category = CategoryFactory()
+    total = 400
+    worker = start_worker()
+    committed: list[int] = []
+    producer = threading.Thread(target=lambda: committed.extend(audited_writes(category, 0, total)))
+    producer.start()
+    wait_for(lambda: AuditLog.objects.count() >= 100, 120, message="the pipeline to be in full flow")
+    code = worker.stop_like_ecs(stop_timeout=10)
+    stopped_at = AuditLog.objects.count()
+    start_worker()
+    producer.join(timeout=300)
+    assert not producer.is_alive()
+    wait_for(
+        lambda: AuditLog.objects.filter(object_type="masters.category").count() >= total,
+        120,
+        interval=1,
+        message="every committed write to reach the audit log",
+    )
+    time.sleep(settings.SQS_VISIBILITY_TIMEOUT)  # a message handed out twice would be stored by now
+    figures = report("SIGTERM mid-run", len(committed), sqs_setup, queue)
+    print(f"[SIGTERM mid-run] worker exit code {code}; rows when it stopped: {stopped_at}")
+    assert code >= 0  # it stopped by itself, within the stop timeout (not SIGKILLed)
+    assert "Cold shutdown" in worker.log()  # SIGTERM is remapped to the (soft-first) cold shutdown
+    assert (figures["committed"], figures["lost"], figures["duplicates"]) == (total, 0, 0)
+
+
 def test_broker_unreachable_at_publish_time_then_back(sqs_setup, start_worker, settings):
     queue = settings.CELERY_AUDIT_QUEUE
     category = CategoryFactory()
