@@ -384,9 +384,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Audit batches: at most one ReceiveMessage each (SQS returns at most 10); two batches in flight,
-# so the next receive overlaps the store of the previous one; a hard time limit per batch (its wait
-# for a free pool process is bounded by CELERY_TASK_TIME_LIMIT; both together stay below the
-# visibility timeout, which the celery_timing check enforces).
+# so the next receive overlaps the store of the previous one; a time limit per batch (soft at 80 %,
+# then hard). A batch may first wait for a free pool process, at most CELERY_TASK_TIME_LIMIT: both
+# together stay below the visibility timeout, which the celery_timing check enforces.
 AUDIT_BATCH_SIZE = 10
 AUDIT_BATCH_PREFETCH = 2 * AUDIT_BATCH_SIZE
 AUDIT_BATCH_TIME_LIMIT = 30.0
