@@ -80,9 +80,7 @@ class MotoServer:
 
     def reset(self) -> None:
         """Forget every resource (buckets, queues...) between tests."""
-        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")  # noqa: S310
-        with urllib.request.urlopen(request, timeout=5):  # noqa: S310 - loopback
-            pass
+        self._api("reset")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
