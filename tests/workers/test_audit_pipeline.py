@@ -71,63 +71,56 @@ def test_writes_reach_the_log_once_through_a_real_worker(sqs_setup, start_worker
     assert "Write 49" in json.dumps(entry.changes)
 
 
-def test_worker_sigkilled_mid_run_loses_and_doubles_nothing(sqs_setup, start_worker, settings):
-    queue = settings.CELERY_AUDIT_QUEUE
+def writes_with_a_worker_stop(start_worker, total: int, flowing_at: int, stop) -> tuple[list[int], int, object]:
+    """``total`` audited writes from a thread; once ``flowing_at`` rows are stored, ``stop(worker)``
+    ends the worker, a new one starts, and every write must then reach the log.
+
+    Returns the writes committed, the rows stored when the worker was stopped, and what ``stop``
+    returned.
+    """
     category = CategoryFactory()
-    total = 2000
     worker = start_worker()
     committed: list[int] = []
     producer = threading.Thread(target=lambda: committed.extend(audited_writes(category, 0, total)))
     producer.start()
-    # Kill the worker (SIGKILL, the whole container) while writes and deliveries are in full flow.
-    wait_for(lambda: AuditLog.objects.count() >= 300, 120, message="the pipeline to be in full flow")
-    worker.kill()
-    killed_at = AuditLog.objects.count()
+    wait_for(lambda: AuditLog.objects.count() >= flowing_at, 120, message="the pipeline to be in full flow")
+    stopped = stop(worker)
+    stored_then = AuditLog.objects.count()
     time.sleep(1)
     start_worker()
     producer.join(timeout=600)
     assert not producer.is_alive()
-    # Messages the killed worker had received come back after the visibility timeout.
+    # Messages the stopped worker had received come back after the visibility timeout.
     wait_for(
         lambda: AuditLog.objects.filter(object_type="masters.category").count() >= total,
         180,
         interval=1,
         message="every committed write to reach the audit log",
     )
-    figures = report("SIGKILL mid-run", len(committed), sqs_setup, queue)
+    return committed, stored_then, stopped
+
+
+def test_worker_sigkilled_mid_run_loses_and_doubles_nothing(sqs_setup, start_worker, settings):
+    # Kill the worker (SIGKILL, the whole container) while writes and deliveries are in full flow.
+    committed, killed_at, _ = writes_with_a_worker_stop(start_worker, 2000, 300, lambda worker: worker.kill())
+    figures = report("SIGKILL mid-run", len(committed), sqs_setup, settings.CELERY_AUDIT_QUEUE)
     print(f"[SIGKILL mid-run] rows when killed: {killed_at}")
-    assert figures["committed"] == total
+    assert figures["committed"] == 2000
     assert figures["lost"] == 0
     assert figures["duplicates"] == 0
 
 
 def test_worker_stopped_like_ecs_mid_run_loses_and_doubles_nothing(sqs_setup, start_worker, settings):
     """SIGTERM (soft shutdown), then SIGKILL at the stop timeout, while audit batches are in flight."""
-    queue = settings.CELERY_AUDIT_QUEUE
-    category = CategoryFactory()
-    total = 400
-    worker = start_worker()
-    committed: list[int] = []
-    producer = threading.Thread(target=lambda: committed.extend(audited_writes(category, 0, total)))
-    producer.start()
-    wait_for(lambda: AuditLog.objects.count() >= 100, 120, message="the pipeline to be in full flow")
-    code = worker.stop_like_ecs(stop_timeout=10)
-    stopped_at = AuditLog.objects.count()
-    start_worker()
-    producer.join(timeout=300)
-    assert not producer.is_alive()
-    wait_for(
-        lambda: AuditLog.objects.filter(object_type="masters.category").count() >= total,
-        120,
-        interval=1,
-        message="every committed write to reach the audit log",
+    committed, stopped_at, (code, log) = writes_with_a_worker_stop(
+        start_worker, 400, 100, lambda worker: (worker.stop_like_ecs(stop_timeout=10), worker.log())
     )
     time.sleep(settings.SQS_VISIBILITY_TIMEOUT)  # a message handed out twice would be stored by now
-    figures = report("SIGTERM mid-run", len(committed), sqs_setup, queue)
+    figures = report("SIGTERM mid-run", len(committed), sqs_setup, settings.CELERY_AUDIT_QUEUE)
     print(f"[SIGTERM mid-run] worker exit code {code}; rows when it stopped: {stopped_at}")
     assert code >= 0  # it stopped by itself, within the stop timeout (not SIGKILLed)
-    assert "Cold shutdown" in worker.log()  # SIGTERM is remapped to the (soft-first) cold shutdown
-    assert (figures["committed"], figures["lost"], figures["duplicates"]) == (total, 0, 0)
+    assert "Cold shutdown" in log  # SIGTERM is remapped to the (soft-first) cold shutdown
+    assert (figures["committed"], figures["lost"], figures["duplicates"]) == (400, 0, 0)
 
 
 def test_broker_unreachable_at_publish_time_then_back(sqs_setup, start_worker, settings):
