@@ -8,7 +8,7 @@ receive/delete loop that way). This consumer step of the worker reads the audit 
 of its own, with its own prefetch, so the task consumer keeps a prefetch of one:
 
 * whatever one ``ReceiveMessage`` returns (up to ten) becomes one batch, handed to the worker's
-  pool as one job (``store_batch``: one transaction for the whole batch, within a hard time limit);
+  pool as one job (``store_batch``: one transaction for the whole batch, within time limits of its own);
 * the messages stored (or found stored already) are then deleted with ``DeleteMessageBatch``;
   invalid messages and the ones that could not be stored are rejected without deletion, so SQS
   receives them again and, after the queue's ``maxReceiveCount``, moves them to the dead-letter queue.
