@@ -43,12 +43,15 @@ class EventFilter(FilterSet):
 
     def filter_q(self, queryset, name, value):
         # One indexed lookup per kind of reference, then the cases by primary key: an OR across
-        # the voucher join made MySQL scan every case.
+        # the voucher join made MySQL scan every case. Each lookup runs inside ``queryset`` (already
+        # narrowed to the caller's cases and the other filters), so the 500-row cap can never be
+        # filled by cases the caller cannot see.
         value = value.strip()
-        ids = set(Event.objects.filter(code=value.upper()).values_list("pk", flat=True))
-        ids |= set(Event.objects.filter(traveller_document_number=value).values_list("pk", flat=True)[:500])
-        ids |= set(Event.objects.filter(external_reference=value).values_list("pk", flat=True)[:500])
-        ids |= set(Event.objects.filter(voucher__number=value).values_list("pk", flat=True)[:500])
+        keys = queryset.order_by().values_list("pk", flat=True)
+        ids = set(keys.filter(code=value.upper()))
+        ids |= set(keys.filter(traveller_document_number=value)[:500])
+        ids |= set(keys.filter(external_reference=value)[:500])
+        ids |= set(keys.filter(voucher__number=value)[:500])
         return queryset.filter(pk__in=ids)
 
 

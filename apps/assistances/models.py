@@ -3,9 +3,30 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import BaseModel, TimeStampedModel
+from apps.core.visibility import OperatorsOnlyQuerySet, ScopedQuerySet
+
+
+class EventQuerySet(ScopedQuerySet):
+    """Cases belong to the partner of their source."""
+
+    partner_scope = "source_code"
+
+
+class CaseChildQuerySet(ScopedQuerySet):
+    """Rows of a case (status history, switches, provider assignments) belong to the case's partner."""
+
+    partner_scope = "event__source_code"
+
+
+class NoteQuerySet(CaseChildQuerySet):
+    """A partner sees the notes of its own cases that are shared with it, never internal ones."""
+
+    def partner_q(self, source: str) -> Q:
+        return super().partner_q(source) & Q(visibility=NoteVisibility.SHARED)
 
 
 class EventSource(models.TextChoices):
@@ -91,6 +112,8 @@ class Event(BaseModel):
     sla_breached_at = models.DateTimeField(_("SLA breach flagged at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
+    objects = EventQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
@@ -142,6 +165,8 @@ class EventStatusHistory(models.Model):
     actor_repr = models.CharField(_("by"), max_length=255, blank=True)
     changed_at = models.DateTimeField(_("changed at"))
 
+    objects = CaseChildQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("status change")
         verbose_name_plural = _("status history")
@@ -175,6 +200,8 @@ class EventStatusSwitch(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = CaseChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("temporary status switch")
@@ -219,6 +246,8 @@ class EventProvider(BaseModel):
     )
     notes = models.TextField(_("notes"), blank=True)
 
+    objects = CaseChildQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("case provider")
         verbose_name_plural = _("case providers")
@@ -255,6 +284,8 @@ class Note(TimeStampedModel):
     )
     author_repr = models.CharField(_("author"), max_length=255, blank=True)
 
+    objects = NoteQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("note")
         verbose_name_plural = _("notes")
@@ -272,6 +303,8 @@ class EventDraft(TimeStampedModel):
     data = models.JSONField(_("data"), default=dict, blank=True)
     expires_at = models.DateTimeField(_("expires at"), db_index=True)
     promoted_event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = OperatorsOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("case draft")

@@ -1,4 +1,9 @@
-"""Reads of the case workflow, scoped to what the caller may see."""
+"""Reads of the case workflow.
+
+Who may see which row is each model's rule (``Event.objects.visible_to(caller)``, see
+``apps.core.visibility``); the API views apply it to whatever these selectors return, and
+selectors that take a ``caller`` apply the same rule for callers outside a view.
+"""
 
 from collections.abc import Sequence
 from datetime import timedelta
@@ -6,23 +11,16 @@ from datetime import timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from apps.assistances.models import Event, EventProvider, EventStatusHistory, Note, NoteVisibility
+from apps.assistances.models import Event, EventProvider, EventStatusHistory, Note
 
 # A case is "at risk" when less than this share of its SLA window is left.
 AT_RISK_SHARE = 0.25
 
 
-def caller_source(caller) -> str | None:
-    """The partner source a caller is confined to (API clients), or None for operators."""
-    return getattr(caller, "source_code", None) if getattr(caller, "is_api_client", False) else None
-
-
 def event_list(*, caller=None) -> QuerySet[Event]:
+    """Cases with what a case answer shows; only those ``caller`` may see when one is given."""
     qs = Event.objects.select_related("status", "assistance", "country", "city", "voucher", "assigned_operator")
-    source = caller_source(caller)
-    if source is not None:
-        qs = qs.filter(source_code=source)
-    return qs
+    return qs if caller is None else qs.visible_to(caller)
 
 
 # A case as hot list endpoints read it: plain values, the related rows' public codes through joins
@@ -75,12 +73,12 @@ def event_page_keys(queryset: QuerySet[Event], *, ordering: Sequence[str]) -> Qu
 def event_rows(*, ids: Sequence[int], caller=None) -> list[dict]:
     """The cases ``ids`` as dicts of ``EVENT_ROW_FIELDS``, in that order: one query by primary key.
 
-    Read through ``event_list(caller=...)`` again, so a row outside the caller's scope can never be
+    Read through ``Event.objects.visible_to(caller)`` again, so a row outside the caller's scope can never be
     returned whatever ``ids`` holds.
     """
     if not ids:
         return []
-    rows = event_list(caller=caller).filter(pk__in=ids).values(*EVENT_ROW_FIELDS)
+    rows = Event.objects.visible_to(caller).filter(pk__in=ids).values(*EVENT_ROW_FIELDS)
     by_id = {row["id"]: row for row in rows}
     return [by_id[pk] for pk in ids if pk in by_id]
 
@@ -128,18 +126,12 @@ def status_history(*, event: Event) -> QuerySet[EventStatusHistory]:
 
 def event_provider_list(*, caller=None) -> QuerySet[EventProvider]:
     qs = EventProvider.objects.select_related("event", "provider", "location", "status")
-    source = caller_source(caller)
-    if source is not None:
-        qs = qs.filter(event__source_code=source)
-    return qs
+    return qs if caller is None else qs.visible_to(caller)
 
 
 def note_list(*, caller=None) -> QuerySet[Note]:
-    """Notes the caller may read: partners see only shared notes of their own cases."""
+    """Notes (partners see only shared notes of their own cases: ``NoteQuerySet``)."""
     # No join to the cases: the answer carries only the case id, and joining made MariaDB sort every
     # note of a million-row table before taking the newest page (25 s against 5 ms without it).
     qs = Note.objects.all()
-    source = caller_source(caller)
-    if source is not None:
-        qs = qs.filter(event__source_code=source, visibility=NoteVisibility.SHARED)
-    return qs
+    return qs if caller is None else qs.visible_to(caller)

@@ -17,20 +17,23 @@ from apps.assistances.models import (
     EventStatusHistory,
     EventStatusSwitch,
     Note,
+    NoteVisibility,
     StatusChangeKind,
     SwitchState,
 )
-from apps.assistances.selectors import caller_source, event_list
+from apps.assistances.selectors import event_list
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import current_actor, user_or_none
 from apps.core.exceptions import ApplicationError, ConflictError
 from apps.core.services import model_snapshot, model_update, serialize_value
+from apps.core.visibility import partner_source
 from apps.masters.models import Assistance, EventProviderStatus, EventStatus
 from apps.masters.selectors import status_allows
 from apps.providers.models import Provider
 from apps.tracking.models import TrackingAction
 from apps.tracking.services import tracking_record
+from apps.vouchers.models import UNKNOWN_VOUCHER, Voucher
 from apps.vouchers.selectors import voucher_check_coverage
 from apps.vouchers.services import benefit_commit, benefit_release
 
@@ -162,7 +165,7 @@ def event_open(*, data: dict, override_reason: str = "", actor=None, now: dateti
         raise _invalid({name: [_("Unknown field.")] for name in sorted(unknown)})
     reference = (data.get("external_reference") or "").strip() or None
     source = data.get("source_code")
-    own_source = caller_source(actor)
+    own_source = partner_source(actor)
     if own_source is not None and source not in (None, "", own_source):
         # A partner opens cases under its own source only (checked before the retry lookup, so it
         # cannot learn another source's references either).
@@ -175,6 +178,10 @@ def event_open(*, data: dict, override_reason: str = "", actor=None, now: dateti
         if existing is not None:
             return OpenResult(existing, created=False)
     errors = event_validate_place(data)
+    voucher = data.get("voucher")
+    if voucher is not None and not Voucher.objects.visible_to(actor).filter(pk=voucher.pk).exists():
+        # Another partner's voucher reads exactly like a missing one (its benefits are not ours to consume).
+        errors["voucher"] = [str(UNKNOWN_VOUCHER)]
     for required in ("source_code", "traveller_name", "assistance", "country"):
         if not data.get(required):
             errors.setdefault(required, [_("This field is required.")])
@@ -586,13 +593,27 @@ def event_provider_transition(
 
 
 @transaction.atomic
-def note_create(*, event: Event, body: str, kind: str = "general", visibility: str = "internal", actor=None) -> Note:
+def note_create(*, event: Event, body: str, kind: str = "general", visibility: str | None = None, actor=None) -> Note:
+    """Add a note to a case.
+
+    Operators' notes are internal unless they say ``shared``. A partner's note is always shared
+    with that partner (it wrote it; it must be able to read it back), so asking for an internal
+    one is refused. Only shared notes leave the company: a NOTE_REGISTER tracking message is
+    recorded for a shared note written by someone other than the partner it would go to (an
+    internal note, or the partner's own note echoed back to it, records nothing).
+    """
     actor = _actor(actor)
     # A partner may only write on its own source's cases (operators see them all).
     if not event_list(caller=actor).filter(pk=event.pk).exists():
         raise _invalid({"event": [_("Unknown case.")]})
     if not (body or "").strip():
         raise _invalid({"body": [_("A note needs some text.")]})
+    by_partner = partner_source(actor) is not None
+    if by_partner:
+        if visibility not in (None, "", NoteVisibility.SHARED):
+            raise _invalid({"visibility": [_("Notes written by a partner are always shared with it.")]})
+        visibility = NoteVisibility.SHARED
+    visibility = visibility or NoteVisibility.INTERNAL
     note = Note(
         event=event,
         body=body.strip(),
@@ -610,11 +631,12 @@ def note_create(*, event: Event, body: str, kind: str = "general", visibility: s
         actor=actor,
         case_reference=event.code,
     )
-    tracking_record(
-        event=event,
-        action=TrackingAction.NOTE_REGISTER,
-        payload={"note_id": note.pk, "kind": note.kind, "visibility": note.visibility, "body": note.body},
-    )
+    if note.visibility == NoteVisibility.SHARED and not by_partner:
+        tracking_record(
+            event=event,
+            action=TrackingAction.NOTE_REGISTER,
+            payload={"note_id": note.pk, "kind": note.kind, "visibility": note.visibility, "body": note.body},
+        )
     return note
 
 

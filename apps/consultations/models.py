@@ -17,9 +17,20 @@ from apps.consultations.choices import Direction, FileKind, Outcome
 from apps.consultations.storage import get_assists_storage
 from apps.consultations.validators import PHONE_MAX_LENGTH, phone_digits, validate_phone_number
 from apps.core.models import BaseModel
+from apps.core.visibility import ScopedQuerySet
 
 MAX_DURATION_SECONDS = 24 * 60 * 60
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+
+
+class ConsultationQuerySet(ScopedQuerySet):
+    """A call belongs to the partner of its linked case; calls without a case are operators' only."""
+
+    partner_scope = "event__source_code"
+
+
+class ConsultationFileQuerySet(ScopedQuerySet):
+    partner_scope = "consultation__event__source_code"
 
 
 class PhoneConsultation(BaseModel):
@@ -57,6 +68,8 @@ class PhoneConsultation(BaseModel):
         blank=True,
         related_name="phone_consultations",
     )
+
+    objects = ConsultationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("phone consultation")
@@ -98,6 +111,8 @@ class PhoneConsultationFile(BaseModel):
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    objects = ConsultationFileQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("phone consultation file")

@@ -4,7 +4,6 @@ import re
 
 from django.db.models import Prefetch, QuerySet
 
-from apps.assistances.selectors import caller_source
 from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
 
 
@@ -15,16 +14,14 @@ def consultation_file_list() -> QuerySet[PhoneConsultationFile]:
 def consultation_list(*, caller=None) -> QuerySet[PhoneConsultation]:
     """Consultations the caller may see, with their case, operator and files in a fixed number of queries.
 
-    Operators see every consultation; an API client (``is_api_client`` with a ``source_code``)
-    only those linked to cases of its source, so unlinked calls are never shown to partners.
+    Operators see every consultation; a partner only those linked to cases of its source, so
+    unlinked calls are never shown to partners (``ConsultationQuerySet``). Views scope what this
+    returns themselves; ``caller`` is for reads outside a view.
     """
     qs = PhoneConsultation.objects.select_related("event", "operator").prefetch_related(
         Prefetch("files", queryset=consultation_file_list())
     )
-    source = caller_source(caller)
-    if source is not None:
-        qs = qs.filter(event__source_code=source)
-    return qs
+    return qs if caller is None else qs.visible_to(caller)
 
 
 def consultation_get(*, pk: int, caller=None) -> PhoneConsultation | None:

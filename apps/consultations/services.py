@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.assistances.models import Event
-from apps.assistances.selectors import caller_source, event_list
+from apps.assistances.selectors import event_list
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.consultations.files import HEAD_BYTES, agrees, detect_format
@@ -23,6 +23,7 @@ from apps.core.context import get_context
 from apps.core.crud import audited_create, audited_update
 from apps.core.exceptions import ApplicationError
 from apps.core.uploads import clean_filename, file_sha256, is_readable_pdf, read_head
+from apps.core.visibility import partner_source
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def consultation_validate(*, instance: PhoneConsultation, data: dict, actor=None
             errors["event"] = [_("Unknown case.")]
     else:
         event = instance.event if instance.event_id else None
-    if event is None and caller_source(actor) is not None and "event" not in errors:
+    if event is None and partner_source(actor) is not None and "event" not in errors:
         errors["event"] = [_("Link the consultation to one of your cases.")]
     started_at = data.get("started_at")
     if started_at is not None and started_at > timezone.now() + FUTURE_TOLERANCE:

@@ -5,6 +5,7 @@ import hashlib
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags, quote_etag
 from django.utils.translation import get_language
@@ -19,6 +20,7 @@ from apps.core.context import RequestContext, get_context, reset_context, set_co
 from apps.core.exceptions import ConflictError, NotModified
 from apps.core.models import IdempotencyRecord
 from apps.core.selectors import table_version
+from apps.core.visibility import visible
 
 # Query parameters every list understands besides its filters.
 _COMMON_PARAMS = {"page", "page_size", "cursor", "format", api_settings.SEARCH_PARAM, api_settings.ORDERING_PARAM}
@@ -178,9 +180,42 @@ class IdempotencyMixin:
         return response
 
 
-class APIMixin(IdempotencyMixin, MethodFirstMixin, ActorContextMixin, StrictQueryParamsMixin):
+class PartnerScopeMixin:
+    """Partner visibility applied once, for every view (``apps.core.visibility``).
+
+    Lists and retrieves go through ``filter_queryset``, which narrows the queryset to the caller
+    before any filter, search or ordering runs: a search can only ever find the caller's rows, and
+    another partner's rows cannot crowd its own out of a limited search. Command views look their
+    objects up with ``get_visible``. A model without a partner rule is refused to partners.
+    Caller-chosen ordering is off unless the view declares ``ordering_fields``.
+    """
+
+    ordering_fields = None
+
+    def visible(self, queryset):
+        return visible(queryset, self.request.user)
+
+    def get_visible(self, queryset, **lookup):
+        """The one object matching ``lookup`` among those the caller may see; 404 otherwise (foreign or missing)."""
+        return get_object_or_404(self.visible(queryset), **lookup)
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(self.visible(queryset))
+
+    def get_serializer_context(self):
+        # Commands build serializers themselves; the request is what scopes their related fields.
+        context = super().get_serializer_context() if hasattr(super(), "get_serializer_context") else {}
+        return {**context, "request": self.request, "view": self}
+
+    def serializer(self, serializer_class, *args, **kwargs):
+        """``serializer_class(*args, **kwargs)`` with the request in its context (scoped related fields)."""
+        kwargs["context"] = {**self.get_serializer_context(), **kwargs.get("context", {})}
+        return serializer_class(*args, **kwargs)
+
+
+class APIMixin(IdempotencyMixin, MethodFirstMixin, ActorContextMixin, StrictQueryParamsMixin, PartnerScopeMixin):
     """What every API view has: 405 before 403, the caller in the context, strict query parameters,
-    and Idempotency-Key replay on POST."""
+    Idempotency-Key replay on POST, and partner visibility applied to every queryset."""
 
 
 class CommandAPIView(APIMixin, APIView):

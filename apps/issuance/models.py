@@ -8,12 +8,26 @@ storage, served through short-lived presigned URLs).
 import uuid
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import BaseModel
+from apps.core.visibility import ScopedQuerySet
 from apps.issuance.storage import get_issuance_storage
 from apps.vouchers.models import Voucher
+
+# Issuance is MOK's feed: every record and document belongs to MOK.
+ISSUANCE_SOURCE = "MOK"
+
+
+class IssuanceQuerySet(ScopedQuerySet):
+    """Issuance records and their documents are MOK's alone: other partners see none of them."""
+
+    partner_scope = "__mok__"
+
+    def partner_q(self, source: str) -> Q:
+        return Q() if source == ISSUANCE_SOURCE else Q(pk__in=[])
 
 
 class IssuanceRecord(BaseModel):
@@ -26,6 +40,8 @@ class IssuanceRecord(BaseModel):
     times_received = models.PositiveIntegerField(_("times received"), default=1)
     last_received_at = models.DateTimeField(_("last received at"), default=timezone.now)
     vouchers = models.ManyToManyField(Voucher, verbose_name=_("vouchers"), blank=True, related_name="issuance_records")
+
+    objects = IssuanceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("MOK issuance record")
@@ -53,6 +69,8 @@ class IssuanceDocument(BaseModel):
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    objects = IssuanceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("MOK issuance document")

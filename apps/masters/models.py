@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import BaseModel
 from apps.core.text import ascii_fold
+from apps.core.visibility import OpenQuerySet
 
 code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9_]*$", _("Use upper-case letters, digits and underscores, starting with a letter.")
@@ -36,6 +37,8 @@ class CatalogEntry(LocalizedNameMixin, BaseModel):
     description = models.TextField(_("description"), blank=True)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = OpenQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -138,6 +141,8 @@ class Country(LocalizedNameMixin, BaseModel):
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
+    objects = OpenQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("country")
         verbose_name_plural = _("countries")
@@ -160,6 +165,8 @@ class City(BaseModel):
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     population = models.PositiveBigIntegerField(_("population"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = OpenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("city")

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import BaseModel
+from apps.core.visibility import OpenQuerySet
 from apps.providers import geo
 
 
@@ -53,6 +54,8 @@ class Provider(BaseModel):
     )
     is_active = models.BooleanField(_("active"), default=True)
     notes = models.TextField(_("internal notes"), blank=True)
+
+    objects = OpenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("provider")
@@ -104,6 +107,8 @@ class ProviderLocation(BaseModel):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
+    objects = OpenQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("provider location")
         verbose_name_plural = _("provider locations")
@@ -145,6 +150,8 @@ class ProviderPaymentMethod(BaseModel):
     is_default = models.BooleanField(_("default"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
 
+    objects = OpenQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("payment method")
         verbose_name_plural = _("payment methods")
@@ -179,6 +186,8 @@ class LocationService(models.Model):
     latitude = models.FloatField()
     longitude = models.FloatField()
     provider_rating = models.DecimalField(max_digits=3, decimal_places=2)
+
+    objects = OpenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("location search index entry")

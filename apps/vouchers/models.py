@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import BaseModel, TimeStampedModel
+from apps.core.visibility import ScopedQuerySet
 from apps.masters.models import Assistance, Category, Country, VoucherStatus
 from apps.vouchers.choices import DocumentType, VoucherSource
 
@@ -27,6 +28,22 @@ def validate_currency(value: str) -> None:
     _currency_format(value)
     if pycountry.currencies.get(alpha_3=value) is None:
         raise ValidationError(_("%(code)s is not an ISO 4217 currency code."), params={"code": value}, code="invalid")
+
+
+# What a partner hears for a voucher number it may not use: the same for another partner's and a missing one.
+UNKNOWN_VOUCHER = _("Unknown voucher.")
+
+
+class VoucherQuerySet(ScopedQuerySet):
+    """A voucher belongs to the partner that issued it (its source)."""
+
+    partner_scope = "source"
+
+
+class VoucherChildQuerySet(ScopedQuerySet):
+    """Travellers, benefits, commitments and history belong to their voucher's partner."""
+
+    partner_scope = "voucher__source"
 
 
 class Voucher(BaseModel):
@@ -70,6 +87,8 @@ class Voucher(BaseModel):
     )
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
 
+    objects = VoucherQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("voucher")
         verbose_name_plural = _("vouchers")
@@ -107,6 +126,8 @@ class VoucherTraveller(models.Model):
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     is_holder = models.BooleanField(_("holder"), default=False)
 
+    objects = VoucherChildQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("traveller")
         verbose_name_plural = _("travellers")
@@ -143,6 +164,8 @@ class VoucherBenefit(models.Model):
     )
     currency = models.CharField(_("currency"), max_length=3, blank=True, validators=[validate_currency])
     limit_count = models.PositiveIntegerField(_("limit (number of uses)"), null=True, blank=True)
+
+    objects = VoucherChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("benefit")
@@ -203,6 +226,8 @@ class VoucherStatusHistory(models.Model):
     actor_repr = models.CharField(_("actor"), max_length=255, blank=True)
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
+    objects = VoucherChildQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("status change")
         verbose_name_plural = _("status history")
@@ -233,6 +258,8 @@ class BenefitCommitment(TimeStampedModel):
     reference = models.CharField(_("reference"), max_length=64, db_index=True, help_text=_("The case's code."))
     released = models.BooleanField(_("released"), default=False)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+
+    objects = VoucherChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("benefit commitment")

@@ -19,6 +19,7 @@ from apps.assistances.admin import CaseQuerySet, LargeTablePaginator
 from apps.assistances.api.serializers import EventSerializer, event_rows_data
 from apps.assistances.demo import generate_events, generate_notes
 from apps.assistances.models import Event, EventStatusHistory, Note
+from apps.core.visibility import is_partner
 from apps.masters.models import EventStatus
 from tests.assistances.factories import covered_case
 from tests.clients.factories import credentials as partner_credentials
@@ -31,17 +32,19 @@ pytestmark = pytest.mark.django_db
 ORDER = ("-opened_at", "-id")
 
 
-def _serialized(events) -> list[dict]:
-    """What EventSerializer (the documented shape) says about these cases, in list order."""
+def _serialized(events, *, caller=None) -> list[dict]:
+    """What EventSerializer (the documented shape) says about these cases to ``caller``, in list order."""
     instances = selectors.event_list().filter(pk__in=[e.pk for e in events]).order_by(*ORDER)
-    return [dict(item) for item in EventSerializer(instances, many=True).data]
+    context = {"request": SimpleNamespace(user=caller)}
+    return [dict(item) for item in EventSerializer(instances, many=True, context=context).data]
 
 
 def _fast(events, *, caller=None) -> list[dict]:
     keys = selectors.event_page_keys(
         selectors.event_list(caller=caller).filter(pk__in=[e.pk for e in events]), ordering=ORDER
     ).order_by(*ORDER)
-    return event_rows_data(selectors.event_rows(ids=[key["id"] for key in keys], caller=caller))
+    rows = selectors.event_rows(ids=[key["id"] for key in keys], caller=caller)
+    return event_rows_data(rows, partner=is_partner(caller))
 
 
 @pytest.fixture
@@ -235,7 +238,7 @@ def test_the_list_endpoint_scopes_a_partner(api_client, varied_cases):
     api_client.force_authenticate(user=_partner("MOK"), token=partner_credentials())
     body = api_client.get("/v1/assistances/events").json()
     assert [row["id"] for row in body["results"]] == [varied_cases[1].pk]
-    assert body["results"] == _serialized([varied_cases[1]])
+    assert body["results"] == _serialized([varied_cases[1]], caller=_partner("MOK"))
     assert api_client.get("/v1/assistances/events", {"q": varied_cases[0].code}).json()["results"] == []
 
 

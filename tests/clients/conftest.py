@@ -4,7 +4,10 @@ from rest_framework.test import APIClient
 from apps.clients.jwks import clear_key_sets
 from apps.clients.scopes import ALL_SCOPES
 from tests.clients.factories import make_partner
-from tests.clients.support import JwksServer, SigningKey, access_claims, sign
+from tests.clients.isolation import Shared, build_side
+from tests.clients.support import READ, WRITE, JwksServer, SigningKey, access_claims, sign
+from tests.providers.factories import LocationFactory, PaymentMethodFactory, ProviderFactory
+from tests.vouchers.factories import assistance, country
 
 
 @pytest.fixture(scope="session")
@@ -63,3 +66,25 @@ def partner_api(token_for):
         return client
 
     return make
+
+
+@pytest.fixture
+def isolation_world(operator, admin_user, issuer):
+    admin_api = APIClient()
+    admin_api.force_login(admin_user)
+    country("FR")
+    sides = {source: build_side(source, operator, admin_api) for source in ("KOM", "MOK")}
+    provider = ProviderFactory(assistances=[assistance("MED_EMERGENCY")], country=country("ES"))
+    shared = Shared(
+        provider_id=provider.pk,
+        location_id=LocationFactory(provider=provider).pk,
+        method_id=PaymentMethodFactory(provider=provider).pk,
+    )
+    return sides, shared
+
+
+@pytest.fixture
+def isolation_partners(db):
+    # A generous plan: the test sends a few hundred calls in a burst, and a 429 would hide an answer.
+    plan = {"rate_per_second": 10_000, "burst": 10_000, "monthly_quota": 1_000_000}
+    return {source: make_partner(source=source, scopes=(READ, WRITE), **plan) for source in ("KOM", "MOK")}

@@ -122,8 +122,8 @@ def test_another_sources_objects_cannot_be_changed(world, client_a):
     assert not PhoneConsultation.objects.filter(caller_name="X").exists()
 
 
-def _opening(source: str, reference: str) -> dict:
-    voucher = VoucherFactory(worldwide=True, residence_country=country("AR"))
+def _opening(source: str, reference: str, *, voucher_source: str = "KOM") -> dict:
+    voucher = VoucherFactory(worldwide=True, residence_country=country("AR"), source=voucher_source)
     BenefitFactory(voucher=voucher, assistance=assistance("MED_EMERGENCY"))
     country("ES")
     return {
@@ -163,7 +163,8 @@ def test_client_b_is_confined_the_same_way(world, mok, partner_api):
     client_b = partner_api(mok, scopes=["kom-services/read", "kom-services/write"])
     assert _ids(client_b.get(EVENTS)) == [world["MOK"]["case"].pk]
     assert_problem(client_b.get(f"{EVENTS}/{world['KOM']['case'].pk}"), 404)
-    assert_problem(client_b.post(EVENTS, _opening("KOM", "KOM-NEW-2"), format="json"), 403, "source_not_allowed")
+    opening = _opening("KOM", "KOM-NEW-2", voucher_source="MOK")
+    assert_problem(client_b.post(EVENTS, opening, format="json"), 403, "source_not_allowed")
 
 
 def test_operators_still_see_every_source(world, operator_client):

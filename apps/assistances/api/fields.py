@@ -1,10 +1,11 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from apps.assistances.selectors import event_list
+from apps.assistances.models import Event
+from apps.core.visibility import VisiblePrimaryKeyRelatedField
 
 
-class VisibleCaseField(serializers.PrimaryKeyRelatedField):
+class VisibleCaseField(VisiblePrimaryKeyRelatedField):
     """A case id, looked up among the cases the caller may see.
 
     Another partner's case and a case that does not exist answer alike ("Unknown case."), so a
@@ -16,6 +17,6 @@ class VisibleCaseField(serializers.PrimaryKeyRelatedField):
         "does_not_exist": _("Unknown case."),
     }
 
-    def get_queryset(self):
-        request = self.context.get("request")
-        return event_list(caller=getattr(request, "user", None)).select_related(None).only("id", "code", "source_code")
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Event.objects.only("id", "code", "source_code"))
+        super().__init__(**kwargs)

@@ -18,10 +18,12 @@ from apps.assistances.models import (
     Priority,
 )
 from apps.assistances.selectors import sla_state, sla_state_of
+from apps.core.fields import PersonField
+from apps.core.visibility import OPERATOR_LABEL, VisiblePrimaryKeyRelatedField
 from apps.masters.api.fields import AssistanceField, CountryField
 from apps.masters.models import City
 from apps.providers.models import Provider, ProviderLocation
-from apps.vouchers.models import Voucher
+from apps.vouchers.api.fields import VisibleVoucherField
 
 _TIMESTAMPS = ["created_at", "updated_at"]
 
@@ -34,7 +36,12 @@ class EventSerializer(serializers.ModelSerializer):
     country = serializers.CharField(source="country.iso2", read_only=True)
     city = serializers.CharField(source="city.code", read_only=True, default=None)
     status = serializers.CharField(source="status.code", read_only=True)
-    assigned_operator = serializers.CharField(source="assigned_operator.email", read_only=True, default=None)
+    assigned_operator = PersonField(
+        name="assigned_operator.email",
+        user_id="assigned_operator_id",
+        allow_null=True,
+        help_text=_("The operator in charge (partners read a label, not the person)."),
+    )
     sla_state = serializers.SerializerMethodField()
 
     class Meta:
@@ -77,13 +84,15 @@ class EventSerializer(serializers.ModelSerializer):
         return sla_state(obj)
 
 
-def event_rows_data(rows: Iterable[dict], *, now: datetime | None = None) -> list[dict]:
+def event_rows_data(rows: Iterable[dict], *, partner: bool, now: datetime | None = None) -> list[dict]:
     """``EventSerializer``'s representation of case rows read with ``selectors.event_rows`` (the hot list path).
 
     Same fields, order and values, without DRF's per-field machinery: datetimes in the current time
     zone as ISO 8601 (``Z`` for UTC), related rows by their codes, ``sla_state`` with one clock for the
-    page. ``EventSerializer`` documents the shape in the OpenAPI schema; the tests hold the two equal.
+    page, and for a ``partner`` the operator's label in place of the person. ``EventSerializer``
+    documents the shape in the OpenAPI schema; the tests hold the two equal.
     """
+    operator = str(OPERATOR_LABEL) if partner else None
     tz = timezone.get_current_timezone()
     now = now or timezone.now()
 
@@ -117,7 +126,9 @@ def event_rows_data(rows: Iterable[dict], *, now: datetime | None = None) -> lis
             "description": row["description"],
             "priority": row["priority"],
             "status": row["status__code"],
-            "assigned_operator": row["assigned_operator__email"],
+            "assigned_operator": (operator or row["assigned_operator__email"])
+            if row["assigned_operator__email"] is not None
+            else None,
             "opened_at": when(row["opened_at"]),
             "first_response_at": when(row["first_response_at"]),
             "closed_at": when(row["closed_at"]),
@@ -151,9 +162,7 @@ class EventCreateSerializer(_PlaceMixin, serializers.Serializer):
 
     source_code = serializers.ChoiceField(choices=EventSource.choices)
     external_reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    voucher = serializers.SlugRelatedField(
-        slug_field="number", queryset=Voucher.objects.all(), required=False, allow_null=True
-    )
+    voucher = VisibleVoucherField(required=False, allow_null=True)
     traveller_name = serializers.CharField(max_length=200)
     traveller_document_type = serializers.CharField(required=False, allow_blank=True, max_length=16)
     traveller_document_number = serializers.CharField(required=False, allow_blank=True, max_length=40)
@@ -206,6 +215,7 @@ class EventUpdateSerializer(_PlaceMixin, serializers.Serializer):
 class EventStatusHistorySerializer(serializers.ModelSerializer):
     from_status = serializers.CharField(source="from_status.code", default=None)
     to_status = serializers.CharField(source="to_status.code")
+    actor_repr = PersonField(name="actor_repr", user_id="changed_by_id", help_text=_("Who made the change."))
 
     class Meta:
         model = EventStatusHistory
@@ -249,10 +259,8 @@ class EventProviderSerializer(serializers.ModelSerializer):
 
 
 class EventProviderAssignSerializer(serializers.Serializer):
-    provider = serializers.PrimaryKeyRelatedField(queryset=Provider.objects.all())
-    location = serializers.PrimaryKeyRelatedField(
-        queryset=ProviderLocation.objects.all(), required=False, allow_null=True
-    )
+    provider = VisiblePrimaryKeyRelatedField(queryset=Provider.objects.all())
+    location = VisiblePrimaryKeyRelatedField(queryset=ProviderLocation.objects.all(), required=False, allow_null=True)
     estimated_cost = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, min_value=0)
     guaranteed_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, min_value=0)
     currency = serializers.CharField(required=False, allow_blank=True, max_length=3)
@@ -266,9 +274,18 @@ class EventProviderTransitionSerializer(serializers.Serializer):
 
 
 class NoteSerializer(serializers.ModelSerializer):
-    event = VisibleCaseField(queryset=Event.objects.none())
+    event = VisibleCaseField()
     kind = serializers.ChoiceField(choices=NoteKind.choices, default=NoteKind.GENERAL)
-    visibility = serializers.ChoiceField(choices=NoteVisibility.choices, default=NoteVisibility.INTERNAL)
+    visibility = serializers.ChoiceField(
+        choices=NoteVisibility.choices,
+        required=False,
+        help_text=_(
+            "Operators: internal (the default) or shared with the case's partner. "
+            "A partner's notes are always shared; asking for internal is a 400."
+        ),
+    )
+
+    author_repr = PersonField(name="author_repr", user_id="author_id", help_text=_("Who wrote the note."))
 
     class Meta:
         model = Note

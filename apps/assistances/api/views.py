@@ -1,4 +1,3 @@
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
@@ -26,6 +25,7 @@ from apps.assistances.models import Event, EventDraft, EventProvider, EventStatu
 from apps.clients.permissions import ANY_SOURCE, OperatorsOnlyPermission
 from apps.core.api import APIMixin, CommandAPIView
 from apps.core.pagination import CursorPagination
+from apps.core.visibility import is_partner
 
 
 class PreconditionFailed(APIException):
@@ -65,8 +65,10 @@ class EventViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     partner_write_sources = ANY_SOURCE  # partners open and update their own source's cases
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    ordering_fields = ["opened_at", "sla_due_at", "updated_at"]
+
     def get_queryset(self):
-        return selectors.event_list(caller=self.request.user)
+        return selectors.event_list()
 
     @extend_schema(responses=EventSerializer(many=True))
     def list(self, request, *args, **kwargs):
@@ -78,22 +80,22 @@ class EventViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         ordering = self.paginator.get_ordering(request, queryset, self)
         keys = self.paginate_queryset(selectors.event_page_keys(queryset, ordering=ordering))
         rows = selectors.event_rows(ids=[key["id"] for key in keys], caller=request.user)
-        return self.get_paginated_response(event_rows_data(rows))
+        return self.get_paginated_response(event_rows_data(rows, partner=is_partner(request.user)))
 
     def retrieve(self, request, *args, **kwargs):
         event = self.get_object()
-        return Response(EventSerializer(event).data, headers={"ETag": _etag(event)})
+        return Response(self.serializer(EventSerializer, event).data, headers={"ETag": _etag(event)})
 
     @extend_schema(request=EventCreateSerializer, responses={201: EventSerializer, 200: EventSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = EventCreateSerializer(data=request.data)
+        serializer = self.serializer(EventCreateSerializer, data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         override = data.pop("override_reason", "")
         result = services.event_open(data=data, override_reason=override, actor=request.user)
-        event = selectors.event_list(caller=request.user).get(pk=result.event.pk)
+        event = self.get_visible(selectors.event_list(), pk=result.event.pk)
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return Response(EventSerializer(event).data, status=code, headers={"ETag": _etag(event)})
+        return Response(self.serializer(EventSerializer, event).data, status=code, headers={"ETag": _etag(event)})
 
     @extend_schema(request=EventUpdateSerializer, responses=EventSerializer, parameters=[_IF_MATCH])
     def partial_update(self, request, *args, **kwargs):
@@ -104,8 +106,8 @@ class EventViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         services.event_update(
             event=event, data=dict(serializer.validated_data), expected_version=expected, actor=request.user
         )
-        event = self.get_queryset().get(pk=event.pk)
-        return Response(EventSerializer(event).data, headers={"ETag": _etag(event)})
+        event = self.get_visible(selectors.event_list(), pk=event.pk)
+        return Response(self.serializer(EventSerializer, event).data, headers={"ETag": _etag(event)})
 
 
 class _EventChildView(CommandAPIView):
@@ -114,7 +116,7 @@ class _EventChildView(CommandAPIView):
     queryset = Event.objects.none()
 
     def get_event(self, pk: int) -> Event:
-        return get_object_or_404(selectors.event_list(caller=self.request.user), pk=pk)
+        return self.get_visible(selectors.event_list(), pk=pk)
 
 
 class EventStatusesView(_EventChildView):
@@ -124,8 +126,8 @@ class EventStatusesView(_EventChildView):
         responses=inline_serializer("EventStatusHistoryResults", {"results": EventStatusHistorySerializer(many=True)})
     )
     def get(self, request, pk: int):
-        history = selectors.status_history(event=self.get_event(pk))
-        return Response({"results": EventStatusHistorySerializer(history, many=True).data})
+        history = self.visible(selectors.status_history(event=self.get_event(pk)))
+        return Response({"results": self.serializer(EventStatusHistorySerializer, history, many=True).data})
 
     @extend_schema(request=StatusChangeSerializer, responses=EventSerializer, parameters=[_IF_MATCH])
     def post(self, request, pk: int):
@@ -141,8 +143,8 @@ class EventStatusesView(_EventChildView):
             expected_version=expected,
             actor=request.user,
         )
-        event = selectors.event_list(caller=request.user).get(pk=pk)
-        return Response(EventSerializer(event).data, headers={"ETag": _etag(event)})
+        event = self.get_visible(selectors.event_list(), pk=pk)
+        return Response(self.serializer(EventSerializer, event).data, headers={"ETag": _etag(event)})
 
 
 class SwitchCancelView(_EventChildView):
@@ -151,10 +153,10 @@ class SwitchCancelView(_EventChildView):
     @extend_schema(request=None, responses=EventSerializer)
     def post(self, request, pk: int, switch_pk: int):
         event = self.get_event(pk)
-        switch = get_object_or_404(EventStatusSwitch, pk=switch_pk, event=event)
+        switch = self.get_visible(EventStatusSwitch, pk=switch_pk, event=event)
         services.event_switch_cancel(switch=switch, actor=request.user)
-        event = selectors.event_list(caller=request.user).get(pk=pk)
-        return Response(EventSerializer(event).data)
+        event = self.get_visible(selectors.event_list(), pk=pk)
+        return Response(self.serializer(EventSerializer, event).data)
 
 
 class EventProvidersView(_EventChildView):
@@ -162,17 +164,17 @@ class EventProvidersView(_EventChildView):
 
     @extend_schema(responses=inline_serializer("EventProviderResults", {"results": EventProviderSerializer(many=True)}))
     def get(self, request, pk: int):
-        rows = selectors.event_provider_list(caller=request.user).filter(event=self.get_event(pk))
-        return Response({"results": EventProviderSerializer(rows, many=True).data})
+        rows = self.visible(selectors.event_provider_list()).filter(event=self.get_event(pk))
+        return Response({"results": self.serializer(EventProviderSerializer, rows, many=True).data})
 
     @extend_schema(request=EventProviderAssignSerializer, responses={201: EventProviderSerializer})
     def post(self, request, pk: int):
         event = self.get_event(pk)
-        serializer = EventProviderAssignSerializer(data=request.data)
+        serializer = self.serializer(EventProviderAssignSerializer, data=request.data)
         serializer.is_valid(raise_exception=True)
         assignment = services.event_provider_assign(event=event, actor=request.user, **serializer.validated_data)
-        row = selectors.event_provider_list(caller=request.user).get(pk=assignment.pk)
-        return Response(EventProviderSerializer(row).data, status=status.HTTP_201_CREATED)
+        row = self.get_visible(selectors.event_provider_list(), pk=assignment.pk)
+        return Response(self.serializer(EventProviderSerializer, row).data, status=status.HTTP_201_CREATED)
 
 
 class EventProviderDetailView(CommandAPIView):
@@ -181,11 +183,11 @@ class EventProviderDetailView(CommandAPIView):
     queryset = EventProvider.objects.none()
 
     def get_assignment(self, pk: int) -> EventProvider:
-        return get_object_or_404(selectors.event_provider_list(caller=self.request.user), pk=pk)
+        return self.get_visible(selectors.event_provider_list(), pk=pk)
 
     @extend_schema(operation_id="assistances_events_providers_detail", responses=EventProviderSerializer)
     def get(self, request, pk: int):
-        return Response(EventProviderSerializer(self.get_assignment(pk)).data)
+        return Response(self.serializer(EventProviderSerializer, self.get_assignment(pk)).data)
 
     @extend_schema(request=EventProviderTransitionSerializer, responses=EventProviderSerializer)
     def patch(self, request, pk: int):
@@ -199,7 +201,7 @@ class EventProviderDetailView(CommandAPIView):
             reason=serializer.validated_data["reason"],
             actor=request.user,
         )
-        return Response(EventProviderSerializer(self.get_assignment(pk)).data)
+        return Response(self.serializer(EventProviderSerializer, self.get_assignment(pk)).data)
 
 
 class NotePagination(CursorPagination):
@@ -215,21 +217,23 @@ class NoteViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     queryset = Note.objects.none()
     partner_write_sources = ANY_SOURCE
 
+    ordering_fields = ["created_at"]
+
     def get_queryset(self):
-        return selectors.note_list(caller=self.request.user)
+        return selectors.note_list()
 
     @extend_schema(request=NoteSerializer, responses={201: NoteSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = NoteSerializer(data=request.data)
+        serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         note = services.note_create(
             event=serializer.validated_data["event"],
             body=serializer.validated_data["body"],
             kind=serializer.validated_data["kind"],
-            visibility=serializer.validated_data["visibility"],
+            visibility=serializer.validated_data.get("visibility"),
             actor=request.user,
         )
-        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer(note).data, status=status.HTTP_201_CREATED)
 
 
 class DraftViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -272,14 +276,14 @@ class DraftPromoteView(CommandAPIView):
 
     @extend_schema(request=DraftPromoteSerializer, responses={201: EventSerializer})
     def post(self, request, pk: int):
-        draft = get_object_or_404(EventDraft, pk=pk, owner_id=request.user.pk, promoted_event__isnull=True)
+        draft = self.get_visible(EventDraft, pk=pk, owner_id=request.user.pk, promoted_event__isnull=True)
         options = DraftPromoteSerializer(data=request.data)
         options.is_valid(raise_exception=True)
-        content = EventCreateSerializer(data=draft.data)
+        content = self.serializer(EventCreateSerializer, data=draft.data)
         content.is_valid(raise_exception=True)
         data = dict(content.validated_data)
         override = options.validated_data["override_reason"] or data.pop("override_reason", "")
         data.pop("override_reason", None)
         event = services.draft_promote(draft=draft, data=data, override_reason=override, actor=request.user)
-        event = selectors.event_list(caller=request.user).get(pk=event.pk)
-        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+        event = self.get_visible(selectors.event_list(), pk=event.pk)
+        return Response(self.serializer(EventSerializer, event).data, status=status.HTTP_201_CREATED)

@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.assistances.api.fields import VisibleCaseField
-from apps.assistances.models import Event
 from apps.consultations.choices import Direction, FileKind, Outcome
 from apps.consultations.models import MAX_DURATION_SECONDS, PhoneConsultation, PhoneConsultationFile
 from apps.consultations.validators import PHONE_MAX_LENGTH, validate_phone_number
+from apps.core.fields import PersonField
 from apps.vouchers.api.serializers import StrictFieldsMixin
 
 
@@ -35,11 +35,14 @@ class PhoneConsultationSerializer(StrictFieldsMixin, serializers.ModelSerializer
     duration_seconds = serializers.IntegerField(
         min_value=0, max_value=MAX_DURATION_SECONDS, required=False, help_text=_("At most 24 hours.")
     )
-    event = VisibleCaseField(
-        queryset=Event.objects.none(), required=False, allow_null=True, help_text=_("Id of the linked case.")
-    )
+    event = VisibleCaseField(required=False, allow_null=True, help_text=_("Id of the linked case."))
     event_code = serializers.CharField(source="event.code", read_only=True, default=None)
-    operator = serializers.EmailField(source="operator.email", read_only=True, default=None)
+    operator = PersonField(
+        name="operator.email",
+        user_id="operator_id",
+        allow_null=True,
+        help_text=_("Who recorded the call (partners read a label, not the person)."),
+    )
     files = PhoneConsultationFileSerializer(many=True, read_only=True)
 
     class Meta:

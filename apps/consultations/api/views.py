@@ -1,9 +1,6 @@
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
@@ -18,6 +15,7 @@ from apps.consultations.api.serializers import (
 from apps.consultations.filters import PhoneConsultationFilter
 from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
 from apps.core.api import CommandAPIView, ResourceViewSet
+from apps.core.filters import OrderingFilter
 from apps.core.pagination import CursorPagination
 from apps.vouchers.api.schema import problems
 
@@ -73,11 +71,7 @@ class PhoneConsultationViewSet(ResourceViewSet):
     service_update = staticmethod(services.consultation_update)
 
     def get_queryset(self):
-        return selectors.consultation_list(caller=self.request.user)
-
-
-def _consultation(request, pk: int) -> PhoneConsultation:
-    return get_object_or_404(selectors.consultation_list(caller=request.user), pk=pk)
+        return selectors.consultation_list()
 
 
 class PhoneConsultationFilesView(CommandAPIView):
@@ -104,7 +98,7 @@ class PhoneConsultationFilesView(CommandAPIView):
         },
     )
     def post(self, request, pk: int):
-        consultation = _consultation(request, pk)
+        consultation = self.get_visible(selectors.consultation_list(), pk=pk)
         # Refuse an oversized body before reading it (the exact file size is checked again by the service).
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -118,7 +112,7 @@ class PhoneConsultationFilesView(CommandAPIView):
             consultation=consultation, upload=serializer.validated_data["file"], actor=request.user
         )
         return Response(
-            PhoneConsultationFileSerializer(stored).data,
+            self.serializer(PhoneConsultationFileSerializer, stored).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -135,9 +129,7 @@ class PhoneConsultationFileURLView(CommandAPIView):
         responses={200: PhoneConsultationFileURLSerializer, **problems(401, 403, 404)},
     )
     def get(self, request, pk: int, file_id: int):
-        consultation = _consultation(request, pk)
-        stored = selectors.consultation_file_list().filter(pk=file_id, consultation=consultation).first()
-        if stored is None:
-            raise Http404
+        consultation = self.get_visible(selectors.consultation_list(), pk=pk)
+        stored = self.get_visible(selectors.consultation_file_list(), pk=file_id, consultation=consultation)
         url, expires_in = selectors.consultation_file_url(file=stored)
         return Response(PhoneConsultationFileURLSerializer({"url": url, "expires_in": expires_in}).data)

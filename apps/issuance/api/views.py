@@ -1,4 +1,3 @@
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
@@ -122,10 +121,6 @@ class IssuanceRecordViewSet(ReadOnlyResourceViewSet):
         return selectors.issuance_record_detail_queryset()
 
 
-def _record(issuance_id: str) -> IssuanceRecord:
-    return get_object_or_404(IssuanceRecord, mok_issuance_id=issuance_id)
-
-
 class IssuanceDocumentUploadView(CommandAPIView):
     """Attach a PDF to an issuance (private storage, checked to be a real PDF)."""
 
@@ -148,7 +143,7 @@ class IssuanceDocumentUploadView(CommandAPIView):
         },
     )
     def post(self, request, issuance_id: str):
-        record = _record(issuance_id)
+        record = self.get_visible(IssuanceRecord, mok_issuance_id=issuance_id)
         # Refuse an oversized body before reading it (the exact file size is checked again below).
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -178,6 +173,6 @@ class IssuanceDocumentURLView(CommandAPIView):
         responses={200: DocumentURLSerializer, **problems(401, 403, 404)},
     )
     def get(self, request, issuance_id: str, doc_id: int):
-        document = get_object_or_404(IssuanceDocument, pk=doc_id, record__mok_issuance_id=issuance_id)
+        document = self.get_visible(IssuanceDocument, pk=doc_id, record__mok_issuance_id=issuance_id)
         url, expires_in = services.issuance_document_url(document=document)
         return Response(DocumentURLSerializer({"url": url, "expires_in": expires_in}).data)

@@ -1,4 +1,3 @@
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 
 from apps.core.api import CatalogViewSet
@@ -97,7 +96,7 @@ class CityViewSet(CatalogViewSet):
 
     def get_country(self) -> Country:
         if not hasattr(self, "_country"):
-            self._country = get_object_or_404(Country, iso2=self.kwargs["iso2"].upper())
+            self._country = self.get_visible(Country, iso2=self.kwargs["iso2"].upper())
         return self._country
 
     def etag_sources(self) -> tuple:

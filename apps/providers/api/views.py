@@ -1,4 +1,3 @@
-from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -39,7 +38,7 @@ class _ProviderChildMixin:
 
     @cached_property
     def provider(self) -> Provider:
-        return get_object_or_404(Provider, pk=self.kwargs["provider_pk"])
+        return self.get_visible(Provider, pk=self.kwargs["provider_pk"])
 
     def service_context(self) -> dict:
         return {"provider": self.provider}
@@ -51,6 +50,7 @@ class ProviderLocationViewSet(_ProviderChildMixin, ResourceViewSet):
     serializer_class = ProviderLocationSerializer
     filterset_class = ProviderLocationFilter
     search_fields = ["name", "address"]
+    ordering_fields = ["name", "created_at"]
     queryset = ProviderLocation.objects.none()
     service_create = staticmethod(services.location_create)
     service_update = staticmethod(services.location_update)
@@ -68,6 +68,8 @@ class PaymentMethodViewSet(_ProviderChildMixin, ResourceViewSet):
     serializer_class = PaymentMethodSerializer
     queryset = ProviderPaymentMethod.objects.none()
     filterset_fields = ["kind", "currency", "is_default", "is_active"]
+    # Never the account number: sorting by it would reveal the masked digits.
+    ordering_fields = ["kind", "currency", "created_at"]
     service_create = staticmethod(services.payment_method_create)
     service_update = staticmethod(services.payment_method_update)
     service_delete = staticmethod(services.payment_method_delete)

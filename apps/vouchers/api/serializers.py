@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from apps.core.fields import PersonField
 from apps.masters.models import Assistance, Category, Country, VoucherStatus
 from apps.vouchers.choices import DocumentType, VoucherSource
 from apps.vouchers.models import Voucher, VoucherBenefit, VoucherStatusHistory, VoucherTraveller
@@ -139,7 +140,7 @@ class BenefitSerializer(serializers.ModelSerializer):
 class StatusHistorySerializer(serializers.ModelSerializer):
     from_status = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     to_status = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    actor = serializers.CharField(source="actor_repr", read_only=True)
+    actor = PersonField(name="actor_repr", help_text="Who made the change (partners read a label for operators).")
 
     class Meta:
         model = VoucherStatusHistory

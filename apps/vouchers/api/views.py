@@ -1,6 +1,5 @@
 from dataclasses import fields
 
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -28,10 +27,6 @@ class ChangeModelPermissions(ModelPermissions):
     """For commands that change an existing object with POST: ``change_<model>``, not ``add_<model>``."""
 
     perms_map = {**ModelPermissions.perms_map, "POST": ["%(app_label)s.change_%(model_name)s"]}
-
-
-def _detail(pk: int) -> dict:
-    return VoucherDetailSerializer(selectors.voucher_get(pk=pk)).data
 
 
 @extend_schema_view(
@@ -80,7 +75,8 @@ class VoucherViewSet(mixins.CreateModelMixin, ReadOnlyResourceViewSet):
         serializer = VoucherIssueSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         voucher = services.voucher_issue(data=serializer.validated_data, actor=request.user)
-        return Response(_detail(voucher.pk), status=status.HTTP_201_CREATED)
+        detail = self.get_visible(selectors.voucher_detail_queryset(), pk=voucher.pk)
+        return Response(self.serializer(VoucherDetailSerializer, detail).data, status=status.HTTP_201_CREATED)
 
 
 class VoucherTransitionView(CommandAPIView):
@@ -100,7 +96,7 @@ class VoucherTransitionView(CommandAPIView):
         responses={200: VoucherDetailSerializer, **problems(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int):
-        voucher = get_object_or_404(Voucher, pk=pk)
+        voucher = self.get_visible(Voucher, pk=pk)
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.voucher_transition(
@@ -109,7 +105,8 @@ class VoucherTransitionView(CommandAPIView):
             reason=serializer.validated_data["reason"],
             actor=request.user,
         )
-        return Response(_detail(pk))
+        detail = self.get_visible(selectors.voucher_detail_queryset(), pk=pk)
+        return Response(self.serializer(VoucherDetailSerializer, detail).data)
 
 
 class VoucherCoverageView(CommandAPIView):
@@ -128,7 +125,7 @@ class VoucherCoverageView(CommandAPIView):
         responses={200: CoverageResultSerializer, **problems(400, 401, 403, 404)},
     )
     def get(self, request, pk: int):
-        voucher = get_object_or_404(selectors.voucher_list(), pk=pk)
+        voucher = self.get_visible(selectors.voucher_list(), pk=pk)
         query = CoverageQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         assistance, country = query.validated_data["assistance"], query.validated_data["country"]
