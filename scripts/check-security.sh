@@ -10,10 +10,11 @@
 # The tools live in their own virtualenv (.venv-sec), pinned here, so their dependencies never mix
 # with the application's.
 #
-# Exit status: 0 clean; 1 findings; 3 the vulnerability database could not be consulted, so the
-# dependency audit did not happen (nothing is reported as clean that was not checked). With
-# SECURITY_AUDIT_ALLOW_UNAVAILABLE=1 that case is a loud warning and exit 0 instead, for machines
-# that cannot reach the advisory service at all.
+# Exit status: 0 clean; 1 findings. When the vulnerability database cannot be consulted, the
+# dependency audit did not happen and the script says so loudly (nothing is reported as clean that
+# was not checked), but passes: a newcomer's machine or a CI runner without access to the advisory
+# service must still be able to run `make test`. With SECURITY_AUDIT_STRICT=1 (set by the delivery
+# pipeline, buildspec.yml) that case fails with exit status 3, so no image is built unaudited.
 #
 # PIP_AUDIT_SERVICE chooses pip-audit's vulnerability service: pypi (default) or osv.
 set -euo pipefail
@@ -108,12 +109,13 @@ if [ "$failed" -ne 0 ]; then
   exit 1
 fi
 if [ "$audit_unavailable" -ne 0 ]; then
-  if [ "${SECURITY_AUDIT_ALLOW_UNAVAILABLE:-0}" = "1" ]; then
-    echo "Security checks: bandit clean; DEPENDENCY AUDIT NOT DONE (advisory database unavailable," \
-      "allowed by SECURITY_AUDIT_ALLOW_UNAVAILABLE=1)." >&2
-    exit 0
+  if [ "${SECURITY_AUDIT_STRICT:-0}" = "1" ]; then
+    echo "Security checks: bandit clean; dependency audit NOT DONE (advisory database unavailable)," \
+      "and SECURITY_AUDIT_STRICT=1 requires it." >&2
+    exit 3
   fi
-  echo "Security checks: bandit clean; dependency audit NOT DONE (advisory database unavailable)." >&2
-  exit 3
+  echo "WARNING: Security checks: bandit clean; DEPENDENCY AUDIT NOT DONE (advisory database unavailable)." >&2
+  echo "WARNING: set SECURITY_AUDIT_STRICT=1 to make this a failure (the delivery pipeline does)." >&2
+  exit 0
 fi
 echo "Security checks: clean."
