@@ -63,12 +63,23 @@ class OperatorCallbackView(OIDCAuthenticationCallbackView):
     """The OIDC callback, for both the first sign-in and the silent refresh.
 
     A refused refresh (group removed, account disabled, provider session ended) must end the Django
-    session as well: the library's callback would otherwise leave the operator signed in.
+    session as well: the library's callback would otherwise leave the operator signed in. A callback
+    that answers no sign-in of this session is ignored (see ``get``).
     """
 
     @property
     def failure_url(self):
         return reverse("admin:login")
+
+    def get(self, request):
+        # Only an answer to a sign-in this session started (its ``state`` is pending here) may act.
+        # Anything else, such as a cross-site link to /oidc/callback/?error=access_denied or a bare
+        # callback, would otherwise sign the operator out (logout CSRF): it changes nothing.
+        state = request.GET.get("state")
+        if not state or state not in (request.session.get("oidc_states") or {}):
+            logger.warning("OIDC callback without a pending state ignored")
+            return HttpResponseRedirect(reverse("admin:index") if request.user.is_authenticated else self.failure_url)
+        return super().get(request)
 
     def login_failure(self):
         if self.request.user.is_authenticated:

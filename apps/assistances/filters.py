@@ -2,7 +2,7 @@ import django_filters
 
 from apps.assistances.models import Event, EventSource, Note, Priority
 from apps.assistances.selectors import filter_sla
-from apps.core.filters import FilterSet
+from apps.core.filters import FilterSet, IsoDateTimeFilter
 
 
 class CodeFilter(django_filters.CharFilter):
@@ -20,8 +20,8 @@ class EventFilter(FilterSet):
     city = django_filters.CharFilter(field_name="city__code")
     priority = django_filters.ChoiceFilter(choices=Priority.choices)
     operator = django_filters.CharFilter(method="filter_operator", help_text="Operator e-mail, or 'me'.")
-    opened_after = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
-    opened_before = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+    opened_after = IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
     sla = django_filters.ChoiceFilter(
         method="filter_sla_state", choices=[("ok", "ok"), ("at_risk", "at_risk"), ("breached", "breached")]
     )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
-from apps.clients import keys, scopes, selectors, services
+from apps.clients import auth_guard, keys, scopes, selectors, services
 from apps.clients.models import ApiClient
 from apps.clients.tokens import (
     InvalidToken,
@@ -47,6 +47,9 @@ class ClientCredentials:
     burst: int
     monthly_quota: int
     client_id: str = ""  # the Cognito app client id, for logs
+    # Whose usage plan the call counts against: the API client, so every key of it (a rotation's
+    # overlap, a second key) shares one bucket and one monthly quota.
+    plan_holder: str = ""
 
 
 class ApiClientPrincipal:
@@ -168,9 +171,11 @@ class CognitoAccessTokenAuthentication(BaseAuthentication):
         try:
             token = _bearer_token(header)
         except MalformedAuthorization as exc:
+            auth_guard.refuse_if_locked_out(request)
             self._refuse(request, exc, "malformed Authorization header")
         if token is None:
             return None
+        auth_guard.refuse_if_locked_out(request)
         try:
             verified = verify_access_token(token)
         except TokenExpired:
@@ -208,6 +213,7 @@ class CognitoAccessTokenAuthentication(BaseAuthentication):
             burst=int(client.burst),
             monthly_quota=int(client.monthly_quota),
             client_id=client.cognito_client_id,
+            plan_holder=f"client:{client.pk}",
         )
         return ApiClientPrincipal(client, granted), credentials
 
@@ -217,6 +223,7 @@ class CognitoAccessTokenAuthentication(BaseAuthentication):
 
     @staticmethod
     def _refuse(request, exc: _Unauthorized, reason: str, client_id: str = ""):
+        auth_guard.record_failure(request)
         request._bearer_error = exc.bearer_error
         logger.info("API authentication refused", extra={"reason": reason, "token_client_id": client_id})
         raise exc

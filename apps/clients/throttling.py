@@ -2,7 +2,8 @@
 
 ``UsagePlanThrottle`` is in ``REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"]``, so every DRF view runs it
 after authentication. It limits only requests whose ``request.auth`` carries a plan (partner API
-clients authenticated with token + API key); operators' sessions have no plan and are not limited.
+clients authenticated with token + API key, one plan per client whatever key it uses); operators'
+sessions have no plan and are not limited.
 
 A refused request raises DRF's ``Throttled``, which ``apps.core.exceptions`` answers as a 429
 problem document with ``Retry-After`` (seconds, rounded up). Its ``code`` says which limit refused:
@@ -43,7 +44,7 @@ STORE_UNAVAILABLE_RETRY_SECONDS = 5
 
 
 class QuotaExceeded(Throttled):
-    default_detail = _("The monthly request quota of this API key is used up.")
+    default_detail = _("The monthly request quota of this API client is used up.")
     default_code = "quota_exceeded"
 
 
@@ -57,12 +58,14 @@ class UsagePlanUnavailable(APIException):
 
 
 def plan_for(auth) -> tuple[str, Plan] | None:
-    """The API key and usage plan of an authenticated API client, or ``None`` for anyone else.
+    """Who holds the plan and the plan itself, for an authenticated API client; ``None`` for anyone else.
 
-    The API-client authentication sets ``request.auth`` to an object with ``api_key_id``, ``rate``,
-    ``burst`` and ``monthly_quota``; a session (operator) has no ``request.auth`` at all.
+    The API-client authentication sets ``request.auth`` to an object with ``plan_holder`` (the API
+    client: all its keys share one bucket and one monthly quota), ``rate``, ``burst`` and
+    ``monthly_quota``; a session (operator) has no ``request.auth`` at all. Objects without a
+    ``plan_holder`` (stand-ins in tests) are counted by their ``api_key_id``.
     """
-    key_id = getattr(auth, "api_key_id", None)
+    key_id = getattr(auth, "plan_holder", None) or getattr(auth, "api_key_id", None)
     if auth is None or not key_id:
         return None
     try:
@@ -73,7 +76,11 @@ def plan_for(auth) -> tuple[str, Plan] | None:
 
 
 class UsagePlanThrottle(BaseThrottle):
-    """Rate, burst and monthly quota of the caller's API key, shared by every worker and container."""
+    """Rate, burst and monthly quota of the calling API client, shared by every worker and container.
+
+    Run right after authentication, before the permission checks (``apps.core.api.UsageFirstMixin``),
+    so a call refused with 403 counts like any other.
+    """
 
     def allow_request(self, request, view) -> bool:
         found = plan_for(request.auth)

@@ -1,4 +1,4 @@
-"""Usage plans of API clients: a token bucket (rate, burst) and a calendar-month quota per API key.
+"""Usage plans of API clients: a token bucket (rate, burst) and a calendar-month quota per API client.
 
 The seed enforced these in API Gateway (10 requests/second, burst 20, 10,000 requests a month).
 Here they are enforced by the application, so the state must be shared by every gunicorn worker of
@@ -100,7 +100,8 @@ def month_window(now: float) -> tuple[str, float, float]:
 
 
 # KEYS[1]: the bucket (hash: tokens, ts); KEYS[2]: the quota counter of the month the caller expects.
-# ARGV: rate, burst, quota, month start, month end (epoch seconds, UTC), quota key grace seconds.
+# ARGV: rate, burst, quota, month start, month end (epoch seconds, UTC), quota key grace seconds, cost
+# (1: count a request; 0: only ask whether one would be admitted, changing nothing).
 # The month is named by the caller (keys must be declared in KEYS for Redis Cluster), but the script
 # checks it against the server's clock: if the caller's clock put it in another month, the script
 # changes nothing and returns {-1, seconds, microseconds} so the caller retries with the right month.
@@ -117,6 +118,7 @@ end
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local quota = tonumber(ARGV[3])
+local cost = tonumber(ARGV[7] or '1')
 
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
 local tokens = tonumber(state[1])
@@ -143,9 +145,14 @@ elseif tokens < 1 then
   retry_ms = math.ceil((1 - tokens) / rate * 1000)
 else
   allowed = 1
-  tokens = tokens - 1
-  used = redis.call('INCR', KEYS[2])
-  redis.call('EXPIREAT', KEYS[2], month_end + tonumber(ARGV[6]))
+  if cost > 0 then
+    tokens = tokens - cost
+    used = redis.call('INCRBY', KEYS[2], cost)
+    redis.call('EXPIREAT', KEYS[2], month_end + tonumber(ARGV[6]))
+  end
+end
+if cost == 0 then
+  return {allowed, reason, retry_ms, used, math.ceil(month_end - now)}
 end
 -- Storing the refilled state on refusals too is equivalent (same tokens at a later time). Numbers
 -- given to redis.call are written with full double precision.
@@ -173,13 +180,21 @@ class RedisUsageLimiter:
         base = f"{self.prefix}{{{key_id}}}"
         return [f"{base}:bucket", f"{base}:quota:{month}"]
 
-    def hit(self, key_id: str, plan: Plan) -> Decision:
+    def hit(self, key_id: str, plan: Plan, *, cost: int = 1) -> Decision:
         now = self.clock()
         for _attempt in range(3):
             month, start, end = month_window(now)
             result = self.script(
                 keys=self.keys(key_id, month),
-                args=[float(plan.rate), plan.burst, plan.monthly_quota, int(start), int(end), QUOTA_KEY_GRACE_SECONDS],
+                args=[
+                    float(plan.rate),
+                    plan.burst,
+                    plan.monthly_quota,
+                    int(start),
+                    int(end),
+                    QUOTA_KEY_GRACE_SECONDS,
+                    cost,
+                ],
             )
             if int(result[0]) != -1:
                 allowed, reason, retry_ms, used, reset_after = result
@@ -208,7 +223,7 @@ class LocalUsageLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last refill)
         self._quota: dict[str, tuple[str, int]] = {}  # key -> (YYYY-MM, used); another month means zero
 
-    def hit(self, key_id: str, plan: Plan) -> Decision:
+    def hit(self, key_id: str, plan: Plan, *, cost: int = 1) -> Decision:
         with self._lock:
             now = self.clock()
             month, _start, end = month_window(now)
@@ -223,10 +238,11 @@ class LocalUsageLimiter:
                 allowed, reason, retry_after = False, REASON_RATE, (1 - tokens) / plan.rate
             else:
                 allowed, reason, retry_after = True, None, 0.0
-                tokens -= 1
-                used += 1
-            self._buckets[key_id] = (tokens, now)
-            self._quota[key_id] = (month, used)
+                tokens -= cost
+                used += cost
+            if cost:
+                self._buckets[key_id] = (tokens, now)
+                self._quota[key_id] = (month, used)
         return Decision(
             allowed=allowed,
             reason=reason,
@@ -278,18 +294,19 @@ class UsageLimiter:
         self._down = False
         self._lock = threading.Lock()
 
-    def hit(self, key_id: str, plan: Plan) -> Decision:
+    def hit(self, key_id: str, plan: Plan, *, cost: int = 1) -> Decision:
+        """Count ``cost`` requests of ``key_id`` (0: only ask whether one would be admitted)."""
         if self.redis_limiter is None:
-            return self.local_limiter.hit(key_id, plan)
+            return self.local_limiter.hit(key_id, plan, cost=cost)
         if time.monotonic() >= self._down_until:
             try:
-                decision = self.redis_limiter.hit(key_id, plan)
+                decision = self.redis_limiter.hit(key_id, plan, cost=cost)
             except redis.RedisError as exc:
                 self._mark_down(exc)
             else:
                 self._mark_up()
                 return decision
-        return self._degraded(key_id, plan)
+        return self._degraded(key_id, plan, cost)
 
     def _mark_down(self, exc: Exception) -> None:
         with self._lock:
@@ -310,9 +327,9 @@ class UsageLimiter:
             if was_down:
                 logger.warning("usage-plan store (Redis) answers again; shared limits restored")
 
-    def _degraded(self, key_id: str, plan: Plan) -> Decision:
+    def _degraded(self, key_id: str, plan: Plan, cost: int = 1) -> Decision:
         if self.on_redis_error == FAIL_LOCAL:
-            return self.local_limiter.hit(key_id, plan)
+            return self.local_limiter.hit(key_id, plan, cost=cost)
         if self.on_redis_error == FAIL_CLOSED:
             raise UsagePlanStoreUnavailable
         now = time.time()
@@ -389,5 +406,10 @@ def _settings_changed(*, setting, **kwargs):
 
 
 def record_request(*, key_id: str, plan: Plan) -> Decision:
-    """Count one request of API key ``key_id`` against its plan and say whether it may proceed."""
+    """Count one request of ``key_id`` (an API client's plan) against its plan and say whether it may proceed."""
     return get_limiter().hit(key_id, plan)
+
+
+def would_admit(*, key_id: str, plan: Plan) -> Decision:
+    """Whether a request of ``key_id`` would be admitted now, counting nothing."""
+    return get_limiter().hit(key_id, plan, cost=0)

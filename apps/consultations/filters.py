@@ -4,7 +4,7 @@ from django.db.models import Q
 from apps.consultations.choices import Direction, Outcome
 from apps.consultations.models import PhoneConsultation
 from apps.consultations.validators import phone_digits
-from apps.core.filters import FilterSet
+from apps.core.filters import FilterSet, IsoDateTimeFilter
 
 # A query with at least this many digits is also matched against the number's digits, so
 # "+54 11 5555-0000" finds "541155550000" whatever the formatting.
@@ -16,8 +16,8 @@ class PhoneConsultationFilter(FilterSet):
     event_code = django_filters.CharFilter(field_name="event__code", lookup_expr="iexact", help_text="Case code.")
     direction = django_filters.ChoiceFilter(choices=Direction.choices)
     outcome = django_filters.ChoiceFilter(choices=Outcome.choices)
-    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+    started_after = IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_before = IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="filter_q", help_text="Part of the caller's name or of the phone number.")
 
     class Meta:

@@ -213,7 +213,28 @@ class PartnerScopeMixin:
         return serializer_class(*args, **kwargs)
 
 
-class APIMixin(IdempotencyMixin, MethodFirstMixin, ActorContextMixin, StrictQueryParamsMixin, PartnerScopeMixin):
+class UsageFirstMixin:
+    """Usage plans count every authenticated call, refused ones included.
+
+    DRF checks permissions before throttles, so a call refused with 403 (a missing scope, a partner
+    writing where it may not) was never counted: a client could hammer the API with refused calls
+    at full speed. Here the throttles run first, right after authentication, and only once.
+    """
+
+    def check_permissions(self, request):
+        self.check_throttles(request)
+        super().check_permissions(request)
+
+    def check_throttles(self, request):
+        if getattr(request, "_usage_counted", False):
+            return
+        request._usage_counted = True
+        super().check_throttles(request)
+
+
+class APIMixin(
+    IdempotencyMixin, MethodFirstMixin, UsageFirstMixin, ActorContextMixin, StrictQueryParamsMixin, PartnerScopeMixin
+):
     """What every API view has: 405 before 403, the caller in the context, strict query parameters,
     Idempotency-Key replay on POST, and partner visibility applied to every queryset."""
 

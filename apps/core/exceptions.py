@@ -8,7 +8,9 @@ Every API error, whatever raised it, leaves as ``application/problem+json`` with
 import logging
 import math
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
@@ -126,8 +128,25 @@ def _challenge(view, request) -> str | None:
     return None
 
 
+class RequestTooLarge(drf_exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+
+def request_too_large() -> RequestTooLarge:
+    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+    return RequestTooLarge(
+        _("The request body is larger than %(limit)s MB; send less data per request.") % {"limit": f"{limit_mb:g}"}
+    )
+
+
 def _as_drf_exception(exc):
     """Django's own exceptions, expressed as their DRF counterparts."""
+    if isinstance(exc, RequestDataTooBig):
+        # Raised when the body is read, past DATA_UPLOAD_MAX_MEMORY_SIZE: the client's fault, not ours.
+        return request_too_large()
+    if isinstance(exc, TooManyFieldsSent):
+        return drf_exceptions.ParseError(_("The request has too many fields."))
     if isinstance(exc, DjangoValidationError):
         return drf_exceptions.ValidationError(as_serializer_error(exc))
     if isinstance(exc, Http404):

@@ -1,8 +1,12 @@
 """FilterSet and ordering bases for every API list: malformed filter or ordering values are errors, never ignored."""
 
+from datetime import UTC
+
 import django_filters
+import django_filters.fields
 from django import forms
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as drf_filters
 from rest_framework import filters as drf_base_filters
@@ -31,10 +35,46 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictNullBooleanField
 
 
+def in_utc_range(value):
+    """``value`` if it can be stored (converted to UTC within years 1..9999); ``None`` otherwise."""
+    if value is None or timezone.is_naive(value):
+        return value
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        return None
+    return value
+
+
+class BoundedIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time that exists in UTC: ``0001-01-01T00:00:00+14:00`` is a 400, not a 500.
+
+    Such a value parses, but converting it to UTC for the query falls outside year 1 (or 9999), which
+    Python answers with ``OverflowError`` when the database adapter formats it.
+    """
+
+    default_error_messages = {"out_of_range": _("This date and time is outside the supported range.")}
+
+    def to_python(self, value):
+        try:
+            parsed = super().to_python(value)
+        except OverflowError:
+            parsed = None
+        else:
+            if in_utc_range(parsed) is not None or parsed is None:
+                return parsed
+        raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range")
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = BoundedIsoDateTimeField
+
+
 class FilterSet(drf_filters.FilterSet):
     FILTER_DEFAULTS = {
         **drf_filters.FilterSet.FILTER_DEFAULTS,
         models.BooleanField: {"filter_class": StrictBooleanFilter},
+        models.DateTimeField: {"filter_class": IsoDateTimeFilter},
     }
 
 

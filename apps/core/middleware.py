@@ -2,6 +2,7 @@ import re
 import uuid
 
 from django.http import JsonResponse
+from django.urls import is_valid_path
 
 from apps.core import health
 from apps.core.context import RequestContext, reset_context, set_context
@@ -79,4 +80,27 @@ class HealthCheckMiddleware:
                 return JsonResponse(
                     {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
                 )
+        return self.get_response(request)
+
+
+class ApiTrailingSlashMiddleware:
+    """``/v1/...`` answers the same with or without a trailing slash.
+
+    The seed's paths have none, but partner clients written against the old API vary, and a 404 for
+    ``/v1/masters/categories/`` helps nobody. A path under ``/v1/`` that matches no route with its
+    final slash but matches one without it is served as that route (no redirect: a redirected POST
+    is re-sent by some clients as a GET). Paths that are routes with their slash (the schema, the
+    docs) are left alone.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path.startswith("/v1/") and path.endswith("/") and len(path) > len("/v1/"):
+            urlconf = getattr(request, "urlconf", None)
+            if not is_valid_path(path, urlconf) and is_valid_path(path[:-1], urlconf):
+                request.path_info = path[:-1]
+                request.path = request.path[:-1]
         return self.get_response(request)

@@ -48,11 +48,17 @@ LOCAL_APPS = [
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
+# Messages are kept in the session (server side), not in the signed but readable messages cookie:
+# the admin shows a new API key's plaintext once, in a message, and it must never reach a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 MIDDLEWARE = [
     # Request id first so every later log line (and the health answers) carry it.
     "apps.core.middleware.RequestIdMiddleware",
     # Health checks answer before host validation: the ALB probes tasks by private IP.
     "apps.core.middleware.HealthCheckMiddleware",
+    # /v1/... with a trailing slash is served as the route without it (partners' clients vary).
+    "apps.core.middleware.ApiTrailingSlashMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -225,7 +231,7 @@ REST_FRAMEWORK = {
         "apps.core.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.core.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
@@ -242,6 +248,14 @@ REST_FRAMEWORK = {
     # API clients' usage plans (rate, burst, monthly quota); requests without a plan pass untouched.
     "DEFAULT_THROTTLE_CLASSES": ["apps.clients.throttling.UsagePlanThrottle"],
 }
+
+# Failed partner authentication, per client address (apps/clients/auth_guard.py): a burst of 20
+# refusals, then one every 2 seconds: a mistyped key is retried comfortably, a guesser gets at most
+# ~43,000 tries a day instead of thousands a second.
+AUTH_FAILURE_BURST = 20
+AUTH_FAILURE_RATE = 0.5
+# Proxies in front of the application whose X-Forwarded-For entry is trusted (production: the ALB).
+TRUSTED_PROXY_COUNT = 0
 
 # Hard ceiling of page_size for every list; asking for more is a 400, not a silent cut.
 API_MAX_PAGE_SIZE = 200

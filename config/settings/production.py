@@ -52,6 +52,8 @@ STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStat
 
 # Behind the ALB: TLS ends at the balancer, which sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The ALB appends the client's address to X-Forwarded-For: the last entry is the one it saw.
+TRUSTED_PROXY_COUNT = 1
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # The ALB health check speaks plain HTTP to the task; it is answered before any redirect.
 SECURE_REDIRECT_EXEMPT = [r"^health/"]

@@ -191,3 +191,30 @@ def test_user_admin_shows_the_cognito_subject(admin_browser):
 
     assert 'name="cognito_sub"' in change and 'value="0f9e-sub"' in change
     assert "linked@bigtree.test" in search
+
+
+# --- The callback acts only on a sign-in this session started (no logout CSRF) ----------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"error": "access_denied"}, {}, {"error": "login_required", "state": "forged"}, {"code": "x", "state": "forged"}],
+)
+def test_a_callback_without_a_pending_state_changes_nothing(client, cognito, query):
+    user = UserFactory(is_staff=True)
+    oidc_login(client, user)
+    response = client.get("/oidc/callback/", query)
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200  # still signed in
+    assert "_auth_user_id" in client.session
+
+
+def test_a_refused_refresh_with_its_pending_state_still_signs_out(client, cognito):
+    user = UserFactory(is_staff=True)
+    oidc_login(client, user)
+    session = client.session
+    session["oidc_states"] = {"pending-state": {"nonce": "n", "code_verifier": None, "added_on": time.time()}}
+    session.save()
+    response = client.get("/oidc/callback/", {"error": "login_required", "state": "pending-state"})
+    assert response.status_code == 302 and response["Location"] == "/admin/login/"
+    assert "_auth_user_id" not in client.session

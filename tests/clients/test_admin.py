@@ -129,3 +129,17 @@ def test_operators_do_not_manage_api_clients(client, operator):
     client.force_login(operator)
     assert client.get(reverse("admin:clients_apiclient_changelist")).status_code == 403
     assert client.get(reverse("admin:clients_apikey_changelist")).status_code == 403
+
+
+def test_a_new_keys_plaintext_never_travels_in_a_cookie(admin_browser):
+    """Messages live in the session (server side): the signed, not encrypted, messages cookie would
+    carry the key to the browser's storage and every later request."""
+    partner = make_partner()
+    response = admin_browser.post(reverse("admin:clients_apikey_add"), {"client": partner.client.pk, "label": "c"})
+    assert response.status_code == 302
+    page = admin_browser.get(response["Location"])
+    (shown,) = KEY_IN_MESSAGE.findall(page.content.decode())  # shown once, on the page after the redirect
+    for cookie in [*response.cookies.values(), *page.cookies.values(), *admin_browser.cookies.values()]:
+        assert cookie.key != "messages"
+        assert shown not in cookie.value and shown[4:20] not in cookie.value, cookie.key
+    assert shown not in admin_browser.get(response["Location"]).content.decode()  # and only once

@@ -280,9 +280,9 @@ def _counting(limiter: RedisUsageLimiter) -> list:
     calls = []
     original = limiter.hit
 
-    def hit(key_id, plan):
+    def hit(key_id, plan, **options):
         calls.append(key_id)
-        return original(key_id, plan)
+        return original(key_id, plan, **options)
 
     limiter.hit = hit
     return calls
@@ -333,3 +333,12 @@ def test_redis_recovery_restores_shared_limits(redis_store, caplog):
 def test_unknown_failure_policy_is_refused():
     with pytest.raises(ValueError, match="USAGE_PLAN_ON_REDIS_ERROR"):
         UsageLimiter(redis_limiter=None, on_redis_error="maybe")
+
+
+def test_asking_without_counting_changes_nothing(limiter):
+    """``cost=0`` (the failed-authentication guard's look before checking credentials) changes no state."""
+    plan = Plan(rate=0.01, burst=2, monthly_quota=10_000)
+    assert limiter.hit("peek", plan, cost=0).allowed
+    assert [d.allowed for d in _hits(limiter, "peek", plan, 3)] == [True, True, False]
+    assert not limiter.hit("peek", plan, cost=0).allowed
+    assert limiter.hit("peek", plan, cost=0).remaining == 10_000 - 2

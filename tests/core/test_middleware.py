@@ -4,6 +4,8 @@ import logging
 
 import pytest
 
+from tests.vouchers.factories import country
+
 pytestmark = pytest.mark.django_db
 
 
@@ -53,3 +55,26 @@ def test_logger_outside_request_uses_dash(log_output):
     assert record["request_id"] == "-"
     assert record["message"] == "hello"
     assert record["logger"] == "apps.test"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/v1/masters/categories", "/v1/masters/countries/ES", "/v1/vouchers"])
+def test_api_paths_answer_the_same_with_a_trailing_slash(operator_client, path):
+    country("ES")
+    plain = operator_client.get(path, HTTP_ACCEPT_LANGUAGE="en")
+    slashed = operator_client.get(path + "/", HTTP_ACCEPT_LANGUAGE="en")
+    assert plain.status_code == slashed.status_code
+    assert plain.json() == slashed.json()
+
+
+@pytest.mark.django_db
+def test_a_write_with_a_trailing_slash_reaches_the_route(operator_client):
+    response = operator_client.post("/v1/assistances/notes/", {"event": 999999, "body": "x"}, format="json")
+    assert response.status_code == 400  # the view answered (unknown case), not a 404 for the path
+    assert list(response.json()["errors"]) == ["event"]
+
+
+@pytest.mark.django_db
+def test_routes_with_their_own_slash_and_unknown_paths_are_unchanged(client, operator_client):
+    assert client.get("/v1/schema/").status_code == 200
+    assert operator_client.get("/v1/no-such-thing/").status_code == 404
