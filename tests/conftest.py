@@ -120,3 +120,14 @@ def _after_commit_runs_in_test_transactions(monkeypatch):
     monkeypatch.setattr(audit_services, "run_after_commit", run_after_commit)
     publish_breaker.reset()  # a publish failure in one test must not pause publishing in the next
     monkeypatch.setattr(tracking_services, "run_after_commit", run_after_commit)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_usage_limiter():
+    """Each test starts with empty in-process usage and failed-authentication buckets (tests are
+    independent; many send refused credentials from the same loopback address on purpose)."""
+    from apps.clients.usage import reset_limiter
+
+    reset_limiter()
+    yield
+    reset_limiter()

@@ -151,3 +151,34 @@ def _grant_access(user: User | None, identity: OidcIdentity, wanted: set[str]) -
     if changes:
         audit_record(action=AuditAction.UPDATE, instance=user, changes=changes, actor=user)
     return user
+
+
+def operator_from_access_token(*, sub: str, cognito_groups: Iterable[str]) -> User:
+    """The operator a Cognito *user* access token of the front end stands for, with its groups synced.
+
+    The same rules as a sign-in, for the seed's browser front end calling the API with its users'
+    tokens: the identity is ``sub``, linked to a user at their first sign-in to the back office (an
+    access token carries no e-mail to link by); the access comes from ``cognito:groups`` of the
+    verified token, mapped and applied to the user as at every sign-in. An unknown or disabled
+    identity, or one in no operator group, is refused.
+    """
+    if not sub:
+        raise SignInRefused(_("The token names no user."), code="claims_missing")
+    user = User.objects.filter(cognito_sub=sub).first()
+    if user is None or not user.is_active:
+        raise SignInRefused(_("Unknown or disabled operator: sign in to the back office first."), code="unknown_user")
+    wanted = mapped_groups(cognito_groups)
+    if not wanted:
+        raise SignInRefused(
+            _("Your account has no access to this application. Ask an administrator to add you to a group."),
+            code="no_group",
+        )
+    current = set(user.groups.filter(name__in=COGNITO_GROUP_MAP.values()).values_list("name", flat=True))
+    if current != wanted or not user.is_staff:
+        with transaction.atomic():
+            user = User.objects.select_for_update().get(pk=user.pk)
+            changes = _sync_groups(user, wanted)
+            changes.update(model_update(instance=user, data={"is_staff": True}))
+            if changes:
+                audit_record(action=AuditAction.UPDATE, instance=user, changes=changes, actor=user)
+    return user

@@ -17,10 +17,12 @@ import logging
 from dataclasses import dataclass
 
 from django.apps import apps as django_apps
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
+from apps.accounts.services import SignInRefused, operator_from_access_token
 from apps.clients import auth_guard, keys, scopes, selectors, services
 from apps.clients.models import ApiClient
 from apps.clients.tokens import (
@@ -50,6 +52,27 @@ class ClientCredentials:
     # Whose usage plan the call counts against: the API client, so every key of it (a rotation's
     # overlap, a second key) shares one bucket and one monthly quota.
     plan_holder: str = ""
+
+
+@dataclass(frozen=True)
+class OperatorToken:
+    """``request.auth`` of an operator calling with a user token of the front end: no key, no plan."""
+
+    client_id: str
+    scopes: frozenset[str]
+
+
+class OperatorAccessRefused(exceptions.PermissionDenied):
+    default_detail = _("Your account has no access to this application. Ask an administrator to add you to a group.")
+    default_code = "no_group"
+
+
+def _groups(value) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple):
+        return tuple(str(item) for item in value)
+    return ()
 
 
 class ApiClientPrincipal:
@@ -189,6 +212,9 @@ class CognitoAccessTokenAuthentication(BaseAuthentication):
             logger.error("token issuer keys unavailable")
             raise IssuerUnavailable() from None
 
+        if verified.client_id in settings.COGNITO_FRONTEND_CLIENT_IDS:
+            return self._operator(request, verified)
+
         presented = request.META.get("HTTP_X_API_KEY")
         if not presented:
             # Whether the token's client exists is not revealed before a key is presented either.
@@ -216,6 +242,25 @@ class CognitoAccessTokenAuthentication(BaseAuthentication):
             plan_holder=f"client:{client.pk}",
         )
         return ApiClientPrincipal(client, granted), credentials
+
+    def _operator(self, request, verified):
+        """A user token of the operators' front end: the operator, as an admin session would be.
+
+        No API key and no usage plan (operators are not partners); permissions are the operator's
+        groups, synced from the token's ``cognito:groups``; the audit names the operator.
+        """
+        try:
+            user = operator_from_access_token(
+                sub=str(verified.claims.get("sub") or ""),
+                cognito_groups=_groups(verified.claims.get("cognito:groups")),
+            )
+        except SignInRefused as exc:
+            if exc.code == "no_group":
+                auth_guard.record_failure(request)
+                logger.info("operator token refused: no operator group", extra={"sub": verified.claims.get("sub")})
+                raise OperatorAccessRefused() from None
+            self._refuse(request, InvalidAccessToken(), f"operator token refused: {exc.code}")
+        return user, OperatorToken(client_id=verified.client_id, scopes=verified.scopes)
 
     def authenticate_header(self, request) -> str:
         error = getattr(request, "_bearer_error", "")

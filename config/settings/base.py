@@ -265,6 +265,9 @@ API_MAX_PAGE_SIZE = 200
 # <COGNITO_USER_POOL_ID>. COGNITO_ISSUER replaces it (local work: the local issuer; tests) and
 # COGNITO_JWKS_URL where its keys are fetched (default <issuer>/.well-known/jwks.json).
 COGNITO_ISSUER = env.str("COGNITO_ISSUER", default="")
+# App clients of the operators' browser front end (the seed's frontend-assistences): their *user*
+# access tokens authenticate the operator (groups from cognito:groups), without an API key.
+COGNITO_FRONTEND_CLIENT_IDS = env.list("COGNITO_FRONTEND_CLIENT_IDS", default=[])
 COGNITO_JWKS_URL = env.str("COGNITO_JWKS_URL", default="")
 # How long the pool's keys are trusted before a refresh (a token with an unknown kid refreshes sooner).
 COGNITO_JWKS_CACHE_SECONDS = env.int("COGNITO_JWKS_CACHE_SECONDS", default=3600)

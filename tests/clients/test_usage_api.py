@@ -78,7 +78,7 @@ def test_exhausted_quota_is_429_until_the_next_month(api_client, shared_redis):
     body = assert_problem(response, 429, "quota_exceeded")
     assert abs(int(response["Retry-After"]) - math.ceil(_seconds_to_month_end())) <= 2
     assert response["X-RateLimit-Remaining"] == "0"
-    assert body["detail"].startswith("The monthly request quota of this API key is used up.")
+    assert body["detail"].startswith("The monthly request quota of this API client is used up.")
     client, prefix = shared_redis
     assert int(client.get(f"{prefix}{{key-1}}:quota:{month_window(time.time())[0]}")) == 3
 

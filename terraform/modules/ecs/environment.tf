@@ -65,6 +65,7 @@ locals {
     COGNITO_JWKS_URL                   = "${local.cognito_issuer}/.well-known/jwks.json"
     COGNITO_JWKS_CACHE_SECONDS         = "3600"
     OIDC_RP_CLIENT_ID                  = var.cognito.admin_client_id
+    COGNITO_FRONTEND_CLIENT_IDS        = join(",", var.cognito.frontend_client_ids) # operators' browser front end
     OIDC_OP_ISSUER                     = local.cognito_issuer
     OIDC_OP_JWKS_ENDPOINT              = "${local.cognito_issuer}/.well-known/jwks.json"
     OIDC_OP_AUTHORIZATION_ENDPOINT     = "${local.cognito_base_url}/oauth2/authorize"

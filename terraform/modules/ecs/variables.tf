@@ -104,13 +104,14 @@ variable "alarm_topic_arn" {
 }
 
 variable "cognito" {
-  description = "Cognito outputs: user_pool_id, user_pool_arn, domain, admin_client_id, admin_client_secret_arn."
+  description = "Cognito outputs: user_pool_id, user_pool_arn, domain, admin_client_id, admin_client_secret_arn, frontend_client_ids."
   type = object({
     user_pool_id            = string
     user_pool_arn           = string
     domain                  = string
     admin_client_id         = string
     admin_client_secret_arn = string
+    frontend_client_ids     = list(string)
   })
 }
 

@@ -130,6 +130,7 @@ module "ecs" {
     domain                  = module.cognito.domain
     admin_client_id         = module.cognito.admin_client_id
     admin_client_secret_arn = module.cognito.admin_client_secret_arn
+    frontend_client_ids     = [module.cognito.frontend_client_id]
   }
 
   mok_tracking_url            = var.mok_tracking_url
