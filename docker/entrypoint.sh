@@ -45,7 +45,11 @@ case "$role" in
     ;;
   migrate)
     # One-off task run by the pipeline before the services roll; exits when done.
-    exec python manage.py migrate --noinput "$@"
+    python manage.py migrate --noinput "$@"
+    # A new environment gets its catalogs too (countries and cities: from countries.csv/cities.csv
+    # in the data-source bucket when present, else the packaged data). Skipped, in a second, once
+    # countries exist, so every later deploy leaves operators' catalog edits alone.
+    exec python manage.py import_geo --if-empty --prefer-datasource --no-progress
     ;;
   manage)
     # Any management command, e.g. `manage createsuperuser` or `manage check --deploy`.

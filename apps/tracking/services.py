@@ -26,7 +26,7 @@ from django.utils import timezone
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record, run_after_commit
 from apps.core.celery import publish_breaker
-from apps.tracking.models import DeliveryState, TrackingMessage
+from apps.tracking.models import AttemptKind, DeliveryState, TrackingAttempt, TrackingMessage
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,26 @@ def _claim(message_id: int) -> TrackingMessage | None:
 
 
 def _post_to_mok(message: TrackingMessage) -> tuple[int | None, str]:
-    """POST the message; (status code or None, error text or "")."""
+    """POST the message; (status code or None, error text or ""). The attempt is recorded."""
+    started, at = time.monotonic(), timezone.now()
+    code, error = _post(message)
+    _record_attempt(message, kind=AttemptKind.POST, at=at, started=started, code=code, error=error)
+    return code, error
+
+
+def _record_attempt(message: TrackingMessage, *, kind: str, at, started: float, code, error: str) -> None:
+    TrackingAttempt.objects.create(
+        message=message,
+        number=message.attempts + 1,
+        kind=kind,
+        attempted_at=at,
+        status_code=code,
+        error=error[:2000],
+        duration_ms=max(int((time.monotonic() - started) * 1000), 0),
+    )
+
+
+def _post(message: TrackingMessage) -> tuple[int | None, str]:
     body = json.dumps(message.payload, separators=(",", ":"), sort_keys=True, default=str).encode()
     headers = {
         "Content-Type": "application/json",
@@ -162,10 +181,14 @@ def tracking_deliver(message_id: int) -> str:
         message.delivered_at = timezone.now()
         message.response_code = code
     if settings.SNS_NOTIFICATION_TOPIC_ARN:
+        started, at = time.monotonic(), timezone.now()
         try:
             _notify(message)
         except Exception as exc:  # noqa: BLE001 - any SNS failure is retried like a failed POST
-            return _failed_attempt(message, attempts, message.response_code, f"SNS: {type(exc).__name__}: {exc}")
+            error = f"SNS: {type(exc).__name__}: {exc}"
+            _record_attempt(message, kind=AttemptKind.NOTIFY, at=at, started=started, code=None, error=error)
+            return _failed_attempt(message, attempts, message.response_code, error)
+        _record_attempt(message, kind=AttemptKind.NOTIFY, at=at, started=started, code=None, error="")
         message.notified_at = timezone.now()
     _finish(
         message,
@@ -194,7 +217,56 @@ def _failed_attempt(message, attempts: int, code, error: str, *, permanent: bool
         delivered_at=message.delivered_at,
         next_attempt_at=None if give_up else timezone.now() + timedelta(seconds=retry_delay(attempts)),
     )
+    if give_up:
+        _announce_failure(message, attempts=attempts, code=code, error=error)
     return state
+
+
+# The log line the "tracking-failed" CloudWatch metric filter counts (terraform/modules/ecs/alarms.tf):
+# keep the text and the ``event`` field as they are.
+FAILURE_LOG_MESSAGE = "tracking delivery failed permanently"
+FAILURE_SUBJECT = "MOK tracking delivery FAILED"
+
+
+def _announce_failure(message: TrackingMessage, *, attempts: int, code, error: str) -> None:
+    """A message given up on is loud: an ERROR log line (counted by a CloudWatch alarm) and its own
+    SNS notification, so someone retries it from the admin once MOK is fixed."""
+    logger.error(
+        FAILURE_LOG_MESSAGE,
+        extra={
+            "event": "tracking_delivery_failed",
+            "tracking_message_id": message.pk,
+            "case": message.event.code,
+            "action": message.action,
+            "attempts": attempts,
+            "response_code": code,
+            "error": error[:500],
+        },
+    )
+    if not settings.SNS_NOTIFICATION_TOPIC_ARN:
+        return
+    try:
+        _sns_client(settings.AWS_REGION, os.environ.get("AWS_ENDPOINT_URL")).publish(
+            TopicArn=settings.SNS_NOTIFICATION_TOPIC_ARN,
+            Subject=f"{FAILURE_SUBJECT}: {message.action} {message.event.code}"[:100],
+            Message=json.dumps(
+                {
+                    "tracking_message_id": message.pk,
+                    "event_code": message.event.code,
+                    "action": message.action,
+                    "attempts": attempts,
+                    "response_code": code,
+                    "error": error[:500],
+                    "retry": "Admin > Tracking messages > retry delivery",
+                }
+            ),
+            MessageAttributes={
+                "action": {"DataType": "String", "StringValue": message.action},
+                "event": {"DataType": "String", "StringValue": "tracking_delivery_failed"},
+            },
+        )
+    except Exception:
+        logger.warning("could not publish the failure notification of tracking message %s", message.pk, exc_info=True)
 
 
 def _finish(message: TrackingMessage, **fields) -> None:

@@ -248,3 +248,20 @@ def test_queue_names_are_the_ones_the_settings_derive():
     queues = _locals(load_hcl(sorted(SQS_MODULE.glob("*.tf"))))["queues"]
     created = set(re.findall(r'"([a-z0-9-]+)"', queues))
     assert created == suffixes
+
+
+# Arguments the code uses that the AWS provider gained in a given release: its floor must admit none
+# older (terraform would otherwise accept a provider that rejects the configuration at plan time).
+ARGUMENTS_SINCE = {"user_pool_tier": (5, 83)}
+
+
+def test_the_aws_provider_floor_admits_every_argument_the_code_uses():
+    files = sorted(p for p in (ROOT / "terraform").rglob("*.tf") if ".terraform" not in p.parts)
+    text = "\n".join(p.read_text() for p in files)
+    needed = max((since for name, since in ARGUMENTS_SINCE.items() if re.search(rf"\b{name}\s*=", text)), default=None)
+    assert needed, "no versioned argument found: the table above is stale"
+    constraints = re.findall(r'source\s*=\s*"hashicorp/aws"\s*\n\s*version\s*=\s*"([^"]+)"', text)
+    assert len(constraints) >= len(list((ROOT / "terraform").rglob("versions.tf"))), "an aws provider without a version"
+    for constraint in constraints:
+        floor = re.search(r"(?:>=|~>)\s*(\d+)\.(\d+)", constraint)
+        assert floor and (int(floor[1]), int(floor[2])) >= needed, f"aws provider {constraint!r} admits < {needed}"

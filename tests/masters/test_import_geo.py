@@ -157,3 +157,38 @@ def test_import_from_the_datasourcemaster_s3_bucket(aws, settings):
             "import_geo", "--countries", "geo/countries.csv", "--cities", "geo/cities.csv", "--no-progress", verbosity=0
         )
     assert _counts() == (2, 3)
+
+
+def test_a_new_environment_prefers_the_datasource_files(datasource):
+    """What the deploy's migrate task runs: the bucket's countries.csv and cities.csv when present..."""
+    datasource("countries.csv", COUNTRIES_CSV)
+    datasource("cities.csv", CITIES_CSV)
+    call_command("import_geo", "--if-empty", "--prefer-datasource", "--no-progress", verbosity=0)
+    assert _counts() == (2, 3)
+    # ...and nothing at all on the next deploy.
+    Country.objects.filter(iso2="ES").update(name_en="Spain (edited by an operator)")
+    call_command("import_geo", "--if-empty", "--prefer-datasource", "--no-progress", verbosity=0)
+    assert Country.objects.get(iso2="ES").name_en == "Spain (edited by an operator)"
+
+
+def test_without_datasource_files_the_packaged_data_is_loaded(datasource):
+    call_command("import_geo", "--if-empty", "--prefer-datasource", "--no-progress", verbosity=0)
+    countries, cities = _counts()
+    assert countries > 240 and cities > 20_000
+
+
+def test_an_unreadable_datasource_falls_back_to_the_packaged_data(settings, capsys):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "datasource": {"BACKEND": "tests.masters.test_import_geo.BrokenStorage"},
+    }
+    call_command("import_geo", "--prefer-datasource", "--no-progress", verbosity=0)
+    assert Country.objects.count() > 240
+    assert "unreadable" in capsys.readouterr().err
+
+
+class BrokenStorage:
+    """A storage whose backend cannot be reached (S3 without network or permission)."""
+
+    def exists(self, name):
+        raise OSError("connection refused")

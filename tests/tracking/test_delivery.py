@@ -155,3 +155,57 @@ def test_operators_cannot_retry(mok, operator, client):
     client.post("/admin/tracking/trackingmessage/", {"action": "retry_delivery", "_selected_action": [message.pk]})
     message.refresh_from_db()
     assert message.state == DeliveryState.FAILED
+
+
+# --- every attempt kept, failures loud ----------------------------------------------------------------
+
+
+def _observer(aws, topic_arn: str) -> str:
+    """An SQS queue subscribed to the topic: what the topic published can be read back."""
+    sqs, sns = aws.client("sqs"), aws.client("sns")
+    url = sqs.create_queue(QueueName="observer")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "false"})
+    return url
+
+
+def _published(aws, url: str) -> list[dict]:
+    import json
+
+    messages = aws.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
+
+
+def test_every_attempt_is_kept_with_its_outcome_and_duration(mok, operator, settings):
+    mok.fail_with = 503
+    message = mok_note(operator)
+    mok.fail_with = None
+    TrackingMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    services.tracking_deliver(message.pk)
+    attempts = list(message.attempt_log.order_by("number").values("number", "kind", "status_code", "error"))
+    assert [(a["number"], a["kind"], a["status_code"]) for a in attempts] == [(1, "post", 503), (2, "post", 200)]
+    assert "HTTP 503" in attempts[0]["error"] and attempts[1]["error"] == ""
+    assert all(a.duration_ms >= 0 for a in message.attempt_log.all())
+
+
+def test_a_message_given_up_on_is_announced_and_logged_for_the_alarm(mok, operator, aws, sns_topic, caplog):
+    observer = _observer(aws, sns_topic)
+    mok.fail_with = 422  # MOK refuses the message as it is: permanent
+    with caplog.at_level("ERROR", logger="apps.tracking.services"):
+        message = mok_note(operator)
+    message.refresh_from_db()
+    assert message.state == DeliveryState.FAILED
+    [record] = [r for r in caplog.records if r.getMessage() == services.FAILURE_LOG_MESSAGE]
+    assert record.levelname == "ERROR" and record.event == "tracking_delivery_failed"
+    assert (record.tracking_message_id, record.response_code) == (message.pk, 422)
+    [notification] = _published(aws, observer)
+    assert notification["Subject"].startswith(services.FAILURE_SUBJECT)
+    assert notification["MessageAttributes"]["event"]["Value"] == "tracking_delivery_failed"
+    assert '"response_code": 422' in notification["Message"]
+
+
+def test_the_admin_shows_the_attempts(mok, operator, admin_browser):
+    mok.fail_with = 503
+    message = mok_note(operator)
+    page = admin_browser.get(f"/admin/tracking/trackingmessage/{message.pk}/change/").content.decode()
+    assert "HTTP 503" in page and "503" in page

@@ -91,27 +91,39 @@ locals {
   logout_urls   = [for host in var.app_hosts : "https://${host}/admin/login/"]
 
   assistences_scopes = [for s in ["read", "write"] : "${aws_cognito_resource_server.this["assistences-services"].identifier}/${s}"]
-  kom_scopes         = [for s in ["read", "write"] : "${aws_cognito_resource_server.this["kom-services"].identifier}/${s}"]
 }
 
-# KOM's systems: machine to machine, client credentials.
-resource "aws_cognito_user_pool_client" "kom" {
-  name                                 = "Kom-client"
+# Partner systems: machine to machine, client credentials, one app client each (var.partner_clients).
+# The API registers each client id on the partner's API client (manage.py register_partner_clients).
+resource "aws_cognito_user_pool_client" "partner" {
+  for_each = var.partner_clients
+
+  name                                 = each.value.name
   user_pool_id                         = aws_cognito_user_pool.this.id
   generate_secret                      = true
   allowed_oauth_flows_user_pool_client = true
   allowed_oauth_flows                  = ["client_credentials"]
-  allowed_oauth_scopes                 = concat(local.kom_scopes, local.assistences_scopes)
-  supported_identity_providers         = ["COGNITO"]
-  explicit_auth_flows                  = ["ALLOW_REFRESH_TOKEN_AUTH"]
-  prevent_user_existence_errors        = "ENABLED"
-  enable_token_revocation              = true
-  access_token_validity                = 60
+  allowed_oauth_scopes = flatten([
+    for server in each.value.resource_servers : [
+      for s in each.value.scopes : "${aws_cognito_resource_server.this[server].identifier}/${s}"
+    ]
+  ])
+  supported_identity_providers  = ["COGNITO"]
+  explicit_auth_flows           = ["ALLOW_REFRESH_TOKEN_AUTH"]
+  prevent_user_existence_errors = "ENABLED"
+  enable_token_revocation       = true
+  access_token_validity         = 60
   token_validity_units {
     access_token  = "minutes"
     id_token      = "minutes"
     refresh_token = "days"
   }
+}
+
+# Kom-client was a single resource before partners became a map: keep the same app client (and id).
+moved {
+  from = aws_cognito_user_pool_client.kom
+  to   = aws_cognito_user_pool_client.partner["KOM"]
 }
 
 # The Django admin's OIDC client (mozilla-django-oidc): confidential, authorization code.

@@ -27,7 +27,15 @@ output "admin_client_secret_arn" {
 
 output "kom_client_id" {
   description = "Kom-client id (register it on KOM's ApiClient)."
-  value       = aws_cognito_user_pool_client.kom.id
+  value       = aws_cognito_user_pool_client.partner["KOM"].id
+}
+
+output "partner_clients" {
+  description = "Partner app clients by source: client_id and scopes (input of manage.py register_partner_clients)."
+  value = {
+    for source, client in aws_cognito_user_pool_client.partner :
+    source => { client_id = client.id, name = client.name, scopes = sort(tolist(client.allowed_oauth_scopes)) }
+  }
 }
 
 output "frontend_client_id" {

@@ -44,3 +44,24 @@ variable "deletion_protection" {
   type        = bool
   default     = true
 }
+
+variable "partner_clients" {
+  description = "Partner systems' app clients (client credentials), by source code: name, resource servers, scopes."
+  type = map(object({
+    name             = string
+    resource_servers = list(string)
+    scopes           = list(string)
+  }))
+  default = {
+    KOM = { name = "Kom-client", resource_servers = ["kom-services", "assistences-services"], scopes = ["read", "write"] }
+    MOK = { name = "Mok-client", resource_servers = ["assistences-services"], scopes = ["read", "write"] }
+  }
+
+  validation {
+    condition = alltrue([
+      for c in values(var.partner_clients) :
+      length(c.resource_servers) > 0 && alltrue([for s in c.resource_servers : contains(["assistences-services", "kom-services"], s)]) && alltrue([for s in c.scopes : contains(["read", "write"], s)])
+    ])
+    error_message = "Resource servers are assistences-services and kom-services; scopes are read and write."
+  }
+}

@@ -120,3 +120,34 @@ resource "aws_cloudwatch_metric_alarm" "database_cpu" {
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
 }
+
+# A MOK tracking message the worker gave up on (apps/tracking/services.py logs it at ERROR with
+# event "tracking_delivery_failed" and publishes its own SNS notification): counted from the worker's
+# JSON logs, so the alarm needs no PutMetricData permission.
+resource "aws_cloudwatch_log_metric_filter" "tracking_failed" {
+  name           = "${var.name_prefix}-tracking-delivery-failed"
+  log_group_name = aws_cloudwatch_log_group.role["worker"].name
+  pattern        = "{ $.event = \"tracking_delivery_failed\" }"
+
+  metric_transformation {
+    name          = "TrackingDeliveryFailed"
+    namespace     = "BigtreeAssist/${var.name_prefix}"
+    value         = "1"
+    default_value = "0"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "tracking_failed" {
+  alarm_name          = "${var.name_prefix}-tracking-delivery-failed"
+  alarm_description   = "A tracking message for MOK failed permanently; see Admin > Tracking messages (attempts) and retry it."
+  namespace           = "BigtreeAssist/${var.name_prefix}"
+  metric_name         = aws_cloudwatch_log_metric_filter.tracking_failed.metric_transformation[0].name
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}

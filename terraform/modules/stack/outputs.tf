@@ -63,6 +63,11 @@ output "kom_client_id" {
   value       = module.cognito.kom_client_id
 }
 
+output "partner_clients" {
+  description = "Partner app clients by source (client_id, scopes): feed them to manage.py register_partner_clients."
+  value       = module.cognito.partner_clients
+}
+
 output "github_connection_arn" {
   description = "Finish this connection in the console once after the first apply."
   value       = module.pipeline.github_connection_arn

@@ -6,7 +6,13 @@ manage.py import_geo --countries countries.csv --cities cities.csv
                                                        # files in the data-source storage
                                                        # (S3 bucket datasourcemaster in production,
                                                        #  var/media/datasource locally)
+manage.py import_geo --if-empty --prefer-datasource   # what the deploy's migrate task runs: a new
+                                                       # environment gets countries.csv/cities.csv
+                                                       # from the data-source storage if they are
+                                                       # there, else the packaged data
 """
+
+import logging
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -18,6 +24,12 @@ from apps.core.exceptions import ApplicationError
 from apps.masters import geo
 from apps.masters.models import Country
 from apps.masters.services import geo_import
+
+logger = logging.getLogger(__name__)
+
+# The files --prefer-datasource looks for in the data-source storage.
+DATASOURCE_COUNTRIES = "countries.csv"
+DATASOURCE_CITIES = "cities.csv"
 
 
 class Command(BaseCommand):
@@ -31,6 +43,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing if countries are already loaded (fast restarts)."
         )
+        parser.add_argument(
+            "--prefer-datasource",
+            action="store_true",
+            help=f"Use {DATASOURCE_COUNTRIES} / {DATASOURCE_CITIES} of the data-source storage when present, "
+            "else the packaged data.",
+        )
+
+    def _datasource_files(self) -> tuple[str | None, str | None]:
+        """The standard files present in the data-source storage; none when it cannot be read."""
+        storage = storages[settings.GEO_DATA_STORAGE_ALIAS]
+        try:
+            found = [name if storage.exists(name) else None for name in (DATASOURCE_COUNTRIES, DATASOURCE_CITIES)]
+        except Exception as exc:  # noqa: BLE001 - any storage failure: the packaged data still works
+            logger.warning("data-source storage unreadable (%s); using the packaged geo data", exc)
+            self.stderr.write(f"Data-source storage unreadable ({type(exc).__name__}); using the packaged data.")
+            return None, None
+        return found[0], found[1]
 
     def _read(self, name: str) -> str:
         storage = storages[settings.GEO_DATA_STORAGE_ALIAS]
@@ -48,6 +77,8 @@ class Command(BaseCommand):
         if options["if_empty"] and Country.objects.exists():
             self.stdout.write("Countries already loaded; skipping (run without --if-empty to refresh).")
             return
+        if options["prefer_datasource"] and not (options["countries"] or options["cities"]):
+            options["countries"], options["cities"] = self._datasource_files()
         try:
             if options["countries"] or options["cities"]:
                 countries = (
