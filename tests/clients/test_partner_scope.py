@@ -39,6 +39,7 @@ NOT_SERVED_TO_PARTNERS = {
     "clients.ApiKey": "key digests, managed in the admin",
     "core.IdempotencyRecord": "replayed by the API mixin itself, keyed by the caller",
     "tracking.TrackingMessage": "outgoing messages to MOK, read in the admin only",
+    "tracking.TrackingAttempt": "delivery attempts of those messages, read in the admin only",
 }
 
 

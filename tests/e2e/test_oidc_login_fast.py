@@ -121,7 +121,10 @@ def test_replayed_callback_is_refused(oidc, make_account, http, live_server):
 
     replay = http.get(callback.url, allow_redirects=False)
 
-    assert replay.status_code == 400  # the state was used up: SuspiciousOperation
+    # The state was used up: the callback acts on nothing (no second code exchange, no sign-out) and
+    # sends the operator, still signed in, back to the admin.
+    assert replay.status_code == 302 and replay.headers["Location"] == "/admin/"
+    assert http.get(f"{live_server.url}/admin/", allow_redirects=False).status_code == 200
 
 
 def test_wrong_password_at_the_provider_keeps_the_user_out(oidc, make_account, http, live_server):

@@ -29,6 +29,14 @@ REFUSAL_CODES = {
 }
 EXAMPLES = 150
 
+
+@pytest.fixture(autouse=True)
+def unlimited_failures(settings):
+    """These runs check how each bad credential is refused; the per-address limit on failures (which
+    would answer 429 after the first 20, see tests/clients/test_usage_every_call.py) is lifted."""
+    settings.AUTH_FAILURE_BURST = 1_000_000
+
+
 # Header values as a WSGI server hands them to Django: Latin-1 text.
 header_text = st.text(alphabet=st.characters(max_codepoint=255), max_size=300)
 
