@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from apps.accounts.views import AdminLogoutView, admin_login
+from apps.core.local_files import local_file
 
 admin.site.site_header = _("Bigtree Assist")
 admin.site.site_title = _("Bigtree Assist")
@@ -24,10 +25,8 @@ urlpatterns = [
 handler404 = "apps.core.views.page_not_found"
 handler500 = "apps.core.views.server_error"
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Signed, expiring links to files of local bucket folders (make run, tests); S3 serves production's.
+urlpatterns += [path("local-files/<str:token>", local_file, name="local-file")]
 
 if settings.DEBUG and getattr(settings, "LOCAL_TOKEN_KEY_PATH", None):
     # The local token issuer's public keys (local settings only; see apps/clients/local_issuer.py).

@@ -2,7 +2,7 @@ import django_filters
 
 from apps.assistances.models import Event, EventSource, Note, Priority
 from apps.assistances.selectors import filter_sla
-from apps.core.filters import FilterSet, IsoDateTimeFilter
+from apps.core.filters import FilterSet, IdFilter, IsoDateTimeFilter
 
 
 class CodeFilter(django_filters.CharFilter):
@@ -56,7 +56,7 @@ class EventFilter(FilterSet):
 
 
 class NoteFilter(FilterSet):
-    event = django_filters.NumberFilter(field_name="event_id")
+    event = IdFilter(field_name="event_id", help_text="Case id.")
     event_code = django_filters.CharFilter(field_name="event__code")
 
     class Meta:

@@ -4,7 +4,7 @@ from django.db.models import Q
 from apps.consultations.choices import Direction, Outcome
 from apps.consultations.models import PhoneConsultation
 from apps.consultations.validators import phone_digits
-from apps.core.filters import FilterSet, IsoDateTimeFilter
+from apps.core.filters import FilterSet, IdFilter, IsoDateTimeFilter
 
 # A query with at least this many digits is also matched against the number's digits, so
 # "+54 11 5555-0000" finds "541155550000" whatever the formatting.
@@ -12,7 +12,7 @@ _MIN_SEARCH_DIGITS = 4
 
 
 class PhoneConsultationFilter(FilterSet):
-    event = django_filters.NumberFilter(field_name="event_id", help_text="Case id.")
+    event = IdFilter(field_name="event_id", help_text="Case id.")
     event_code = django_filters.CharFilter(field_name="event__code", lookup_expr="iexact", help_text="Case code.")
     direction = django_filters.ChoiceFilter(choices=Direction.choices)
     outcome = django_filters.ChoiceFilter(choices=Outcome.choices)

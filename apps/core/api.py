@@ -5,6 +5,7 @@ import hashlib
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
+from django.http.request import RawPostDataException
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags, quote_etag
@@ -27,7 +28,7 @@ _COMMON_PARAMS = {"page", "page_size", "cursor", "format", api_settings.SEARCH_P
 
 
 class StrictQueryParamsMixin:
-    """Refuse unknown query parameters: a misspelt filter must not silently return everything."""
+    """Refuse unknown and empty query parameters: a misspelt or blank filter must not silently return everything."""
 
     def allowed_query_params(self) -> set[str]:
         allowed = set(_COMMON_PARAMS)
@@ -43,6 +44,11 @@ class StrictQueryParamsMixin:
         unknown = sorted(set(request.query_params) - self.allowed_query_params())
         if unknown:
             raise ValidationError({name: [_("Unknown query parameter.")] for name in unknown})
+        # ``?opened_after=`` was silently "no filter": a client that meant a value and sent none
+        # would list everything. An empty value is malformed like any other.
+        empty = sorted({name for name, value in request.query_params.lists() if any(not v.strip() for v in value)})
+        if empty:
+            raise ValidationError({name: [_("Give a value, or leave the parameter out.")] for name in empty})
 
 
 class ConditionalGetMixin:
@@ -122,6 +128,27 @@ class _Replay(Exception):
         self.record = record
 
 
+def _body_digest(request) -> str:
+    """SHA-256 of the request body, or of its parsed parts when the body was already streamed.
+
+    A multipart upload from a browser session is read by the CSRF check (it looks for a form
+    token) before the view runs, after which Django no longer has the raw body; its fields and the
+    files' contents describe the same request.
+    """
+    try:
+        return hashlib.sha256(request.body or b"").hexdigest()
+    except RawPostDataException:
+        digest = hashlib.sha256()
+        for name, value in sorted(request.POST.lists()):
+            digest.update(f"{name}={value!r};".encode())
+        for name, upload in sorted(request.FILES.items()):
+            digest.update(f"{name}:{upload.name}:{upload.size}:".encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+        return digest.hexdigest()
+
+
 class IdempotencyMixin:
     """Honour ``Idempotency-Key`` on POST: a retry with the same key and body gets the first answer
     again (and changes nothing); the same key with another body is refused with 409."""
@@ -136,7 +163,7 @@ class IdempotencyMixin:
             raise ValidationError({self.idempotency_header: [_("At most 255 characters.")]})
         user = request.user
         scope = f"{type(user).__name__}:{getattr(user, 'pk', '')}"
-        digest = hashlib.sha256(request.body or b"").hexdigest()
+        digest = _body_digest(request)
         return scope, key, digest
 
     def initial(self, request, *args, **kwargs):

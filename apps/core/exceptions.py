@@ -70,6 +70,7 @@ _TITLES = {
     405: _("Method not allowed"),
     406: _("Not acceptable"),
     409: _("Conflict"),
+    412: _("Precondition failed"),
     413: _("Request too large"),
     415: _("Unsupported media type"),
     429: _("Too many requests"),

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as drf_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters as drf_base_filters
 from rest_framework.exceptions import ValidationError
 
@@ -68,6 +70,38 @@ class BoundedIsoDateTimeField(django_filters.fields.IsoDateTimeField):
 
 class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = BoundedIsoDateTimeField
+
+
+# The range of the ids' columns (BIGINT AUTO_INCREMENT): anything outside is a 400, never a query.
+MAX_ID = 2**63 - 1
+
+
+@extend_schema_field(OpenApiTypes.INT64)
+class IdFilter(django_filters.NumberFilter):
+    """An object id: a whole number from 1 to the column's maximum.
+
+    django-filter's NumberFilter takes decimals (``?event=202.5`` found case 202) and numbers past the
+    column's range (``9223372036854775808`` overflowed the database driver: a 500).
+    """
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": 2**31 - 1})
+class CountFilter(django_filters.NumberFilter):
+    """A whole number of things (inhabitants...): 0 or more, within an INT column."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 2**31 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class FilterSet(drf_filters.FilterSet):

@@ -104,3 +104,37 @@ class ApiTrailingSlashMiddleware:
                 request.path_info = path[:-1]
                 request.path = request.path[:-1]
         return self.get_response(request)
+
+
+class ApiProblemMiddleware:
+    """Every error under ``/v1/`` leaves as problem details, whatever produced it and whatever the settings.
+
+    DRF's handler already answers problem+json for what reaches a view. What does not, a path that
+    matches no route (``/v1/providers/null,null``) or an error outside DRF, got Django's HTML page
+    (the technical 404 page with DEBUG on): a partner's client then fails to parse the error
+    instead of reading its code. Here such an answer is replaced by the problem document of its
+    status, translated like every other.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path_info.startswith("/v1/") or response.status_code < 400:
+            return response
+        content_type = response.get("Content-Type", "")
+        if "json" in content_type:
+            return response
+        from apps.core.exceptions import PROBLEM_CONTENT_TYPE, problem_body
+        from apps.core.views import STATUS_PROBLEMS
+
+        code, detail = STATUS_PROBLEMS.get(response.status_code, ("error", response.reason_phrase))
+        body = problem_body(
+            status_code=response.status_code, code=code, detail=detail, instance=request.get_full_path()
+        )
+        problem = JsonResponse(body, status=response.status_code, content_type=PROBLEM_CONTENT_TYPE)
+        for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+            if response.has_header(header):
+                problem[header] = response[header]
+        return problem

@@ -22,6 +22,9 @@ really answer (both found by fuzzing the API against its schema): a read-only fi
 relation is empty, and an e-mail field that may be blank answers "", which is not an e-mail address.
 """
 
+import re
+
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework import serializers
@@ -46,6 +49,10 @@ PROBLEM_SCHEMA = {
             "type": "object",
             "additionalProperties": {},
             "description": "Field name → messages (nested for nested objects and lists).",
+        },
+        "coverage": {
+            "$ref": "#/components/schemas/OpeningCoverage",
+            "description": "With `not_covered`: the coverage check that refused to open the case.",
         },
     },
     "required": ["type", "title", "status", "detail", "code", "request_id"],
@@ -144,7 +151,14 @@ def _may_be_blank(field: serializers.EmailField) -> bool:
 
 
 class AutoSchema(SpectacularAutoSchema):
-    """drf-spectacular's AutoSchema, with the nullability and blank e-mails the serializers really produce."""
+    """drf-spectacular's AutoSchema, with the nullability and blank e-mails the serializers really produce,
+    and ``additionalProperties: false`` on the request bodies whose serializers refuse unknown keys."""
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        if direction == "request" and getattr(serializer, "refuses_unknown_fields", False):
+            schema["additionalProperties"] = False
+        return schema
 
     def _get_serializer_field_meta(self, field, direction):
         meta = super()._get_serializer_field_meta(field, direction)
@@ -164,3 +178,96 @@ class AutoSchema(SpectacularAutoSchema):
             del schema["type"], schema["format"]
             schema["anyOf"] = [{"type": "string", "format": "email"}, {"type": "string", "maxLength": 0}]
         return schema
+
+
+# --- The headers and bounds the shared machinery applies (a second post-processing hook) -----------
+
+# GETs answered with an ETag, where If-None-Match gets a 304: the catalogs (ConditionalGetMixin) and a case.
+CONDITIONAL_GETS = re.compile(r"^/v1/(masters/.+|assistances/events/\{id\})$")
+# Writes whose answer carries the case's ETag (its version), for the next If-Match.
+CASE_WRITES = {
+    ("post", "/v1/assistances/events"),
+    ("patch", "/v1/assistances/events/{id}"),
+    ("post", "/v1/assistances/events/{id}/statuses"),
+}
+_STRING_HEADER = {"schema": {"type": "string"}}
+_ETAG = {"ETag": {**_STRING_HEADER, "description": "The representation's version, for If-None-Match / If-Match."}}
+_RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit": {"schema": {"type": "integer"}, "description": "Partners: requests allowed this month."},
+    "X-RateLimit-Remaining": {"schema": {"type": "integer"}, "description": "Partners: requests left this month."},
+    "X-RateLimit-Reset": {"schema": {"type": "integer"}, "description": "Partners: seconds until the quota restarts."},
+    "RateLimit-Policy": {**_STRING_HEADER, "description": "Partners: the monthly quota (IETF draft syntax)."},
+    "RateLimit": {**_STRING_HEADER, "description": "Partners: what is left of it (IETF draft syntax)."},
+}
+_REPLAYED = {
+    "Idempotent-Replayed": {
+        "schema": {"type": "string", "enum": ["true"]},
+        "description": "Present when this is the stored answer to an earlier request with the same Idempotency-Key.",
+    }
+}
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "Retrying with the same key and body answers the first answer again and changes nothing; "
+    "the same key with another body is a 409.",
+}
+_IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "ETags the client holds (or `*`): 304 when the representation is unchanged.",
+}
+
+
+def _add_headers(response: dict, headers: dict) -> None:
+    if isinstance(response, dict):
+        response.setdefault("headers", {}).update({k: v for k, v in headers.items() if k not in response["headers"]})
+
+
+def _bound_query_parameters(operation: dict) -> None:
+    for param in operation.get("parameters", []):
+        if not isinstance(param, dict) or param.get("in") != "query":
+            continue
+        schema = param.setdefault("schema", {})
+        if param["name"] == "page":
+            schema["minimum"] = 1
+        elif param["name"] == "page_size":
+            schema.update(minimum=1, maximum=settings.API_MAX_PAGE_SIZE)
+        if schema.get("type") == "string" and "enum" not in schema:
+            schema.setdefault("minLength", 1)  # an empty value is a 400 (StrictQueryParamsMixin)
+
+
+def _document_operation(path: str, method: str, operation: dict, default_security: list) -> None:
+    responses = operation.setdefault("responses", {})
+    parameters = operation.setdefault("parameters", [])
+    names = {p.get("name", "").lower() for p in parameters if isinstance(p, dict)}
+    _bound_query_parameters(operation)
+    success = [response for code, response in responses.items() if code.startswith("2")]
+    if method == "get" and CONDITIONAL_GETS.match(path):
+        if "if-none-match" not in names:
+            parameters.append(dict(_IF_NONE_MATCH))
+        responses.setdefault("304", {"description": "Not modified: the ETag sent is current.", "headers": _ETAG})
+    if (method == "get" and CONDITIONAL_GETS.match(path)) or (method, path) in CASE_WRITES:
+        for response in success:
+            _add_headers(response, _ETAG)
+    if method == "post":
+        if "idempotency-key" not in names:
+            parameters.append(dict(_IDEMPOTENCY_KEY))
+        for response in success:
+            _add_headers(response, _REPLAYED)
+    if _requires_credentials(operation, default_security):
+        for response in [*success, responses.get("429")]:
+            _add_headers(response, _RATE_LIMIT_HEADERS)
+
+
+def document_contract(result: dict, generator=None, request=None, public=None) -> dict:
+    """POSTPROCESSING_HOOKS entry: conditional requests, idempotency, usage-plan headers and parameter bounds."""
+    default_security = result.get("security", [])
+    for path, item in result.get("paths", {}).items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS and isinstance(operation, dict):
+                _document_operation(path, method, operation, default_security)
+    return result

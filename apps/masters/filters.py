@@ -1,6 +1,6 @@
 import django_filters
 
-from apps.core.filters import FilterSet
+from apps.core.filters import CountFilter, FilterSet
 from apps.masters.models import Category, City, Country
 
 
@@ -27,7 +27,7 @@ class CountryFilter(FilterSet):
 
 class CityFilter(FilterSet):
     region = django_filters.CharFilter(field_name="admin1_code")
-    min_population = django_filters.NumberFilter(field_name="population", lookup_expr="gte", min_value=0)
+    min_population = CountFilter(field_name="population", lookup_expr="gte")
 
     class Meta:
         model = City

@@ -55,6 +55,8 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 MIDDLEWARE = [
     # Request id first so every later log line (and the health answers) carry it.
     "apps.core.middleware.RequestIdMiddleware",
+    # Errors under /v1/ that no DRF view answered (no route, DEBUG's HTML pages) become problem details.
+    "apps.core.middleware.ApiProblemMiddleware",
     # Health checks answer before host validation: the ALB probes tasks by private IP.
     "apps.core.middleware.HealthCheckMiddleware",
     # /v1/... with a trailing slash is served as the route without it (partners' clients vary).
@@ -187,8 +189,9 @@ def local_storages(root):
     """Folder-backed storages, one sub-folder per bucket, for local work and tests."""
     storages = {
         alias: {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root / alias)},
+            # Private like the S3 buckets: signed, expiring download links (apps/core/local_files.py).
+            "BACKEND": "apps.core.local_files.LocalPrivateStorage",
+            "OPTIONS": {"location": str(root / alias), "alias": alias},
         }
         for alias in FILE_STORAGE_ALIASES
     }
@@ -298,6 +301,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "apps.core.openapi.document_error_responses",
+        "apps.core.openapi.document_contract",
     ],
 }
 

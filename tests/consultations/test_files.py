@@ -5,6 +5,7 @@ import urllib.request
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from apps.audit.models import AuditLog
 from apps.consultations.models import PhoneConsultationFile
@@ -231,8 +232,16 @@ def test_partners_reach_only_files_of_their_own_cases(s3, operator_client, opera
     assert _upload(api_client, consultation.pk, make_png(), "a.png", "image/png").status_code == 201
 
 
-def test_local_storage_links_do_not_claim_to_expire(operator_client, consultation):
-    file_id = _upload(operator_client, consultation.pk, make_pdf(), "a.pdf", "application/pdf").json()["id"]
+def test_local_storage_links_download_the_file_and_expire(operator_client, consultation, settings):
+    """Locally (make run, tests) a link works like a presigned S3 URL: absolute, signed, expiring."""
+    content = make_pdf()
+    file_id = _upload(operator_client, consultation.pk, content, "a.pdf", "application/pdf").json()["id"]
     link = operator_client.get(f"{URL}/{consultation.pk}/files/{file_id}").json()
-    assert link["expires_in"] is None and link["url"].startswith("/media/")
+    assert link["expires_in"] == 300 and link["url"].startswith("http://testserver/local-files/")
+    path = link["url"].removeprefix("http://testserver")
+    anonymous = Client()
+    download = anonymous.get(path)  # the link itself is the credential, as with S3
+    assert download.status_code == 200 and b"".join(download.streaming_content) == content
+    assert download["Content-Type"] == "application/pdf"
+    assert anonymous.get(path[:-3] + "xyz").status_code == 404  # tampered
     PhoneConsultationFile.objects.get(pk=file_id).file.delete(save=False)

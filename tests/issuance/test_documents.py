@@ -1,10 +1,12 @@
 """Issuance documents on S3 (moto's server on loopback): PDF only, size limit, private, presigned URLs."""
 
+import time
 import urllib.parse
 import urllib.request
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from apps.audit.models import AuditLog
 from apps.issuance.models import IssuanceDocument, IssuanceRecord
@@ -161,8 +163,16 @@ def test_document_permissions(s3, mok_client, api_client, operator):
     assert IssuanceDocument.objects.count() == 1
 
 
-def test_local_storage_links_do_not_claim_to_expire(mok_client):
-    document_id = _upload(mok_client, make_pdf()).json()["id"]
+def test_local_storage_links_download_the_document_and_expire(mok_client, monkeypatch):
+    content = make_pdf()
+    document_id = _upload(mok_client, content).json()["id"]
     link = mok_client.get(f"{UPLOAD}/{document_id}").json()
-    assert link["expires_in"] is None and link["url"].startswith("/media/")
+    assert link["expires_in"] == 300 and link["url"].startswith("http://testserver/local-files/")
+    path = link["url"].removeprefix("http://testserver")
+    download = Client().get(path)
+    assert download.status_code == 200 and b"".join(download.streaming_content) == content
+    # Past its lifetime the link answers like a missing file.
+    later = time.time() + 301
+    monkeypatch.setattr("apps.core.local_files.time.time", lambda: later)
+    assert Client().get(path).status_code == 404
     IssuanceDocument.objects.get(pk=document_id).file.delete(save=False)

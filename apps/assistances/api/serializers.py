@@ -3,6 +3,7 @@ from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.assistances.api.fields import VisibleCaseField
@@ -19,19 +20,40 @@ from apps.assistances.models import (
 )
 from apps.assistances.selectors import sla_state, sla_state_of
 from apps.core.fields import PersonField
+from apps.core.serializers import StrictFieldsMixin
 from apps.core.visibility import OPERATOR_LABEL, VisiblePrimaryKeyRelatedField
 from apps.masters.api.fields import AssistanceField, CountryField
 from apps.masters.models import City
 from apps.providers.models import Provider, ProviderLocation
 from apps.vouchers.api.fields import VisibleVoucherField
+from apps.vouchers.api.serializers import CoverageReasonSerializer
 
 _TIMESTAMPS = ["created_at", "updated_at"]
+
+
+class OpeningCoverageSerializer(serializers.Serializer):
+    """The coverage check stored on a case when it was opened (documents ``Event.coverage``)."""
+
+    covered = serializers.BooleanField(required=False)
+    reasons = CoverageReasonSerializer(many=True, required=False)
+    benefit = serializers.CharField(required=False, allow_null=True, help_text="Code of the benefit that applied.")
+    currency = serializers.CharField(required=False, allow_blank=True)
+    limit_amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    limit_count = serializers.IntegerField(required=False, allow_null=True)
+    remaining_amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    remaining_count = serializers.IntegerField(required=False, allow_null=True)
+
+
+@extend_schema_field(OpeningCoverageSerializer)
+class OpeningCoverageField(serializers.JSONField):
+    """``Event.coverage`` as stored, typed in the schema by ``OpeningCoverageSerializer``."""
 
 
 class EventSerializer(serializers.ModelSerializer):
     """A case as partners and operators read it."""
 
     voucher = serializers.CharField(source="voucher.number", read_only=True, default=None)
+    coverage = OpeningCoverageField(read_only=True)
     assistance = serializers.CharField(source="assistance.code", read_only=True)
     country = serializers.CharField(source="country.iso2", read_only=True)
     city = serializers.CharField(source="city.code", read_only=True, default=None)
@@ -160,6 +182,8 @@ class _PlaceMixin:
 class EventCreateSerializer(_PlaceMixin, serializers.Serializer):
     """What opening a case takes. Codes, not ids: assistance code, country ISO code, city code, voucher number."""
 
+    refuses_unknown_fields = True  # checked in validate(), with its own messages
+
     source_code = serializers.ChoiceField(choices=EventSource.choices)
     external_reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
     voucher = VisibleVoucherField(required=False, allow_null=True)
@@ -188,6 +212,8 @@ class EventCreateSerializer(_PlaceMixin, serializers.Serializer):
 
 
 class EventUpdateSerializer(_PlaceMixin, serializers.Serializer):
+    refuses_unknown_fields = True  # checked in validate(), with its own messages
+
     traveller_name = serializers.CharField(required=False, max_length=200)
     traveller_document_type = serializers.CharField(required=False, allow_blank=True, max_length=16)
     traveller_document_number = serializers.CharField(required=False, allow_blank=True, max_length=40)
@@ -223,7 +249,7 @@ class EventStatusHistorySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StatusChangeSerializer(serializers.Serializer):
+class StatusChangeSerializer(StrictFieldsMixin, serializers.Serializer):
     status = serializers.CharField(max_length=40)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     revert_at = serializers.DateTimeField(
@@ -258,7 +284,7 @@ class EventProviderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EventProviderAssignSerializer(serializers.Serializer):
+class EventProviderAssignSerializer(StrictFieldsMixin, serializers.Serializer):
     provider = VisiblePrimaryKeyRelatedField(queryset=Provider.objects.all())
     location = VisiblePrimaryKeyRelatedField(queryset=ProviderLocation.objects.all(), required=False, allow_null=True)
     estimated_cost = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, min_value=0)
@@ -267,13 +293,13 @@ class EventProviderAssignSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True)
 
 
-class EventProviderTransitionSerializer(serializers.Serializer):
+class EventProviderTransitionSerializer(StrictFieldsMixin, serializers.Serializer):
     status = serializers.CharField(max_length=40, help_text=_("STARTED, RESOLVED or CANCELLED."))
     final_cost = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, min_value=0)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class NoteSerializer(serializers.ModelSerializer):
+class NoteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     event = VisibleCaseField()
     kind = serializers.ChoiceField(choices=NoteKind.choices, default=NoteKind.GENERAL)
     visibility = serializers.ChoiceField(
@@ -293,7 +319,7 @@ class NoteSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "author_repr", "created_at"]
 
 
-class DraftSerializer(serializers.ModelSerializer):
+class DraftSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     data = serializers.JSONField()
 
     class Meta:
@@ -302,5 +328,5 @@ class DraftSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "expires_at", "promoted_event", *_TIMESTAMPS]
 
 
-class DraftPromoteSerializer(serializers.Serializer):
+class DraftPromoteSerializer(StrictFieldsMixin, serializers.Serializer):
     override_reason = serializers.CharField(required=False, allow_blank=True, default="")

@@ -1,4 +1,5 @@
-from django.utils.translation import gettext as _
+from django.utils.http import parse_etags
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import APIException
@@ -39,13 +40,29 @@ def _etag(event: Event) -> str:
 
 
 def _expected_version(request, event: Event) -> int | None:
-    """The version the client read, from If-Match; a mismatch is refused before anything is written."""
+    """The version the client read, from If-Match (RFC 9110 13.1.1): ``*`` or a list of entity tags.
+
+    A mismatch is refused before anything is written. A weak tag never matches for a write (strong
+    comparison), and ``*`` matches any current case, so it asks for no version check.
+    """
     header = request.headers.get("If-Match")
-    if not header:
+    if header is None:
         return None
-    if header.strip() != _etag(event):
+    if header.strip() == "*":
+        return None
+    if _etag(event) not in parse_etags(header):
         raise PreconditionFailed()
     return event.version
+
+
+def _not_modified(request, event: Event) -> bool:
+    """If-None-Match (RFC 9110 13.1.2): a GET of a case the client already has answers 304 (weak comparison)."""
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    return any(tag.removeprefix("W/") == _etag(event) for tag in parse_etags(header))
 
 
 class EventPagination(CursorPagination):
@@ -84,6 +101,8 @@ class EventViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 
     def retrieve(self, request, *args, **kwargs):
         event = self.get_object()
+        if _not_modified(request, event):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": _etag(event)})
         return Response(self.serializer(EventSerializer, event).data, headers={"ETag": _etag(event)})
 
     @extend_schema(request=EventCreateSerializer, responses={201: EventSerializer, 200: EventSerializer})

@@ -13,7 +13,7 @@ from apps.consultations.choices import Direction, FileKind, Outcome
 from apps.consultations.models import MAX_DURATION_SECONDS, PhoneConsultation, PhoneConsultationFile
 from apps.consultations.validators import PHONE_MAX_LENGTH, validate_phone_number
 from apps.core.fields import PersonField
-from apps.vouchers.api.serializers import StrictFieldsMixin
+from apps.core.serializers import StrictFieldsMixin
 
 
 class PhoneConsultationFileSerializer(serializers.ModelSerializer):

@@ -132,4 +132,5 @@ class PhoneConsultationFileURLView(CommandAPIView):
         consultation = self.get_visible(selectors.consultation_list(), pk=pk)
         stored = self.get_visible(selectors.consultation_file_list(), pk=file_id, consultation=consultation)
         url, expires_in = selectors.consultation_file_url(file=stored)
-        return Response(PhoneConsultationFileURLSerializer({"url": url, "expires_in": expires_in}).data)
+        body = {"url": request.build_absolute_uri(url), "expires_in": expires_in}
+        return Response(PhoneConsultationFileURLSerializer(body).data)

@@ -3,8 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from apps.core.serializers import StrictFieldsMixin
 from apps.issuance.models import IssuanceDocument, IssuanceRecord
-from apps.vouchers.api.serializers import StrictFieldsMixin, VoucherWriteSerializer
+from apps.vouchers.api.serializers import VoucherWriteSerializer
 from apps.vouchers.models import Voucher
 
 ISSUANCE_ID_REGEX = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$"

@@ -175,4 +175,5 @@ class IssuanceDocumentURLView(CommandAPIView):
     def get(self, request, issuance_id: str, doc_id: int):
         document = self.get_visible(IssuanceDocument, pk=doc_id, record__mok_issuance_id=issuance_id)
         url, expires_in = services.issuance_document_url(document=document)
-        return Response(DocumentURLSerializer({"url": url, "expires_in": expires_in}).data)
+        # Absolute, as the schema says (S3's presigned URLs are; a local bucket's link is a path).
+        return Response(DocumentURLSerializer({"url": request.build_absolute_uri(url), "expires_in": expires_in}).data)

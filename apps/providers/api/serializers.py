@@ -3,6 +3,7 @@ import math
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from apps.core.serializers import StrictFieldsMixin
 from apps.masters.api.fields import AssistanceField, CategoryField, CountryField
 from apps.masters.models import City
 from apps.providers import geo
@@ -12,7 +13,7 @@ from apps.providers.selectors import LocationQuery
 _TIMESTAMPS = ["created_at", "updated_at"]
 
 
-class ProviderSerializer(serializers.ModelSerializer):
+class ProviderSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     country = CountryField()
     assistances = AssistanceField(many=True, required=False)
     location_count = serializers.IntegerField(read_only=True, default=0)
@@ -50,7 +51,7 @@ class CityRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class ProviderLocationSerializer(serializers.ModelSerializer):
+class ProviderLocationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """A provider's location. ``city`` is written as the city's code (within ``country``)."""
 
     country = CountryField()
@@ -104,8 +105,12 @@ class ProviderLocationSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class PaymentMethodSerializer(serializers.ModelSerializer):
+class PaymentMethodSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """Bank data is masked unless the caller holds providers.reveal_bank_data."""
+
+    masked = serializers.BooleanField(
+        read_only=True, default=True, help_text="Whether account_number is masked for this caller."
+    )
 
     class Meta:
         model = ProviderPaymentMethod
@@ -120,9 +125,10 @@ class PaymentMethodSerializer(serializers.ModelSerializer):
             "currency",
             "is_default",
             "is_active",
+            "masked",
             *_TIMESTAMPS,
         ]
-        read_only_fields = ["id", "provider", *_TIMESTAMPS]
+        read_only_fields = ["id", "provider", "masked", *_TIMESTAMPS]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -4,38 +4,13 @@ Input serializers refuse unknown and read-only keys (a misspelt field must not b
 dropped) and only check the shape; the services own the rules.
 """
 
-from collections.abc import Mapping
-
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.core.fields import PersonField
+from apps.core.serializers import StrictFieldsMixin
 from apps.masters.models import Assistance, Category, Country, VoucherStatus
 from apps.vouchers.choices import DocumentType, VoucherSource
 from apps.vouchers.models import Voucher, VoucherBenefit, VoucherStatusHistory, VoucherTraveller
-
-
-class StrictFieldsMixin:
-    """Refuse keys the serializer does not accept as input, naming each one."""
-
-    def to_internal_value(self, data):
-        extra_errors = {}
-        if isinstance(data, Mapping):
-            for name in data:
-                field = self.fields.get(name)
-                if field is None:
-                    extra_errors[name] = [_("Unknown field.")]
-                elif field.read_only:
-                    extra_errors[name] = [_("This field is read-only.")]
-        try:
-            value = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            if extra_errors and isinstance(exc.detail, dict):
-                raise serializers.ValidationError({**exc.detail, **extra_errors}) from None
-            raise
-        if extra_errors:
-            raise serializers.ValidationError(extra_errors)
-        return value
 
 
 class UpperSlugRelatedField(serializers.SlugRelatedField):

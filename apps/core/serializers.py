@@ -1,0 +1,35 @@
+"""Serializer pieces shared by every API resource."""
+
+from collections.abc import Mapping
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+
+class StrictFieldsMixin:
+    """Refuse keys the serializer does not accept as input, naming each one.
+
+    Every input serializer of the API has it: a misspelt field must not be silently dropped. The
+    OpenAPI schema says so (``additionalProperties: false`` on request bodies, ``apps.core.openapi``).
+    """
+
+    refuses_unknown_fields = True
+
+    def to_internal_value(self, data):
+        extra_errors = {}
+        if isinstance(data, Mapping):
+            for name in data:
+                field = self.fields.get(name)
+                if field is None:
+                    extra_errors[name] = [_("Unknown field.")]
+                elif field.read_only:
+                    extra_errors[name] = [_("This field is read-only.")]
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if extra_errors and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **extra_errors}) from None
+            raise
+        if extra_errors:
+            raise serializers.ValidationError(extra_errors)
+        return value

@@ -1,0 +1,94 @@
+"""Server behaviours the API contract promises (found by an outside integrator's generated client and
+fuzzer): integer ids within range, conditional requests per RFC 9110, no empty filters, problem details
+for every error under /v1/."""
+
+import pytest
+
+from tests.assistances.factories import covered_case
+from tests.helpers import assert_problem
+
+pytestmark = pytest.mark.django_db
+
+NOTES = "/v1/assistances/notes"
+CALLS = "/v1/assistances/phone-consultations"
+EVENTS = "/v1/assistances/events"
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (NOTES, "9223372036854775808"),
+        (CALLS, "-1e20"),
+        (NOTES, "202.5"),
+        (CALLS, "0"),
+        (NOTES, "1e3"),
+    ],
+)
+def test_id_filters_take_whole_numbers_in_range(operator_client, path, value):
+    body = assert_problem(operator_client.get(path, {"event": value}), 400)
+    assert list(body["errors"]) == ["event"]
+
+
+def test_id_filters_are_integers_in_the_schema(client):
+    document = client.get("/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    for path in (NOTES, CALLS):
+        [event] = [p for p in document["paths"][path]["get"]["parameters"] if p["name"] == "event"]
+        assert event["schema"]["type"] == "integer", event
+
+
+@pytest.mark.parametrize("param", ["opened_after", "opened_before", "q", "status"])
+def test_an_empty_filter_is_a_400(operator_client, param):
+    body = assert_problem(operator_client.get(EVENTS, {param: ""}), 400)
+    assert list(body["errors"]) == [param]
+    assert_problem(operator_client.get(CALLS, {"started_after": ""}), 400)
+
+
+@pytest.fixture
+def case(operator):
+    return covered_case(actor=operator)
+
+
+def test_if_match_takes_a_star_and_lists_of_tags(operator_client, case):
+    etag = operator_client.get(f"{EVENTS}/{case.pk}")["ETag"]
+    assert (
+        operator_client.patch(f"{EVENTS}/{case.pk}", {"description": "a"}, format="json", HTTP_IF_MATCH="*").status_code
+        == 200
+    )
+    etag = operator_client.get(f"{EVENTS}/{case.pk}")["ETag"]
+    listed = f'"999", {etag}, "1000"'
+    assert (
+        operator_client.patch(
+            f"{EVENTS}/{case.pk}", {"description": "b"}, format="json", HTTP_IF_MATCH=listed
+        ).status_code
+        == 200
+    )
+    # The tag read before the last change no longer matches: 412, in the caller's language.
+    stale = operator_client.patch(
+        f"{EVENTS}/{case.pk}", {"description": "c"}, format="json", HTTP_IF_MATCH=etag, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    body = assert_problem(stale, 412, "precondition_failed")
+    assert body["title"] == "Precondition failed" and "changed since you read it" in body["detail"]
+    spanish = assert_problem(
+        operator_client.patch(f"{EVENTS}/{case.pk}", {"description": "c"}, format="json", HTTP_IF_MATCH=etag), 412
+    )
+    assert spanish["title"] != "Precondition failed"
+
+
+def test_a_case_the_client_already_has_answers_304(operator_client, case):
+    first = operator_client.get(f"{EVENTS}/{case.pk}")
+    again = operator_client.get(f"{EVENTS}/{case.pk}", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again["ETag"] == first["ETag"] and not again.content
+    assert operator_client.get(f"{EVENTS}/{case.pk}", HTTP_IF_NONE_MATCH=f"W/{first['ETag']}").status_code == 304
+    assert operator_client.get(f"{EVENTS}/{case.pk}", HTTP_IF_NONE_MATCH='"0"').status_code == 200
+
+
+@pytest.mark.parametrize("debug", [True, False])
+@pytest.mark.parametrize("path", ["/v1/providers/null,null", "/v1/nothing/here", "/v1/masters/countries/A1B2"])
+def test_every_error_under_v1_is_a_problem_document(operator_client, settings, debug, path):
+    settings.DEBUG = debug
+    response = operator_client.get(path, HTTP_ACCEPT_LANGUAGE="en")
+    body = assert_problem(response, 404, "not_found")
+    assert response["Content-Type"] == "application/problem+json"
+    assert body["title"] == "Not found" and body["instance"] == path
+    spanish = operator_client.get(path).json()
+    assert spanish["title"] != "Not found"  # translated like every other answer
