@@ -50,10 +50,6 @@ PROBLEM_SCHEMA = {
             "additionalProperties": {},
             "description": "Field name → messages (nested for nested objects and lists).",
         },
-        "coverage": {
-            "$ref": "#/components/schemas/OpeningCoverage",
-            "description": "With `not_covered`: the coverage check that refused to open the case.",
-        },
     },
     "required": ["type", "title", "status", "detail", "code", "request_id"],
 }
@@ -134,6 +130,11 @@ def document_error_responses(result: dict, generator=None, request=None, public=
             responses = operation.setdefault("responses", {})
             for status in sorted(error_statuses(path, method, operation, default_security)):
                 responses.setdefault(str(status), _problem_response(status))
+            for status, headers in HEADERS.items():
+                # Responses a view declared itself get the headers the machinery always sends.
+                if isinstance(responses.get(str(status)), dict):
+                    present = responses[str(status)].setdefault("headers", {})
+                    present.update({name: spec for name, spec in headers.items() if name not in present})
     return result
 
 
@@ -263,8 +264,29 @@ def _document_operation(path: str, method: str, operation: dict, default_securit
             _add_headers(response, _RATE_LIMIT_HEADERS)
 
 
+def _drop_titles(node) -> None:
+    """Remove schema ``title``s: they are the models' verbose names, so they change with the language,
+    and client generators name types after them (a Spanish schema generated ``...ListTipo``)."""
+    if isinstance(node, dict):
+        if isinstance(node.get("title"), str):
+            del node["title"]
+        all_of = node.get("allOf")
+        if set(node) == {"allOf"} and len(all_of) == 1 and set(all_of[0]) == {"$ref"}:
+            # The wrapper only carried the title: the plain reference, as in a language whose title
+            # matched the field name.
+            node["$ref"] = node.pop("allOf")[0]["$ref"]
+        for value in node.values():
+            _drop_titles(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_titles(value)
+
+
 def document_contract(result: dict, generator=None, request=None, public=None) -> dict:
-    """POSTPROCESSING_HOOKS entry: conditional requests, idempotency, usage-plan headers and parameter bounds."""
+    """POSTPROCESSING_HOOKS entry: conditional requests, idempotency, usage-plan headers and parameter bounds,
+    and a schema whose structure is the same in every language (descriptions aside)."""
+    _drop_titles(result.get("paths", {}))
+    _drop_titles(result.get("components", {}))
     default_security = result.get("security", [])
     for path, item in result.get("paths", {}).items():
         for method, operation in item.items():

@@ -26,27 +26,14 @@ from apps.masters.api.fields import AssistanceField, CountryField
 from apps.masters.models import City
 from apps.providers.models import Provider, ProviderLocation
 from apps.vouchers.api.fields import VisibleVoucherField
-from apps.vouchers.api.serializers import CoverageReasonSerializer
+from apps.vouchers.api.schema import OpeningCoverageSchema
 
 _TIMESTAMPS = ["created_at", "updated_at"]
 
 
-class OpeningCoverageSerializer(serializers.Serializer):
-    """The coverage check stored on a case when it was opened (documents ``Event.coverage``)."""
-
-    covered = serializers.BooleanField(required=False)
-    reasons = CoverageReasonSerializer(many=True, required=False)
-    benefit = serializers.CharField(required=False, allow_null=True, help_text="Code of the benefit that applied.")
-    currency = serializers.CharField(required=False, allow_blank=True)
-    limit_amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
-    limit_count = serializers.IntegerField(required=False, allow_null=True)
-    remaining_amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
-    remaining_count = serializers.IntegerField(required=False, allow_null=True)
-
-
-@extend_schema_field(OpeningCoverageSerializer)
+@extend_schema_field(OpeningCoverageSchema)
 class OpeningCoverageField(serializers.JSONField):
-    """``Event.coverage`` as stored, typed in the schema by ``OpeningCoverageSerializer``."""
+    """``Event.coverage`` as stored, typed in the schema by ``OpeningCoverageSchema``."""
 
 
 class EventSerializer(serializers.ModelSerializer):

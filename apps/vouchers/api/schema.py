@@ -6,6 +6,26 @@ from rest_framework import serializers
 from apps.core.exceptions import PROBLEM_CONTENT_TYPE
 
 
+class OpeningCoverageReason(serializers.Serializer):
+    code = serializers.CharField()
+    passed = serializers.BooleanField()
+    message = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="OpeningCoverage")
+class OpeningCoverageSchema(serializers.Serializer):
+    """The coverage check stored on a case when it was opened (``Event.coverage``), or refusing to open one."""
+
+    covered = serializers.BooleanField(required=False)
+    reasons = OpeningCoverageReason(many=True, required=False)
+    benefit = serializers.CharField(required=False, allow_null=True, help_text="Code of the benefit that applied.")
+    currency = serializers.CharField(required=False, allow_blank=True)
+    limit_amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    limit_count = serializers.IntegerField(required=False, allow_null=True)
+    remaining_amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    remaining_count = serializers.IntegerField(required=False, allow_null=True)
+
+
 @extend_schema_serializer(component_name="ProblemDetails")
 class ProblemSerializer(serializers.Serializer):
     """RFC 9457 problem details, the body of every error (``application/problem+json``)."""
@@ -19,6 +39,9 @@ class ProblemSerializer(serializers.Serializer):
     request_id = serializers.CharField()
     errors = serializers.DictField(
         required=False, help_text="Field name → messages (nested for nested objects and lists)."
+    )
+    coverage = OpeningCoverageSchema(
+        required=False, help_text="With `not_covered`: the coverage check that refused to open the case."
     )
 
 

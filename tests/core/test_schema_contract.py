@@ -1,0 +1,51 @@
+"""The schema describes the contract the same way in every language, and states the headers, bounds
+and closed bodies the server applies."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+HUMAN_TEXT = {"description", "summary", "title"}
+
+
+def _schema(client, language: str) -> dict:
+    return client.get(
+        "/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json", HTTP_ACCEPT_LANGUAGE=language
+    ).json()
+
+
+def _structure(node):
+    """The schema without the text meant for people (which is translated)."""
+    if isinstance(node, dict):
+        return {k: _structure(v) for k, v in node.items() if not (k in HUMAN_TEXT and isinstance(v, str))}
+    if isinstance(node, list):
+        return [_structure(v) for v in node]
+    return node
+
+
+def test_the_schema_has_the_same_structure_in_spanish_and_english(client):
+    spanish, english = _schema(client, "es"), _schema(client, "en")
+    assert spanish != english  # the descriptions are translated...
+    assert _structure(spanish) == _structure(english)  # ...and nothing else differs
+
+
+def test_headers_bounds_and_closed_bodies(client):
+    document = _schema(client, "en")
+    paths, schemas = document["paths"], document["components"]["schemas"]
+    create = paths["/v1/assistances/events"]["post"]
+    assert "Idempotency-Key" in {p["name"] for p in create["parameters"]}
+    assert {"Idempotent-Replayed", "ETag", "X-RateLimit-Remaining"} <= set(create["responses"]["201"]["headers"])
+    detail = paths["/v1/assistances/events/{id}"]
+    assert "304" in detail["get"]["responses"] and "If-None-Match" in {p["name"] for p in detail["get"]["parameters"]}
+    assert "412" in detail["patch"]["responses"]
+    categories = {p["name"]: p["schema"] for p in paths["/v1/masters/categories"]["get"]["parameters"]}
+    assert categories["page"]["minimum"] == 1
+    assert (categories["page_size"]["minimum"], categories["page_size"]["maximum"]) == (1, 200)
+    assert categories["q"]["minLength"] == 1
+    assert "Retry-After" in paths["/v1/vouchers"]["get"]["responses"]["429"]["headers"]
+    assert "WWW-Authenticate" in paths["/v1/vouchers"]["get"]["responses"]["401"]["headers"]
+    for name in ("EventCreateRequest", "NoteRequest", "PatchedEventUpdateRequest", "ProviderRequest"):
+        assert schemas[name]["additionalProperties"] is False, name
+    assert schemas["PaymentMethod"]["properties"]["masked"]["type"] == "boolean"
+    assert "$ref" in str(schemas["Event"]["properties"]["coverage"])
+    assert "coverage" in schemas["ProblemDetails"]["properties"]
