@@ -57,6 +57,7 @@ test: lint check check-deploy check-security pytest
 
 # Schemathesis against /v1/schema/, deeper than the bounded run of `make test` (10 examples per operation):
 # FUZZ_EXAMPLES per operation and identity, plus the coverage phase (boundary values of every parameter).
+# FUZZ_ALL_CHECKS=1 adds the checks comparing what the schema admits with what the server accepts.
 FUZZ_EXAMPLES ?= 100
 .PHONY: fuzz
 fuzz: install

@@ -15,6 +15,7 @@ and the health checks are open.
 ``FUZZ_COVERAGE`` (boundary values of every parameter) tune the run; it is deterministic.
 """
 
+import os
 import uuid
 
 import pytest
@@ -27,10 +28,15 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
     content_type_conformance,
+    missing_required_header,
+    negative_data_rejection,
+    positive_data_acceptance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from apps.assistances.services import note_create
@@ -50,6 +56,18 @@ CHECKS = [
     response_schema_conformance,
     response_headers_conformance,
 ]
+# The checks that compare what the schema admits with what the server accepts (a schema-valid
+# request refused, a schema-violating one accepted...). `FUZZ_ALL_CHECKS=1 make fuzz` runs them;
+# they still find fields whose schema says less than the server enforces (issue 20, in progress),
+# so the bounded run of `make test` does not include them yet.
+if os.environ.get("FUZZ_ALL_CHECKS", "") not in ("", "0"):
+    CHECKS += [
+        negative_data_rejection,
+        positive_data_acceptance,
+        missing_required_header,
+        unsupported_method,
+        allow_header_conformance,
+    ]
 
 
 def _fuzz_config() -> schemathesis.Config:
