@@ -10,6 +10,8 @@ PHONE_MAX_LENGTH = 32
 # Digits, spaces, hyphens and parentheses, with an optional leading "+".
 _PHONE_SHAPE = re.compile(r"^\+?[0-9 ()\-]+$")
 _NOT_DIGIT = re.compile(r"\D")
+# The same rule as one regular expression (shape and 6-20 digits), for the OpenAPI schema.
+PHONE_PATTERN = r"^\+?(?:[ ()\-]*[0-9]){" + f"{PHONE_MIN_DIGITS},{PHONE_MAX_DIGITS}" + r"}[ ()\-]*$"
 
 
 def phone_digits(value: str) -> str:

@@ -1,5 +1,6 @@
 """FilterSet and ordering bases for every API list: malformed filter or ordering values are errors, never ignored."""
 
+import re
 from datetime import UTC
 
 import django_filters
@@ -121,6 +122,23 @@ class OrderingFilter(drf_base_filters.OrderingFilter):
     400 naming the allowed ones rather than silently ignored.
     """
 
+    def get_schema_operation_parameters(self, view):
+        """The parameter as it is checked: only where the view declares fields, and only those."""
+        fields = getattr(view, "ordering_fields", None)
+        if not fields or fields == "__all__":
+            return []  # a list with a fixed order takes no ordering
+        names = [field if isinstance(field, str) else field[0] for field in fields]
+        one = "-?(" + "|".join(re.escape(name) for name in names) + ")"
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": f"Order by {', '.join(names)}; prefix - for descending; several, comma-separated.",
+                "schema": {"type": "string", "pattern": f"^{one}(,{one})*$"},
+            }
+        ]
+
     def get_valid_fields(self, queryset, view, context=None):
         if getattr(view, "ordering_fields", None) is None:
             return []
@@ -145,3 +163,12 @@ class OrderingFilter(drf_base_filters.OrderingFilter):
                     }
                 )
         return super().get_ordering(request, queryset, view)
+
+
+class SearchFilter(drf_base_filters.SearchFilter):
+    """DRF's search, documented only where the view declares ``search_fields`` (elsewhere ``q`` does nothing)."""
+
+    def get_schema_operation_parameters(self, view):
+        if not getattr(view, "search_fields", None):
+            return []
+        return super().get_schema_operation_parameters(view)

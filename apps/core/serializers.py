@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -33,3 +34,12 @@ class StrictFieldsMixin:
         if extra_errors:
             raise serializers.ValidationError(extra_errors)
         return value
+
+
+# An ISO 4217 code as the serializers take it (upper-cased on input).
+CURRENCY_PATTERN = "^[A-Za-z]{3}$"
+
+
+@extend_schema_field({"type": "string", "pattern": CURRENCY_PATTERN, "minLength": 3, "maxLength": 3})
+class CurrencyCodeField(serializers.CharField):
+    """A three-letter ISO 4217 currency code, documented with the pattern the validation applies."""

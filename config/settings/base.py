@@ -237,7 +237,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["apps.core.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "apps.core.filters.SearchFilter",
         "apps.core.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.PageNumberPagination",

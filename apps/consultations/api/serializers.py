@@ -6,14 +6,20 @@ other apps' schema components.
 """
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.assistances.api.fields import VisibleCaseField
 from apps.consultations.choices import Direction, FileKind, Outcome
 from apps.consultations.models import MAX_DURATION_SECONDS, PhoneConsultation, PhoneConsultationFile
-from apps.consultations.validators import PHONE_MAX_LENGTH, validate_phone_number
+from apps.consultations.validators import PHONE_MAX_LENGTH, PHONE_PATTERN, validate_phone_number
 from apps.core.fields import PersonField
 from apps.core.serializers import StrictFieldsMixin
+
+
+@extend_schema_field({"type": "string", "pattern": PHONE_PATTERN, "maxLength": PHONE_MAX_LENGTH})
+class PhoneNumberField(serializers.CharField):
+    """A phone number, documented with the pattern ``validate_phone_number`` applies."""
 
 
 class PhoneConsultationFileSerializer(serializers.ModelSerializer):
@@ -28,7 +34,7 @@ class PhoneConsultationFileSerializer(serializers.ModelSerializer):
 class PhoneConsultationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """A phone consultation. ``event`` links it to a case (by id); ``operator`` is whoever recorded it."""
 
-    phone_number = serializers.CharField(max_length=PHONE_MAX_LENGTH, validators=[validate_phone_number])
+    phone_number = PhoneNumberField(max_length=PHONE_MAX_LENGTH, validators=[validate_phone_number])
     direction = serializers.ChoiceField(choices=Direction.choices)
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     started_at = serializers.DateTimeField(required=False, help_text=_("When the call started (default: now)."))

@@ -1,9 +1,10 @@
 import math
+import re
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from apps.core.serializers import StrictFieldsMixin
+from apps.core.serializers import CURRENCY_PATTERN, CurrencyCodeField, StrictFieldsMixin
 from apps.masters.api.fields import AssistanceField, CategoryField, CountryField
 from apps.masters.models import City
 from apps.providers import geo
@@ -108,6 +109,7 @@ class ProviderLocationSerializer(StrictFieldsMixin, serializers.ModelSerializer)
 class PaymentMethodSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """Bank data is masked unless the caller holds providers.reveal_bank_data."""
 
+    currency = CurrencyCodeField(max_length=3)
     masked = serializers.BooleanField(
         read_only=True, default=True, help_text="Whether account_number is masked for this caller."
     )
@@ -141,7 +143,7 @@ class PaymentMethodSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return data
 
     def validate_currency(self, value: str) -> str:
-        if len(value) != 3 or not value.isalpha():
+        if not re.fullmatch(CURRENCY_PATTERN, value):
             raise serializers.ValidationError(_("Use a three-letter ISO 4217 code."))
         return value.upper()
 
