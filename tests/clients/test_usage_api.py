@@ -61,11 +61,14 @@ def test_api_client_responses_carry_the_quota(api_client, shared_redis):
 
 
 def test_burst_then_429_problem_with_retry_after(api_client, shared_redis):
-    statuses = [_get(api_client).status_code for _ in range(20)]
+    # One token a second: the 20 requests of the burst cannot earn a token back on a loaded machine
+    # (at the default 10/s, 100 ms of slowness made the 21st pass).
+    plan = "1,20,10000"
+    statuses = [_get(api_client, plan=plan).status_code for _ in range(20)]
     assert statuses == [200] * 20
-    response = _get(api_client)
+    response = _get(api_client, plan=plan)
     body = assert_problem(response, 429, "throttled")
-    assert response["Retry-After"] == "1"  # one token at 10/s is < 1 s away; delay-seconds round up
+    assert response["Retry-After"] == "1"  # one token at 1/s is at most 1 s away; delay-seconds round up
     assert "1 second" in body["detail"]
     # The refused request is not counted against the month.
     assert response["X-RateLimit-Remaining"] == "9980"
