@@ -59,7 +59,7 @@ if [ "${1:-}" = "--tools-only" ]; then
   exit 0
 fi
 
-step "1/6 terraform syntax: python-hcl2 parses every file"
+step "1/7 terraform syntax: python-hcl2 parses every file"
 "$HCL2_VENV/bin/python" - <<'PY'
 import sys
 from pathlib import Path

@@ -43,3 +43,16 @@ CURRENCY_PATTERN = "^[A-Za-z]{3}$"
 @extend_schema_field({"type": "string", "pattern": CURRENCY_PATTERN, "minLength": 3, "maxLength": 3})
 class CurrencyCodeField(serializers.CharField):
     """A three-letter ISO 4217 currency code, documented with the pattern the validation applies."""
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class JSONObjectField(serializers.JSONField):
+    """A free-form JSON object (never a list, string or number): documented and checked as one."""
+
+    default_error_messages = {"not_an_object": _("Expected a JSON object.")}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict):
+            self.fail("not_an_object")
+        return value

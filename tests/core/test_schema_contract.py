@@ -49,3 +49,32 @@ def test_headers_bounds_and_closed_bodies(client):
     assert schemas["PaymentMethod"]["properties"]["masked"]["type"] == "boolean"
     assert "$ref" in str(schemas["Event"]["properties"]["coverage"])
     assert "coverage" in schemas["ProblemDetails"]["properties"]
+
+
+def test_json_fields_have_a_declared_shape(client):
+    schemas = _schema(client, "en")["components"]["schemas"]
+    hours = schemas["ProviderLocation"]["properties"]["opening_hours"]
+    assert hours["type"] == "object" and hours["additionalProperties"] is False and "mon" in hours["properties"]
+    assert schemas["Provider"]["properties"]["languages"]["items"]["pattern"] == "^[a-z]{2}$"
+    assert schemas["Draft"]["properties"]["data"]["type"] == "object"
+    assert schemas["IssuanceRecord"]["properties"]["payload"]["type"] == "object"
+
+
+@pytest.mark.parametrize(
+    "hours",
+    [[], {"monday": []}, {"mon": [["8:00", "18:00"]]}, {"mon": [["18:00", "08:00"]]}, {"mon": "08-18"}],
+)
+def test_opening_hours_outside_the_documented_shape_are_refused(admin_user, hours):
+    from rest_framework.test import APIClient
+
+    from tests.helpers import assert_problem
+    from tests.providers.factories import LocationFactory
+
+    location = LocationFactory()
+    api = APIClient()
+    api.force_login(admin_user)
+    url = f"/v1/providers/{location.provider_id}/locations/{location.pk}"
+    body = assert_problem(api.patch(url, {"opening_hours": hours}, format="json"), 400)
+    assert list(body["errors"]) == ["opening_hours"]
+    ok = api.patch(url, {"opening_hours": {"mon": [["08:00", "13:00"], ["14:00", "18:00"]], "sun": []}}, format="json")
+    assert ok.status_code == 200, ok.content

@@ -20,7 +20,7 @@ from apps.assistances.models import (
 )
 from apps.assistances.selectors import sla_state, sla_state_of
 from apps.core.fields import PersonField
-from apps.core.serializers import StrictFieldsMixin
+from apps.core.serializers import JSONObjectField, StrictFieldsMixin
 from apps.core.visibility import OPERATOR_LABEL, VisiblePrimaryKeyRelatedField
 from apps.masters.api.fields import AssistanceField, CountryField
 from apps.masters.models import City
@@ -307,7 +307,7 @@ class NoteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
 
 class DraftSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    data = serializers.JSONField()
+    data = JSONObjectField(help_text="The case as filled so far: any object; checked when promoted.")
 
     class Meta:
         model = EventDraft

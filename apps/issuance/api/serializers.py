@@ -1,6 +1,7 @@
 """MOK's issuance payload (input), the ingestion answer, the stored record and its documents."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.serializers import StrictFieldsMixin
@@ -68,12 +69,23 @@ class IssuanceDocumentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "The issuance body exactly as MOK last sent it (it passed the MokIssuanceRequest schema).",
+    }
+)
+class MokIssuancePayloadField(serializers.JSONField):
+    """The issuance body as MOK last sent it, kept verbatim (an object; its shape is MokIssuanceRequest's)."""
+
+
 class IssuanceRecordSerializer(serializers.ModelSerializer):
     issuance_id = serializers.CharField(source="mok_issuance_id", read_only=True)
     first_received_at = serializers.DateTimeField(source="created_at", read_only=True)
     vouchers = IssuedVoucherSerializer(many=True, read_only=True)
     documents = IssuanceDocumentSerializer(many=True, read_only=True)
-    payload = serializers.JSONField(read_only=True, help_text="The body as last received.")
+    payload = MokIssuancePayloadField(read_only=True, help_text="The body as last received.")
 
     class Meta:
         model = IssuanceRecord

@@ -2,6 +2,7 @@ import math
 import re
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.serializers import CURRENCY_PATTERN, CurrencyCodeField, StrictFieldsMixin
@@ -16,6 +17,11 @@ _TIMESTAMPS = ["created_at", "updated_at"]
 
 class ProviderSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     country = CountryField()
+    languages = serializers.ListField(
+        child=serializers.RegexField(r"^[a-z]{2}$", max_length=2),
+        required=False,
+        help_text="ISO 639-1 codes, e.g. es, en (stored sorted, without repeats).",
+    )
     assistances = AssistanceField(many=True, required=False)
     location_count = serializers.IntegerField(read_only=True, default=0)
 
@@ -52,8 +58,55 @@ class CityRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOUR = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+_INTERVAL = {
+    "type": "array",
+    "items": {"type": "string", "pattern": _HOUR.pattern},
+    "minItems": 2,
+    "maxItems": 2,
+    "description": "Opening and closing time, HH:MM (24 h), opening first.",
+}
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {day: {"type": "array", "items": _INTERVAL} for day in WEEKDAYS},
+        "additionalProperties": False,
+        "description": 'Per weekday, the intervals open, e.g. {"mon": [["08:00", "18:00"]], "sat": []}.',
+    }
+)
+class OpeningHoursField(serializers.JSONField):
+    """Opening hours per weekday, checked to have the shape the schema documents."""
+
+    default_error_messages = {
+        # Braces doubled: DRF formats error messages with str.format().
+        "shape": _('Use {{"mon": [["08:00", "18:00"]], ...}}: weekdays mon-sun, intervals of two HH:MM times.')
+    }
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict) or not set(value) <= set(WEEKDAYS):
+            self.fail("shape")
+        for intervals in value.values():
+            if not isinstance(intervals, list):
+                self.fail("shape")
+            for interval in intervals:
+                if not (
+                    isinstance(interval, list)
+                    and len(interval) == 2
+                    and all(isinstance(t, str) and _HOUR.match(t) for t in interval)
+                    and interval[0] < interval[1]
+                ):
+                    self.fail("shape")
+        return value
+
+
 class ProviderLocationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """A provider's location. ``city`` is written as the city's code (within ``country``)."""
+
+    opening_hours = OpeningHoursField(required=False)
 
     country = CountryField()
     city = serializers.CharField(
