@@ -79,6 +79,10 @@ class ConditionalGetMixin:
         self._etag = quote_etag(hashlib.sha256(raw.encode()).hexdigest()[:32])
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match and (self._etag in parse_etags(if_none_match) or if_none_match.strip() == "*"):
+            # A malformed page or page size is a 400 even for a client that has the answer cached.
+            paginator = getattr(self, "paginator", None)
+            if paginator is not None and hasattr(paginator, "validate_query"):
+                paginator.validate_query(request)
             raise NotModified(self._etag)
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -156,9 +160,12 @@ class IdempotencyMixin:
     idempotency_header = "Idempotency-Key"
 
     def _idempotency(self, request):
-        key = request.headers.get(self.idempotency_header, "").strip()
-        if request.method != "POST" or not key:
+        raw = request.headers.get(self.idempotency_header)
+        if request.method != "POST" or raw is None:
             return None
+        key = raw.strip()
+        if not key:
+            raise ValidationError({self.idempotency_header: [_("Give a key, or leave the header out.")]})
         if len(key) > 255:
             raise ValidationError({self.idempotency_header: [_("At most 255 characters.")]})
         user = request.user

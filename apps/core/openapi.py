@@ -151,6 +151,42 @@ def _may_be_blank(field: serializers.EmailField) -> bool:
         return True
 
 
+_DECIMAL_PATTERN = re.compile(r"^\^-\?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$$")
+
+
+def _require_a_digit(schema: dict) -> None:
+    """drf-spectacular's decimal pattern (``^-?\\d{0,3}(?:\\.\\d{0,2})?$``) admits "", "-" and ".", which
+    the field refuses: the same pattern, with at least one digit."""
+    found = _DECIMAL_PATTERN.match(schema.get("pattern", "")) if schema.get("format") == "decimal" else None
+    if found:
+        whole, fraction = found.groups()
+        if int(whole) == 0:
+            schema["pattern"] = rf"^-?\.\d{{1,{fraction}}}$"
+        elif int(fraction) == 0:
+            schema["pattern"] = rf"^-?\d{{1,{whole}}}$"
+        else:
+            schema["pattern"] = rf"^-?(?:\d{{1,{whole}}}(?:\.\d{{0,{fraction}}})?|\.\d{{1,{fraction}}})$"
+
+
+def _no_nul_characters(field, schema: dict, direction: str) -> None:
+    """DRF refuses NUL characters in every text field (``ProhibitNullCharactersValidator``): say so."""
+    if (
+        direction == "request"
+        and isinstance(field, serializers.CharField)
+        and schema.get("type") == "string"
+        and "pattern" not in schema
+        and "format" not in schema
+        and "enum" not in schema
+    ):
+        schema["pattern"] = "^[^\\u0000]*$"
+
+
+def _require_items(field, schema: dict) -> None:
+    """A list that may not be empty (``allow_empty=False``) says so."""
+    if schema.get("type") == "array" and getattr(field, "allow_empty", True) is False:
+        schema.setdefault("minItems", 1)
+
+
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's AutoSchema, with the nullability and blank e-mails the serializers really produce,
     and ``additionalProperties: false`` on the request bodies whose serializers refuse unknown keys."""
@@ -170,6 +206,10 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(schema, dict):
+            _require_items(field, schema)
+            _require_a_digit(schema)
+            _no_nul_characters(field, schema, direction)
         if (
             isinstance(field, serializers.EmailField)
             and isinstance(schema, dict)

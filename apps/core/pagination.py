@@ -36,6 +36,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
             return self.page_size
         return _positive_int(raw, name=self.page_size_query_param, maximum=self.max_page_size)
 
+    def validate_query(self, request) -> None:
+        """Refuse a malformed page or page size (400), without reading any row."""
+        self.get_page_size(request)
+        _positive_int(request.query_params.get(self.page_query_param, "1"), name=self.page_query_param)
+
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         page_size = self.get_page_size(request)

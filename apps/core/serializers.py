@@ -1,10 +1,18 @@
 """Serializer pieces shared by every API resource."""
 
+import re
 from collections.abc import Mapping
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+
+def _text_field(field) -> bool:
+    """A plain text field (not a choice, number or related field DRF happens to build on CharField)."""
+    return isinstance(field, serializers.CharField) and not isinstance(
+        field, serializers.ChoiceField | serializers.RegexField | serializers.EmailField | serializers.URLField
+    )
 
 
 class StrictFieldsMixin:
@@ -25,6 +33,9 @@ class StrictFieldsMixin:
                     extra_errors[name] = [_("Unknown field.")]
                 elif field.read_only:
                     extra_errors[name] = [_("This field is read-only.")]
+                elif _text_field(field) and data[name] is not None and not isinstance(data[name], str):
+                    # DRF turns 1271423 into "1271423"; the schema says text, so a number is refused.
+                    extra_errors[name] = [_("Not a valid string.")]
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:
@@ -43,6 +54,23 @@ CURRENCY_PATTERN = "^[A-Za-z]{3}$"
 @extend_schema_field({"type": "string", "pattern": CURRENCY_PATTERN, "minLength": 3, "maxLength": 3})
 class CurrencyCodeField(serializers.CharField):
     """A three-letter ISO 4217 currency code, documented with the pattern the validation applies."""
+
+
+@extend_schema_field({"type": "string", "pattern": "^([A-Za-z]{3})?$", "maxLength": 3})
+class OptionalCurrencyCodeField(serializers.CharField):
+    """A three-letter ISO 4217 currency code, or "" for none; upper-cased."""
+
+    default_error_messages = {"currency": _("Use a three-letter ISO 4217 code.")}
+
+    def __init__(self, **kwargs):
+        kwargs.update(allow_blank=True, max_length=3)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value and not re.fullmatch(CURRENCY_PATTERN, value):
+            self.fail("currency")
+        return value.upper()
 
 
 @extend_schema_field({"type": "object", "additionalProperties": True})

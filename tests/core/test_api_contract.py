@@ -92,3 +92,22 @@ def test_every_error_under_v1_is_a_problem_document(operator_client, settings, d
     assert body["title"] == "Not found" and body["instance"] == path
     spanish = operator_client.get(path).json()
     assert spanish["title"] != "Not found"  # translated like every other answer
+
+
+def test_an_empty_idempotency_key_is_a_400(operator_client):
+    body = assert_problem(
+        operator_client.post(NOTES, {"event": 1, "body": "x"}, format="json", HTTP_IDEMPOTENCY_KEY=" "), 400
+    )
+    assert list(body["errors"]) == ["Idempotency-Key"]
+
+
+def test_text_fields_take_text_not_numbers(operator_client):
+    body = assert_problem(operator_client.post(NOTES, {"event": 1, "body": 12345}, format="json"), 400)
+    assert "body" in body["errors"]
+
+
+def test_a_conditional_get_still_refuses_a_malformed_page_size(operator_client):
+    first = operator_client.get("/v1/masters/categories")
+    refused = operator_client.get("/v1/masters/categories", {"page_size": 0}, HTTP_IF_NONE_MATCH="*")
+    assert_problem(refused, 400)
+    assert operator_client.get("/v1/masters/categories", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304

@@ -20,7 +20,7 @@ from apps.assistances.models import (
 )
 from apps.assistances.selectors import sla_state, sla_state_of
 from apps.core.fields import PersonField
-from apps.core.serializers import JSONObjectField, StrictFieldsMixin
+from apps.core.serializers import JSONObjectField, OptionalCurrencyCodeField, StrictFieldsMixin
 from apps.core.visibility import OPERATOR_LABEL, VisiblePrimaryKeyRelatedField
 from apps.masters.api.fields import AssistanceField, CountryField
 from apps.masters.models import City
@@ -276,7 +276,7 @@ class EventProviderAssignSerializer(StrictFieldsMixin, serializers.Serializer):
     location = VisiblePrimaryKeyRelatedField(queryset=ProviderLocation.objects.all(), required=False, allow_null=True)
     estimated_cost = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, min_value=0)
     guaranteed_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, min_value=0)
-    currency = serializers.CharField(required=False, allow_blank=True, max_length=3)
+    currency = OptionalCurrencyCodeField(required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
 
 

@@ -65,7 +65,7 @@ _INTERVAL = {
     "items": {"type": "string", "pattern": _HOUR.pattern},
     "minItems": 2,
     "maxItems": 2,
-    "description": "Opening and closing time, HH:MM (24 h), opening first.",
+    "description": "Opening and closing time, HH:MM (24 h); a closing time before the opening one runs past midnight.",
 }
 
 
@@ -97,7 +97,6 @@ class OpeningHoursField(serializers.JSONField):
                     isinstance(interval, list)
                     and len(interval) == 2
                     and all(isinstance(t, str) and _HOUR.match(t) for t in interval)
-                    and interval[0] < interval[1]
                 ):
                     self.fail("shape")
         return value
