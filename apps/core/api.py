@@ -49,6 +49,10 @@ class StrictQueryParamsMixin:
         empty = sorted({name for name, value in request.query_params.lists() if any(not v.strip() for v in value)})
         if empty:
             raise ValidationError({name: [_("Give a value, or leave the parameter out.")] for name in empty})
+        # Every parameter takes one value; with two, which one counts would be a guess.
+        repeated = sorted(name for name, values in request.query_params.lists() if len(values) > 1)
+        if repeated:
+            raise ValidationError({name: [_("Give this parameter once.")] for name in repeated})
 
 
 class ConditionalGetMixin:

@@ -168,6 +168,9 @@ def _require_a_digit(schema: dict) -> None:
             schema["pattern"] = rf"^-?(?:\d{{1,{whole}}}(?:\.\d{{0,{fraction}}})?|\.\d{{1,{fraction}}})$"
 
 
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
 def _no_nul_characters(field, schema: dict, direction: str) -> None:
     """DRF refuses NUL characters in every text field (``ProhibitNullCharactersValidator``): say so."""
     if (
@@ -178,7 +181,7 @@ def _no_nul_characters(field, schema: dict, direction: str) -> None:
         and "format" not in schema
         and "enum" not in schema
     ):
-        schema["pattern"] = "^[^\\u0000]*$"
+        schema["pattern"] = NO_NUL_PATTERN
 
 
 def _require_items(field, schema: dict) -> None:
@@ -279,6 +282,8 @@ def _bound_query_parameters(operation: dict) -> None:
             schema.update(minimum=1, maximum=settings.API_MAX_PAGE_SIZE)
         if schema.get("type") == "string" and "enum" not in schema:
             schema.setdefault("minLength", 1)  # an empty value is a 400 (StrictQueryParamsMixin)
+            if "pattern" not in schema and "format" not in schema:
+                schema["pattern"] = NO_NUL_PATTERN  # django-filter's form fields refuse NUL characters
 
 
 def _document_operation(path: str, method: str, operation: dict, default_security: list) -> None:

@@ -111,3 +111,18 @@ def test_a_conditional_get_still_refuses_a_malformed_page_size(operator_client):
     refused = operator_client.get("/v1/masters/categories", {"page_size": 0}, HTTP_IF_NONE_MATCH="*")
     assert_problem(refused, 400)
     assert operator_client.get("/v1/masters/categories", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_a_repeated_parameter_is_a_400(operator_client):
+    body = assert_problem(operator_client.get(f"{EVENTS}?priority=high&priority=low"), 400)
+    assert list(body["errors"]) == ["priority"]
+
+
+def test_boolean_filters_of_declared_fields_are_strict(operator_client):
+    from tests.providers.factories import PaymentMethodFactory
+
+    method = PaymentMethodFactory()
+    url = f"/v1/providers/{method.provider_id}/paymentmethods"
+    body = assert_problem(operator_client.get(url, {"is_default": "null"}), 400)
+    assert list(body["errors"]) == ["is_default"]
+    assert operator_client.get(url, {"is_default": "false"}).status_code == 200

@@ -1,4 +1,3 @@
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
@@ -15,7 +14,7 @@ from apps.consultations.api.serializers import (
 from apps.consultations.filters import PhoneConsultationFilter
 from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
 from apps.core.api import CommandAPIView, ResourceViewSet
-from apps.core.filters import OrderingFilter
+from apps.core.filters import DjangoFilterBackend, OrderingFilter
 from apps.core.pagination import CursorPagination
 from apps.vouchers.api.schema import problems
 
