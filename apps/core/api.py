@@ -46,7 +46,7 @@ class StrictQueryParamsMixin:
             raise ValidationError({name: [_("Unknown query parameter.")] for name in unknown})
         # ``?opened_after=`` was silently "no filter": a client that meant a value and sent none
         # would list everything. An empty value is malformed like any other.
-        empty = sorted({name for name, value in request.query_params.lists() if any(not v.strip() for v in value)})
+        empty = sorted({name for name, value in request.query_params.lists() if "" in value})
         if empty:
             raise ValidationError({name: [_("Give a value, or leave the parameter out.")] for name in empty})
         # Every parameter takes one value; with two, which one counts would be a guess.
