@@ -47,7 +47,8 @@ def _is_true(value) -> bool:
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
-def _groups_claim(value) -> tuple[str, ...]:
+def groups_claim(value) -> tuple[str, ...]:
+    """``cognito:groups`` as a tuple, whether the token carries a list or a single string."""
     if isinstance(value, str):
         return (value,)
     if isinstance(value, list | tuple):
@@ -68,7 +69,7 @@ def identity_from_claims(*, id_token_claims: dict, userinfo: dict) -> OidcIdenti
         sub=str(id_token_claims.get("sub") or ""),
         email=str(claim("email") or "").strip(),
         email_verified=_is_true(claim("email_verified", False)),
-        cognito_groups=_groups_claim(id_token_claims.get("cognito:groups")),
+        cognito_groups=groups_claim(id_token_claims.get("cognito:groups")),
         first_name=str(claim("given_name") or "")[:150],
         last_name=str(claim("family_name") or "")[:150],
     )

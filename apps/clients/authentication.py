@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
+from apps.accounts.oidc import groups_claim
 from apps.accounts.services import SignInRefused, operator_from_access_token
 from apps.clients import auth_guard, keys, scopes, selectors, services
 from apps.clients.models import ApiClient
@@ -65,14 +66,6 @@ class OperatorToken:
 class OperatorAccessRefused(exceptions.PermissionDenied):
     default_detail = _("Your account has no access to this application. Ask an administrator to add you to a group.")
     default_code = "no_group"
-
-
-def _groups(value) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list | tuple):
-        return tuple(str(item) for item in value)
-    return ()
 
 
 class ApiClientPrincipal:
@@ -252,7 +245,7 @@ class CognitoAccessTokenAuthentication(BaseAuthentication):
         try:
             user = operator_from_access_token(
                 sub=str(verified.claims.get("sub") or ""),
-                cognito_groups=_groups(verified.claims.get("cognito:groups")),
+                cognito_groups=groups_claim(verified.claims.get("cognito:groups")),
             )
         except SignInRefused as exc:
             if exc.code == "no_group":
