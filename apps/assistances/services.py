@@ -27,6 +27,7 @@ from apps.audit.services import audit_record
 from apps.core.context import current_actor, user_or_none
 from apps.core.exceptions import ApplicationError, ConflictError
 from apps.core.services import model_snapshot, model_update, serialize_value
+from apps.core.validators import is_currency_code
 from apps.core.visibility import partner_source
 from apps.masters.models import Assistance, EventProviderStatus, EventStatus
 from apps.masters.selectors import status_allows
@@ -491,6 +492,8 @@ def event_provider_assign(
         errors["location"] = [_("This location belongs to another provider.")]
     if guaranteed_amount is not None and event.voucher_id is None:
         errors["guaranteed_amount"] = [_("A guarantee needs a voucher on the case.")]
+    if currency and not is_currency_code(currency):
+        errors["currency"] = [_("Use a three-letter ISO 4217 code.")]
     if errors:
         raise _invalid(errors)
     if event.status.is_final:

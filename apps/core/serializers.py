@@ -1,11 +1,12 @@
 """Serializer pieces shared by every API resource."""
 
-import re
 from collections.abc import Mapping
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from apps.core.validators import CURRENCY_PATTERN
 
 
 def _text_field(field) -> bool:
@@ -47,30 +48,18 @@ class StrictFieldsMixin:
         return value
 
 
-# An ISO 4217 code as the serializers take it (upper-cased on input).
-CURRENCY_PATTERN = "^[A-Za-z]{3}$"
-
-
 @extend_schema_field({"type": "string", "pattern": CURRENCY_PATTERN, "minLength": 3, "maxLength": 3})
 class CurrencyCodeField(serializers.CharField):
-    """A three-letter ISO 4217 currency code, documented with the pattern the validation applies."""
+    """A three-letter ISO 4217 currency code; the services check it (``apps.core.validators``)."""
 
 
 @extend_schema_field({"type": "string", "pattern": "^([A-Za-z]{3})?$", "maxLength": 3})
 class OptionalCurrencyCodeField(serializers.CharField):
-    """A three-letter ISO 4217 currency code, or "" for none; upper-cased."""
-
-    default_error_messages = {"currency": _("Use a three-letter ISO 4217 code.")}
+    """A three-letter ISO 4217 currency code, or "" for none; the services check it."""
 
     def __init__(self, **kwargs):
         kwargs.update(allow_blank=True, max_length=3)
         super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if value and not re.fullmatch(CURRENCY_PATTERN, value):
-            self.fail("currency")
-        return value.upper()
 
 
 @extend_schema_field({"type": "object", "additionalProperties": True})

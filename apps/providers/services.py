@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.crud import audited_create, audited_delete, audited_update
 from apps.core.exceptions import ApplicationError
+from apps.core.validators import is_currency_code
 from apps.providers.models import LocationService, Provider, ProviderLocation, ProviderPaymentMethod
 
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
@@ -74,12 +75,35 @@ def provider_delete(*, instance: Provider, actor=None) -> None:
     audited_delete(instance=instance, actor=actor)
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HOUR_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+def _opening_hours_valid(value) -> bool:
+    """Weekdays mon-sun, each a list of [opening, closing] HH:MM pairs (closing earlier: past midnight)."""
+    if not isinstance(value, dict) or not set(value) <= set(WEEKDAYS):
+        return False
+    return all(
+        isinstance(intervals, list)
+        and all(
+            isinstance(interval, list)
+            and len(interval) == 2
+            and all(isinstance(t, str) and re.match(HOUR_PATTERN, t) for t in interval)
+            for interval in intervals
+        )
+        for intervals in value.values()
+    )
+
+
 def location_validate(*, instance: ProviderLocation, data: dict) -> None:
-    """A location's city must belong to its country."""
+    """A location's city must belong to its country; its opening hours have the documented shape."""
     city = data.get("city", instance.city if instance.city_id else None)
     country = data.get("country", instance.country if instance.country_id else None)
     if city is not None and country is not None and city.country_id != country.pk:
         raise _field_error("city", _("The city is not in the location's country."), "city_country_mismatch")
+    if "opening_hours" in data and not _opening_hours_valid(data["opening_hours"]):
+        message = _('Use {"mon": [["08:00", "18:00"]], ...}: weekdays mon-sun, intervals of two HH:MM times.')
+        raise _field_error("opening_hours", message, "invalid")
 
 
 @transaction.atomic
@@ -119,7 +143,9 @@ def payment_method_validate(*, instance: ProviderPaymentMethod, data: dict) -> N
     if "account_number" in data:
         data["account_number"] = re.sub(r"\s+", "", data["account_number"] or "").upper()
     if "currency" in data:
-        data["currency"] = (data["currency"] or "").upper()
+        if not is_currency_code(data["currency"]):
+            raise _field_error("currency", _("Use a three-letter ISO 4217 code."), "invalid")
+        data["currency"] = data["currency"].upper()
 
 
 @transaction.atomic

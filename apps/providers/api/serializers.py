@@ -1,16 +1,16 @@
 import math
-import re
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.serializers import CURRENCY_PATTERN, CurrencyCodeField, StrictFieldsMixin
+from apps.core.serializers import CurrencyCodeField, StrictFieldsMixin
 from apps.masters.api.fields import AssistanceField, CategoryField, CountryField
 from apps.masters.models import City
 from apps.providers import geo
 from apps.providers.models import Provider, ProviderLocation, ProviderPaymentMethod, ProviderType, mask
 from apps.providers.selectors import LocationQuery
+from apps.providers.services import HOUR_PATTERN, WEEKDAYS
 
 _TIMESTAMPS = ["created_at", "updated_at"]
 
@@ -58,11 +58,9 @@ class CityRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HOUR = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 _INTERVAL = {
     "type": "array",
-    "items": {"type": "string", "pattern": _HOUR.pattern},
+    "items": {"type": "string", "pattern": HOUR_PATTERN},
     "minItems": 2,
     "maxItems": 2,
     "description": "Opening and closing time, HH:MM (24 h); a closing time before the opening one runs past midnight.",
@@ -78,28 +76,7 @@ _INTERVAL = {
     }
 )
 class OpeningHoursField(serializers.JSONField):
-    """Opening hours per weekday, checked to have the shape the schema documents."""
-
-    default_error_messages = {
-        # Braces doubled: DRF formats error messages with str.format().
-        "shape": _('Use {{"mon": [["08:00", "18:00"]], ...}}: weekdays mon-sun, intervals of two HH:MM times.')
-    }
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if not isinstance(value, dict) or not set(value) <= set(WEEKDAYS):
-            self.fail("shape")
-        for intervals in value.values():
-            if not isinstance(intervals, list):
-                self.fail("shape")
-            for interval in intervals:
-                if not (
-                    isinstance(interval, list)
-                    and len(interval) == 2
-                    and all(isinstance(t, str) and _HOUR.match(t) for t in interval)
-                ):
-                    self.fail("shape")
-        return value
+    """Opening hours per weekday, documented with the shape ``providers.services.location_validate`` checks."""
 
 
 class ProviderLocationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
@@ -193,11 +170,6 @@ class PaymentMethodSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         else:
             data["masked"] = False
         return data
-
-    def validate_currency(self, value: str) -> str:
-        if not re.fullmatch(CURRENCY_PATTERN, value):
-            raise serializers.ValidationError(_("Use a three-letter ISO 4217 code."))
-        return value.upper()
 
 
 class LocationSearchParams(serializers.Serializer):
