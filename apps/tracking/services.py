@@ -141,22 +141,25 @@ def _sns_client(region: str, endpoint: str | None):
     return boto3.client("sns", region_name=region, endpoint_url=endpoint or None)
 
 
+def _publish(message: TrackingMessage, *, subject: str, details: dict, **attributes: str) -> None:
+    """One SNS notification about ``message`` on the notification topic (raises what boto3 raises)."""
+    body = {"tracking_message_id": message.pk, "event_code": message.event.code, "action": message.action, **details}
+    attributes = {"action": message.action, **attributes}
+    _sns_client(settings.AWS_REGION, os.environ.get("AWS_ENDPOINT_URL")).publish(
+        TopicArn=settings.SNS_NOTIFICATION_TOPIC_ARN,
+        Subject=subject[:100],
+        Message=json.dumps(body),
+        MessageAttributes={name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()},
+    )
+
+
 def _notify(message: TrackingMessage) -> None:
     """Publish the seed's SnsNotification for a delivered message."""
-    client = _sns_client(settings.AWS_REGION, os.environ.get("AWS_ENDPOINT_URL"))
-    client.publish(
-        TopicArn=settings.SNS_NOTIFICATION_TOPIC_ARN,
-        Subject=f"Tracking {message.action}"[:100],
-        Message=json.dumps(
-            {
-                "tracking_message_id": message.pk,
-                "event_code": message.event.code,
-                "action": message.action,
-                "response_code": message.response_code,
-                "delivered_at": message.delivered_at.isoformat() if message.delivered_at else None,
-            }
-        ),
-        MessageAttributes={"action": {"DataType": "String", "StringValue": message.action}},
+    delivered_at = message.delivered_at.isoformat() if message.delivered_at else None
+    _publish(
+        message,
+        subject=f"Tracking {message.action}",
+        details={"response_code": message.response_code, "delivered_at": delivered_at},
     )
 
 
@@ -246,24 +249,16 @@ def _announce_failure(message: TrackingMessage, *, attempts: int, code, error: s
     if not settings.SNS_NOTIFICATION_TOPIC_ARN:
         return
     try:
-        _sns_client(settings.AWS_REGION, os.environ.get("AWS_ENDPOINT_URL")).publish(
-            TopicArn=settings.SNS_NOTIFICATION_TOPIC_ARN,
-            Subject=f"{FAILURE_SUBJECT}: {message.action} {message.event.code}"[:100],
-            Message=json.dumps(
-                {
-                    "tracking_message_id": message.pk,
-                    "event_code": message.event.code,
-                    "action": message.action,
-                    "attempts": attempts,
-                    "response_code": code,
-                    "error": error[:500],
-                    "retry": "Admin > Tracking messages > retry delivery",
-                }
-            ),
-            MessageAttributes={
-                "action": {"DataType": "String", "StringValue": message.action},
-                "event": {"DataType": "String", "StringValue": "tracking_delivery_failed"},
+        _publish(
+            message,
+            subject=f"{FAILURE_SUBJECT}: {message.action} {message.event.code}",
+            details={
+                "attempts": attempts,
+                "response_code": code,
+                "error": error[:500],
+                "retry": "Admin > Tracking messages > retry delivery",
             },
+            event="tracking_delivery_failed",
         )
     except Exception:
         logger.warning("could not publish the failure notification of tracking message %s", message.pk, exc_info=True)
