@@ -11,7 +11,7 @@ import mimetypes
 import time
 
 from django.core import signing
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.storage import FileSystemStorage, InvalidStorageError, storages
 from django.http import FileResponse, Http404
 from django.urls import reverse
 
@@ -54,7 +54,7 @@ def local_file(request, token: str):
         raise Http404
     try:
         storage = storages[claims["a"]]
-    except Exception:  # noqa: BLE001 - an unknown alias reads like a missing file
+    except InvalidStorageError:  # an alias that is not configured reads like a missing file
         raise Http404 from None
     if not isinstance(storage, LocalPrivateStorage) or not storage.exists(claims["n"]):
         raise Http404  # production buckets are S3: never served from here

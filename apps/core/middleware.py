@@ -6,6 +6,8 @@ from django.urls import is_valid_path
 
 from apps.core import health
 from apps.core.context import RequestContext, reset_context, set_context
+from apps.core.exceptions import PROBLEM_CONTENT_TYPE, problem_body
+from apps.core.views import STATUS_PROBLEMS
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Accept a caller's id only if it is short and harmless in logs and headers.
@@ -126,9 +128,6 @@ class ApiProblemMiddleware:
         content_type = response.get("Content-Type", "")
         if "json" in content_type:
             return response
-        from apps.core.exceptions import PROBLEM_CONTENT_TYPE, problem_body
-        from apps.core.views import STATUS_PROBLEMS
-
         code, detail = STATUS_PROBLEMS.get(response.status_code, ("error", response.reason_phrase))
         body = problem_body(
             status_code=response.status_code, code=code, detail=detail, instance=request.get_full_path()
