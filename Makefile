@@ -55,14 +55,15 @@ pytest: install
 # The deployment checks (terraform, checkov, hadolint, bandit) are part of the test command.
 test: lint check check-deploy check-security pytest
 
-# Schemathesis against /v1/schema/, deeper than the bounded run of `make test` (10 examples per operation):
-# FUZZ_EXAMPLES per operation and identity, plus the coverage phase (boundary values of every parameter).
-# FUZZ_ALL_CHECKS=1 adds the checks comparing what the schema admits with what the server accepts.
+# Schemathesis against /v1/schema/, deeper than the bounded run of `make test` (10 examples per operation,
+# 15 stateful scenarios per identity): every check, the coverage phase and the stateful phase, with
+# FUZZ_EXAMPLES per operation and FUZZ_STATEFUL_EXAMPLES linked scenarios per identity.
 FUZZ_EXAMPLES ?= 100
+FUZZ_STATEFUL_EXAMPLES ?= 200
 .PHONY: fuzz
 fuzz: install
 	@bash scripts/check-services.sh $(BIN)/python
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_COVERAGE=1 $(BIN)/pytest --create-db -q tests/fuzz
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_STATEFUL_EXAMPLES=$(FUZZ_STATEFUL_EXAMPLES) $(BIN)/pytest --create-db -q tests/fuzz
 
 bench: install
 	@bash scripts/check-services.sh $(BIN)/python

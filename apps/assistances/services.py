@@ -25,7 +25,7 @@ from apps.assistances.selectors import event_list
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import current_actor, user_or_none
-from apps.core.exceptions import ApplicationError, ConflictError
+from apps.core.exceptions import ApplicationError, ConflictError, coded
 from apps.core.services import model_snapshot, model_update, serialize_value
 from apps.core.validators import is_currency_code
 from apps.core.visibility import partner_source
@@ -96,9 +96,10 @@ def event_validate_place(data: dict) -> dict:
     errors: dict = {}
     city, country = data.get("city"), data.get("country")
     if city is not None and country is not None and city.country_id != country.pk:
-        errors["city"] = [_("The city is not in the case's country.")]
+        errors["city"] = [coded(_("The city is not in the case's country."), "city_country_mismatch")]
     if (data.get("latitude") is None) != (data.get("longitude") is None):
-        errors["latitude" if data.get("latitude") is None else "longitude"] = [_("Latitude and longitude go together.")]
+        missing = "latitude" if data.get("latitude") is None else "longitude"
+        errors[missing] = [coded(_("Latitude and longitude go together."), "required_together")]
     assistance = data.get("assistance")
     if assistance is not None and not assistance.is_active:
         errors["assistance"] = [_("This assistance type is not offered any more.")]
@@ -333,7 +334,7 @@ def _apply_status(*, event: Event, to_status: EventStatus, kind: str, reason: st
 def _target_status(event: Event, to_code: str) -> EventStatus:
     to_status = EventStatus.objects.filter(code=to_code).first()
     if to_status is None:
-        raise _invalid({"status": [_("Unknown status %(code)s.") % {"code": to_code}]})
+        raise _invalid({"status": [coded(_("Unknown status %(code)s.") % {"code": to_code}, "does_not_exist")]})
     if not status_allows(EventStatus, from_code=event.status.code, to_code=to_code):
         raise ConflictError(
             _("A case cannot go from %(from)s to %(to)s.") % {"from": event.status.code, "to": to_code},
@@ -558,7 +559,7 @@ def event_provider_transition(
     now = now or timezone.now()  # after the lock: times follow the real order of changes
     to_status = EventProviderStatus.objects.filter(code=to_code).first()
     if to_status is None:
-        raise _invalid({"status": [_("Unknown status %(code)s.") % {"code": to_code}]})
+        raise _invalid({"status": [coded(_("Unknown status %(code)s.") % {"code": to_code}, "does_not_exist")]})
     if not status_allows(EventProviderStatus, from_code=assignment.status.code, to_code=to_code):
         raise ConflictError(
             _("A case provider cannot go from %(from)s to %(to)s.") % {"from": assignment.status.code, "to": to_code},
@@ -608,7 +609,7 @@ def note_create(*, event: Event, body: str, kind: str = "general", visibility: s
     actor = _actor(actor)
     # A partner may only write on its own source's cases (operators see them all).
     if not event_list(caller=actor).filter(pk=event.pk).exists():
-        raise _invalid({"event": [_("Unknown case.")]})
+        raise _invalid({"event": [coded(_("Unknown case."), "does_not_exist")]})
     if not (body or "").strip():
         raise _invalid({"body": [_("A note needs some text.")]})
     by_partner = partner_source(actor) is not None

@@ -48,6 +48,10 @@ _SIGNATURES = (
 )
 
 
+# The part's media types, as the API schema states them (the multipart encoding of `file`).
+ACCEPTED_CONTENT_TYPES = ", ".join(file_format.content_type for file_format, _ in _SIGNATURES)
+
+
 def detect_format(head: bytes) -> FileFormat | None:
     """The format the leading bytes show, or None for anything that is not accepted."""
     return next((file_format for file_format, matches in _SIGNATURES if matches(head)), None)

@@ -21,7 +21,7 @@ from apps.consultations.files import HEAD_BYTES, agrees, detect_format
 from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
 from apps.core.context import get_context
 from apps.core.crud import audited_create, audited_update
-from apps.core.exceptions import ApplicationError
+from apps.core.exceptions import ApplicationError, coded
 from apps.core.uploads import clean_filename, file_sha256, is_readable_pdf, read_head
 from apps.core.visibility import partner_source
 
@@ -65,16 +65,16 @@ def consultation_validate(*, instance: PhoneConsultation, data: dict, actor=None
     if "event" in data:
         event = data["event"]
         if event is not None and not event_list(caller=actor).filter(pk=event.pk).exists():
-            errors["event"] = [_("Unknown case.")]
+            errors["event"] = [coded(_("Unknown case."), "does_not_exist")]
     else:
         event = instance.event if instance.event_id else None
     if event is None and partner_source(actor) is not None and "event" not in errors:
-        errors["event"] = [_("Link the consultation to one of your cases.")]
+        errors["event"] = [coded(_("Link the consultation to one of your cases."), "case_required")]
     started_at = data.get("started_at")
     if started_at is not None and started_at > timezone.now() + FUTURE_TOLERANCE:
-        errors["started_at"] = [_("A call cannot start in the future.")]
+        errors["started_at"] = [coded(_("A call cannot start in the future."), "date_out_of_range")]
     elif started_at is not None and started_at < EARLIEST_CALL:
-        errors["started_at"] = [_("A call cannot start before 2000.")]
+        errors["started_at"] = [coded(_("A call cannot start before 2000."), "date_out_of_range")]
     if errors:
         raise _invalid(errors)
 
@@ -121,7 +121,9 @@ def max_file_bytes() -> int:
 
 
 def _file_error(message: str, *, code: str, status_code: int = 400) -> ApplicationError:
-    return ApplicationError(message, code=code, status_code=status_code, extra={"errors": {"file": [message]}})
+    return ApplicationError(
+        message, code=code, status_code=status_code, extra={"errors": {"file": [coded(message, code)]}}
+    )
 
 
 def too_large_error() -> ApplicationError:

@@ -83,11 +83,21 @@ class ConditionalGetMixin:
         self._etag = quote_etag(hashlib.sha256(raw.encode()).hexdigest()[:32])
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match and (self._etag in parse_etags(if_none_match) or if_none_match.strip() == "*"):
-            # A malformed page or page size is a 400 even for a client that has the answer cached.
-            paginator = getattr(self, "paginator", None)
-            if paginator is not None and hasattr(paginator, "validate_query"):
-                paginator.validate_query(request)
+            self.refuse_what_would_be_refused(request)
             raise NotModified(self._etag)
+
+    def refuse_what_would_be_refused(self, request) -> None:
+        """A request the view would refuse (a malformed filter, page or page size, an unknown object)
+        is refused even for a client that has an answer cached (found by fuzzing: ``If-None-Match: *``
+        answered 304 to a malformed query). Filters are checked without reading any row; a detail
+        page costs the one lookup."""
+        if self.lookup_url_kwarg or self.lookup_field in self.kwargs:
+            self.get_object()
+            return
+        self.filter_queryset(self.get_queryset())
+        paginator = getattr(self, "paginator", None)
+        if paginator is not None and hasattr(paginator, "validate_query"):
+            paginator.validate_query(request)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -2,7 +2,8 @@
 
 Every API error, whatever raised it, leaves as ``application/problem+json`` with the same members:
 ``type``, ``title``, ``status``, ``detail``, ``instance``, plus ``code`` (machine-readable),
-``request_id`` and, for validation errors, ``errors`` (field → messages).
+``request_id`` and, for validation errors, ``errors`` (field → messages) and ``error_codes`` (the same
+tree with each message's machine-readable code).
 """
 
 import logging
@@ -45,6 +46,23 @@ class ApplicationError(Exception):
         if status_code is not None:
             self.status_code = status_code
         self.extra = extra or {}
+
+
+def coded(message, code: str) -> drf_exceptions.ErrorDetail:
+    """A field message that carries its machine-readable code into ``error_codes``.
+
+    Services build ``errors`` by hand; a plain message reads as code ``invalid``. The codes used for
+    references are DRF's own: ``does_not_exist`` for anything unknown to the caller.
+    """
+    return drf_exceptions.ErrorDetail(str(message), code=code)
+
+
+def _codes_of(tree):
+    if isinstance(tree, dict):
+        return {key: _codes_of(value) for key, value in tree.items()}
+    if isinstance(tree, list):
+        return [_codes_of(value) for value in tree]
+    return getattr(tree, "code", None) or "invalid"
 
 
 class ConflictError(ApplicationError):
@@ -161,8 +179,17 @@ def _api_exception_response(exc: drf_exceptions.APIException, context) -> Respon
     request = context.get("request")
     if isinstance(exc, drf_exceptions.ValidationError):
         errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        # The same tree with each message's stable code ("required", "does_not_exist", "unknown_code"...),
+        # so a client can act on an error without parsing translated text.
+        codes = exc.get_codes()
+        error_codes = codes if isinstance(codes, dict) else {"non_field_errors": codes}
         return problem_response(
-            status_code=400, code="validation_error", detail=_flatten_detail(exc.detail), request=request, errors=errors
+            status_code=400,
+            code="validation_error",
+            detail=_flatten_detail(exc.detail),
+            request=request,
+            errors=errors,
+            error_codes=error_codes,
         )
     code = exc.get_codes() if not isinstance(exc.detail, list | dict) else exc.default_code
     status_code = exc.status_code
@@ -188,8 +215,11 @@ def problem_exception_handler(exc, context):
     if isinstance(exc, NotModified):
         return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": exc.etag})
     if isinstance(exc, ApplicationError):
+        extra = dict(exc.extra)
+        if isinstance(extra.get("errors"), dict):
+            extra.setdefault("error_codes", _codes_of(extra["errors"]))
         return problem_response(
-            status_code=exc.status_code, code=exc.code, detail=exc.message, request=request, **exc.extra
+            status_code=exc.status_code, code=exc.code, detail=exc.message, request=request, **extra
         )
     exc = _as_drf_exception(exc)
     if isinstance(exc, drf_exceptions.APIException):

@@ -26,6 +26,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
+from django.core.validators import RegexValidator
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework import serializers
 
@@ -49,6 +50,12 @@ PROBLEM_SCHEMA = {
             "type": "object",
             "additionalProperties": {},
             "description": "Field name → messages (nested for nested objects and lists).",
+        },
+        "error_codes": {
+            "type": "object",
+            "additionalProperties": {},
+            "description": "The same tree as `errors`, each message replaced by its machine-readable code "
+            "(`required`, `invalid`, `does_not_exist`, `unknown_code`...).",
         },
     },
     "required": ["type", "title", "status", "detail", "code", "request_id"],
@@ -169,10 +176,16 @@ def _require_a_digit(schema: dict) -> None:
 
 
 NO_NUL_PATTERN = "^[^\\u0000]*$"
+# The same, with at least one character that is not white space: DRF trims text fields, so "  " is blank.
+NON_BLANK_PATTERN = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 
 
 def _no_nul_characters(field, schema: dict, direction: str) -> None:
-    """DRF refuses NUL characters in every text field (``ProhibitNullCharactersValidator``): say so."""
+    """DRF refuses NUL characters in every text field (``ProhibitNullCharactersValidator``) and, where
+    blank is refused, white space only (it trims first): say so, unless the field has its own
+    pattern (drf-spectacular adds it after this, from the validator)."""
+    if any(isinstance(validator, RegexValidator) for validator in getattr(field, "validators", [])):
+        return
     if (
         direction == "request"
         and isinstance(field, serializers.CharField)
@@ -181,7 +194,52 @@ def _no_nul_characters(field, schema: dict, direction: str) -> None:
         and "format" not in schema
         and "enum" not in schema
     ):
-        schema["pattern"] = NO_NUL_PATTERN
+        blank_when_trimmed = field.trim_whitespace and not field.allow_blank
+        schema["pattern"] = NON_BLANK_PATTERN if blank_when_trimmed else NO_NUL_PATTERN
+
+
+def _non_negative(field, schema: dict) -> None:
+    """A decimal that may not be negative (``min_value`` ≥ 0) has no minus sign in its pattern; one on a
+    small scale (a rating up to 5) says where the scale ends."""
+    min_value = getattr(field, "min_value", None)
+    if (
+        isinstance(field, serializers.DecimalField)
+        and min_value is not None
+        and min_value >= 0
+        and schema.get("pattern", "").startswith("^-?")
+    ):
+        schema["pattern"] = "^" + schema["pattern"][3:]
+    max_value = getattr(field, "max_value", None)
+    places = getattr(field, "decimal_places", None)
+    if (
+        isinstance(field, serializers.DecimalField)
+        and max_value is not None
+        and min_value is not None
+        and min_value >= 0
+        and places
+        and max_value == int(max_value)
+        and 1 <= max_value <= 9
+    ):
+        # A small scale (a rating from 0 to 5): digits below the top one with any decimals, or the
+        # top one with zeros only.
+        top = int(max_value)
+        schema["pattern"] = (
+            rf"^(?:[0-{top - 1}](?:\.\d{{0,{places}}})?|{top}(?:\.0{{0,{places}}})?|\.\d{{1,{places}}})$"
+        )
+
+
+def _blank_reads_as_null(field, schema: dict, direction: str) -> None:
+    """DRF reads "" as null in a relation that may be null (``RelatedField.run_validation``): a
+    request may send either (found by fuzzing, an issuance's ``residence_country: ""``)."""
+    if not (
+        direction == "request"
+        and isinstance(field, serializers.RelatedField)
+        and field.allow_null
+        and schema.get("type") == "string"
+    ):
+        return
+    shape = {key: schema.pop(key) for key in ("type", "format", "pattern", "minLength", "maxLength") if key in schema}
+    schema["oneOf"] = [shape, {"type": "string", "maxLength": 0}]
 
 
 def _require_items(field, schema: dict) -> None:
@@ -212,6 +270,8 @@ class AutoSchema(SpectacularAutoSchema):
         if isinstance(schema, dict):
             _require_items(field, schema)
             _require_a_digit(schema)
+            _non_negative(field, schema)
+            _blank_reads_as_null(field, schema, direction)
             _no_nul_characters(field, schema, direction)
         if (
             isinstance(field, serializers.EmailField)
@@ -279,7 +339,10 @@ def _bound_query_parameters(operation: dict) -> None:
         if param["name"] == "page":
             schema["minimum"] = 1
         elif param["name"] == "page_size":
-            schema.update(minimum=1, maximum=settings.API_MAX_PAGE_SIZE)
+            # The view's own cap when lower (Cognito's users: 60).
+            schema.update(
+                minimum=1, maximum=min(schema.get("maximum", settings.API_MAX_PAGE_SIZE), settings.API_MAX_PAGE_SIZE)
+            )
         if schema.get("type") == "string" and "enum" not in schema:
             schema.setdefault("minLength", 1)  # an empty value is a 400 (StrictQueryParamsMixin)
             if "pattern" not in schema and "format" not in schema:
@@ -327,9 +390,64 @@ def _drop_titles(node) -> None:
             _drop_titles(value)
 
 
+_PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
+
+
+def _response_keys(result: dict, response: dict) -> set[str]:
+    schema = (response.get("content") or {}).get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        schema = result.get("components", {}).get("schemas", {}).get(schema["$ref"].rsplit("/", 1)[-1], {})
+    return set(schema.get("properties", {}))
+
+
+def _add_links(result: dict) -> None:
+    """OpenAPI links from each create to what can be done with what it created, so that clients and
+    stateful fuzzers (schemathesis' stateful phase) follow real objects instead of guessing ids.
+
+    A ``POST P`` answering an object with ``id`` (an issuance: ``issuance_id``) links to every
+    operation under ``P/{x}``: ``x`` is taken from the answer, the path parameters ``P`` itself has
+    from the request (``POST /v1/providers/{provider_pk}/locations`` → ``…/locations/{id}``).
+    """
+    paths = result.get("paths", {})
+    operation_ids = {
+        (path, method): operation["operationId"]
+        for path, item in paths.items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS and isinstance(operation, dict) and "operationId" in operation
+    }
+    for path, item in paths.items():
+        create = item.get("post")
+        created = next(
+            (create["responses"][code] for code in ("201", "200") if create and code in create["responses"]), None
+        )
+        if created is None:
+            continue
+        keys = _response_keys(result, created)
+        for target, target_item in paths.items():
+            if not target.startswith(path + "/{"):
+                continue
+            names = _PATH_PARAMETER.findall(target)
+            own = set(_PATH_PARAMETER.findall(path))
+            new = [name for name in names if name not in own]
+            key = new[0] if new and new[0] in keys else "id"
+            if len(new) != 1 or key not in keys:
+                continue  # a second new parameter (a file of a created consultation) has no source
+            links = created.setdefault("links", {})
+            for method in target_item:
+                if (target, method) not in operation_ids:
+                    continue
+                parameters = {name: f"$request.path.{name}" for name in names if name in own}
+                parameters[new[0]] = f"$response.body#/{key}"
+                links[operation_ids[(target, method)]] = {
+                    "operationId": operation_ids[(target, method)],
+                    "parameters": parameters,
+                }
+
+
 def document_contract(result: dict, generator=None, request=None, public=None) -> dict:
     """POSTPROCESSING_HOOKS entry: conditional requests, idempotency, usage-plan headers and parameter bounds,
-    and a schema whose structure is the same in every language (descriptions aside)."""
+    links from creates to what they created, and a schema whose structure is the same in every language
+    (descriptions aside)."""
     _drop_titles(result.get("paths", {}))
     _drop_titles(result.get("components", {}))
     default_security = result.get("security", [])
@@ -337,4 +455,5 @@ def document_contract(result: dict, generator=None, request=None, public=None) -
         for method, operation in item.items():
             if method in HTTP_METHODS and isinstance(operation, dict):
                 _document_operation(path, method, operation, default_security)
+    _add_links(result)
     return result

@@ -78,4 +78,4 @@ class CursorPagination(pagination.CursorPagination):
         try:
             return super().decode_cursor(request)
         except NotFound:
-            raise ValidationError({self.cursor_query_param: [_("Invalid cursor.")]}) from None
+            raise ValidationError({self.cursor_query_param: [_("Invalid cursor.")]}, code="invalid_cursor") from None

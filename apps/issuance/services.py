@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import get_context
-from apps.core.exceptions import ApplicationError, ConflictError
+from apps.core.exceptions import ApplicationError, ConflictError, coded
 from apps.core.uploads import clean_filename, file_sha256, is_readable_pdf
 from apps.issuance.models import IssuanceDocument, IssuanceRecord
 from apps.vouchers import services as voucher_services
@@ -177,7 +177,9 @@ def issuance_receive(*, payload: dict, data: dict, actor=None) -> IngestionResul
 
 
 def _file_error(message: str, *, code: str, status_code: int = 400) -> ApplicationError:
-    return ApplicationError(message, code=code, status_code=status_code, extra={"errors": {"file": [message]}})
+    return ApplicationError(
+        message, code=code, status_code=status_code, extra={"errors": {"file": [coded(message, code)]}}
+    )
 
 
 def max_document_bytes() -> int:

@@ -6,15 +6,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.core.crud import audited_create, audited_delete, audited_update
-from apps.core.exceptions import ApplicationError
-from apps.core.validators import is_currency_code
+from apps.core.exceptions import ApplicationError, coded
+from apps.core.validators import is_currency_code, is_website
 from apps.providers.models import LocationService, Provider, ProviderLocation, ProviderPaymentMethod
 
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 
 
 def _field_error(field: str, message: str, code: str) -> ApplicationError:
-    return ApplicationError(message, code=code, extra={"errors": {field: [message]}})
+    return ApplicationError(message, code=code, extra={"errors": {field: [coded(message, code)]}})
 
 
 def provider_validate(*, instance: Provider, data: dict) -> None:
@@ -23,6 +23,8 @@ def provider_validate(*, instance: Provider, data: dict) -> None:
         if not isinstance(languages, list) or not all(isinstance(x, str) and _LANGUAGE.match(x) for x in languages):
             raise _field_error("languages", _('Use a list of two-letter language codes, e.g. ["es", "en"].'), "invalid")
         data["languages"] = sorted(set(languages))
+    if data.get("website") and not is_website(data["website"]):
+        raise _field_error("website", _("Give the website as http(s)://name.domain, with an optional path."), "invalid")
 
 
 def search_index_rebuild(*, provider_ids) -> int:

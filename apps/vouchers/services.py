@@ -15,7 +15,7 @@ from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import current_actor, user_or_none
 from apps.core.crud import audited_create, audited_delete, audited_update
-from apps.core.exceptions import ApplicationError, ConflictError
+from apps.core.exceptions import ApplicationError, ConflictError, coded
 from apps.core.services import model_snapshot, model_update, serialize_value
 from apps.masters.models import Assistance, VoucherStatus
 from apps.masters.selectors import status_allows
@@ -56,7 +56,7 @@ def voucher_validate(*, instance: Voucher, data: dict) -> None:
     valid_from = data.get("valid_from", instance.valid_from)
     valid_to = data.get("valid_to", instance.valid_to)
     if valid_from and valid_to and valid_to < valid_from:
-        raise _invalid({"valid_to": [_("The end of validity cannot be before its start.")]})
+        raise _invalid({"valid_to": [coded(_("The end of validity cannot be before its start."), "date_out_of_range")]})
     if "status" in data:
         status = data["status"]
         if instance.pk is None:
@@ -373,7 +373,9 @@ def voucher_transition(*, voucher: Voucher, to_code: str, reason: str = "", acto
     to_status = VoucherStatus.objects.filter(code=to_code).first()
     if to_status is None:
         message = _("Unknown voucher status %(status)s.") % {"status": to_code}
-        raise ApplicationError(message, code="unknown_status", extra={"errors": {"status": [message]}})
+        raise ApplicationError(
+            message, code="unknown_status", extra={"errors": {"status": [coded(message, "does_not_exist")]}}
+        )
     from_status = locked.status
     if not status_allows(VoucherStatus, from_code=from_status.code, to_code=to_status.code):
         allowed = sorted(from_status.next_statuses.values_list("code", flat=True))

@@ -156,8 +156,9 @@ def test_drafts_are_private_and_promotion_reports_every_problem(operator_client,
     created = operator_client.post("/v1/assistances/events/draft", {"data": {"traveller_name": "Luis"}}, format="json")
     assert created.status_code == 201
     draft_url = f"/v1/assistances/events/draft/{created.json()['id']}"
-    body = assert_problem(operator_client.post(f"{draft_url}/promote", {}, format="json"), 400)
+    body = assert_problem(operator_client.post(f"{draft_url}/promote", {}, format="json"), 409, "draft_incomplete")
     assert {"source_code", "assistance", "country"} <= set(body["errors"])
+    assert body["error_codes"]["country"] == ["required"]
     complete = _open_payload(voucher, traveller_name="Luis")
     assert operator_client.patch(draft_url, {"data": complete}, format="json").status_code == 200
     from rest_framework.test import APIClient

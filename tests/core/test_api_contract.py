@@ -126,3 +126,49 @@ def test_boolean_filters_of_declared_fields_are_strict(operator_client):
     body = assert_problem(operator_client.get(url, {"is_default": "null"}), 400)
     assert list(body["errors"]) == ["is_default"]
     assert operator_client.get(url, {"is_default": "false"}).status_code == 200
+
+
+def test_a_conditional_get_still_refuses_a_malformed_filter_or_an_unknown_object(operator_client):
+    # Found by fuzzing: `If-None-Match: *` answered 304 before the query was looked at.
+    from tests.vouchers.factories import country
+
+    cities = f"/v1/masters/countries/{country('ES').iso2}/cities"
+    assert_problem(operator_client.get(cities, {"min_population": -1}, HTTP_IF_NONE_MATCH="*"), 400)
+    assert_problem(operator_client.get("/v1/masters/countries/QQ", HTTP_IF_NONE_MATCH="*"), 404)
+    assert operator_client.get(cities, HTTP_IF_NONE_MATCH="*").status_code == 304
+
+
+def test_validation_problems_name_each_fields_code(operator_client):
+    case = covered_case(source="KOM")
+    body = assert_problem(operator_client.post(NOTES, {"event": 999999, "body": "Hello"}, format="json"), 400)
+    assert body["error_codes"] == {"event": ["does_not_exist"]}
+    body = assert_problem(operator_client.get(NOTES, {"cursor": "made-up"}), 400)
+    assert body["error_codes"] == {"cursor": ["invalid_cursor"]}
+    # Errors raised by the services carry their codes too (a pair of fields that go together).
+    body = assert_problem(operator_client.patch(f"{EVENTS}/{case.pk}", {"latitude": 1.5}, format="json"), 400)
+    assert body["error_codes"] == {"longitude": ["required_together"]}
+
+
+def test_patching_a_draft_without_data_changes_nothing(operator_client):
+    created = operator_client.post(f"{EVENTS}/draft", {"data": {"traveller_name": "Luis"}}, format="json").json()
+    answer = operator_client.patch(f"{EVENTS}/draft/{created['id']}", {}, format="json")
+    assert answer.status_code == 200 and answer.json()["data"] == {"traveller_name": "Luis"}
+
+
+@pytest.mark.parametrize("website", ["http://localhost", "http://10.0.0.1/x", "https://a." + "b" * 64])
+def test_a_website_is_a_public_address(admin_user, website):
+    from rest_framework.test import APIClient
+
+    from tests.providers.factories import ProviderFactory
+
+    operator_client = APIClient()
+    operator_client.force_login(admin_user)
+    provider = ProviderFactory()
+    body = assert_problem(
+        operator_client.patch(f"/v1/providers/{provider.pk}", {"website": website}, format="json"), 400
+    )
+    assert "website" in body["errors"]
+    accepted = operator_client.patch(
+        f"/v1/providers/{provider.pk}", {"website": "https://clinic.example.com/en"}, format="json"
+    )
+    assert accepted.status_code == 200, accepted.content

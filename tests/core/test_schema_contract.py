@@ -79,3 +79,38 @@ def test_opening_hours_outside_the_documented_shape_are_refused(admin_user, hour
     good = {"mon": [["08:00", "13:00"], ["14:00", "18:00"]], "fri": [["22:00", "06:00"]], "sun": []}
     ok = api.patch(url, {"opening_hours": good}, format="json")
     assert ok.status_code == 200, ok.content
+
+
+def test_the_schema_states_the_rules_the_fuzzer_found(client):
+    document = _schema(client, "en")
+    paths, schemas = document["paths"], document["components"]["schemas"]
+    # Text that is blank once trimmed is refused; a negative amount too; a rating stops at 5.
+    name = schemas["NoteRequest"]["properties"]["body"]["pattern"]
+    assert name == "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+    assert schemas["EventProviderAssignRequest"]["properties"]["guaranteed_amount"]["pattern"].startswith("^(?:")
+    assert schemas["ProviderRequest"]["properties"]["rating"]["pattern"].startswith("^(?:[0-4]")
+    website = schemas["ProviderRequest"]["properties"]["website"]["oneOf"][0]
+    assert website["pattern"].startswith("^https?://")
+    # A nullable relation may be sent as "" (DRF reads it as null).
+    residence = schemas["MokVoucherRequest"]["properties"]["residence_country"]
+    assert residence["nullable"] is True and {"type": "string", "maxLength": 0} in residence["oneOf"]
+    # The users' page size is Cognito's (60), not the API's (200).
+    users = {p["name"]: p["schema"] for p in paths["/v1/users"]["get"]["parameters"]}
+    assert users["page_size"]["maximum"] == 60
+    # The upload's part says which media types it takes.
+    upload = paths["/v1/assistances/phone-consultations/{id}/files"]["post"]["requestBody"]["content"]
+    assert "application/pdf" in upload["multipart/form-data"]["encoding"]["file"]["contentType"]
+    assert "error_codes" in schemas["ProblemDetails"]["properties"]
+
+
+def test_creates_link_to_what_they_created(client):
+    paths = _schema(client, "en")["paths"]
+    links = paths["/v1/assistances/events"]["post"]["responses"]["201"]["links"]
+    assert links["assistances_events_retrieve"]["parameters"] == {"id": "$response.body#/id"}
+    locations = paths["/v1/providers/{provider_pk}/locations"]["post"]["responses"]["201"]["links"]
+    assert locations["providers_locations_retrieve"]["parameters"] == {
+        "provider_pk": "$request.path.provider_pk",
+        "id": "$response.body#/id",
+    }
+    issuance = paths["/v1/issuance-mok"]["post"]["responses"]["201"]["links"]
+    assert issuance["issuance_mok_retrieve"]["parameters"] == {"issuance_id": "$response.body#/issuance_id"}

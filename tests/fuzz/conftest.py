@@ -27,8 +27,10 @@ token_for = client_fixtures.token_for
 # Bounded by default (make test); `make fuzz` raises it. Fixed seed: a failure replays identically.
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 FUZZ_SEED = int(os.environ.get("FUZZ_SEED", "20240611"))
-# The coverage phase (boundary values of every parameter) is part of the deep run only.
-FUZZ_COVERAGE = os.environ.get("FUZZ_COVERAGE", "") not in ("", "0")
+# The coverage phase: boundary values of every parameter (FUZZ_COVERAGE=0 to skip it).
+FUZZ_COVERAGE = os.environ.get("FUZZ_COVERAGE", "1") not in ("", "0")
+# Stateful scenarios (sequences of linked calls) per caller; `make fuzz` raises it.
+FUZZ_STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", "15"))
 
 REPORT_DIR = BASE_DIR / "var"
 

@@ -44,7 +44,7 @@ class IsPoolAdministrator(BasePermission):
 
 
 def _invalid_cursor():
-    return exceptions.ValidationError({"cursor": [_("Invalid cursor.")]})
+    return exceptions.ValidationError({"cursor": [_("Invalid cursor.")]}, code="invalid_cursor")
 
 
 def encode_cursor(*, token: str, group: str | None, email: str | None) -> str:

@@ -161,7 +161,9 @@ class _PlaceMixin:
             return attrs
         city = City.objects.filter(country=country, code=code).first() if country else None
         if city is None:
-            raise serializers.ValidationError({"city": [_("Unknown city code for this country.")]})
+            raise serializers.ValidationError(
+                {"city": [_("Unknown city code for this country.")]}, code="does_not_exist"
+            )
         attrs["city"] = city
         return attrs
 

@@ -25,6 +25,7 @@ from apps.assistances.filters import EventFilter, NoteFilter
 from apps.assistances.models import Event, EventDraft, EventProvider, EventStatusSwitch, Note
 from apps.clients.permissions import ANY_SOURCE, OperatorsOnlyPermission
 from apps.core.api import APIMixin, CommandAPIView
+from apps.core.exceptions import ConflictError
 from apps.core.pagination import CursorPagination
 from apps.core.visibility import is_partner
 
@@ -280,9 +281,11 @@ class DraftViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     @extend_schema(request=DraftSerializer, responses=DraftSerializer)
     def partial_update(self, request, *args, **kwargs):
         draft = self.get_object()
-        serializer = DraftSerializer(data=request.data)
+        # PATCH semantics: a body without `data` changes nothing (found by stateful fuzzing).
+        serializer = DraftSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        draft = services.draft_save(owner=request.user, draft=draft, data=serializer.validated_data["data"])
+        if "data" in serializer.validated_data:
+            draft = services.draft_save(owner=request.user, draft=draft, data=serializer.validated_data["data"])
         return Response(DraftSerializer(draft).data)
 
 
@@ -299,7 +302,13 @@ class DraftPromoteView(CommandAPIView):
         options = DraftPromoteSerializer(data=request.data)
         options.is_valid(raise_exception=True)
         content = self.serializer(EventCreateSerializer, data=draft.data)
-        content.is_valid(raise_exception=True)
+        if not content.is_valid():
+            # The request is fine; the stored draft is not a case yet: a conflict with its state.
+            raise ConflictError(
+                _("The draft is not a complete case yet; complete the fields named in errors."),
+                code="draft_incomplete",
+                extra={"errors": content.errors},
+            )
         data = dict(content.validated_data)
         override = options.validated_data["override_reason"] or data.pop("override_reason", "")
         data.pop("override_reason", None)

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -11,6 +11,7 @@ from apps.consultations.api.serializers import (
     PhoneConsultationFileURLSerializer,
     PhoneConsultationSerializer,
 )
+from apps.consultations.files import ACCEPTED_CONTENT_TYPES
 from apps.consultations.filters import PhoneConsultationFilter
 from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
 from apps.core.api import CommandAPIView, ResourceViewSet
@@ -89,7 +90,11 @@ class PhoneConsultationFilesView(CommandAPIView):
             "413 (`file_too_large`). Uploading the same content again answers 200 with the stored file."
         ),
         parameters=[_ID],
-        request={"multipart/form-data": PhoneConsultationFileUploadSerializer},
+        request={
+            "multipart/form-data": OpenApiRequest(
+                PhoneConsultationFileUploadSerializer, encoding={"file": {"contentType": ACCEPTED_CONTENT_TYPES}}
+            )
+        },
         responses={
             201: PhoneConsultationFileSerializer,
             200: PhoneConsultationFileSerializer,

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiRequest, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -135,7 +135,11 @@ class IssuanceDocumentUploadView(CommandAPIView):
             "as a PDF). Anything else is a 400 (`unsupported_file_type`); a file over the size limit is a 413 "
             "(`file_too_large`). Uploading the same content again answers 200 with the stored document."
         ),
-        request={"multipart/form-data": DocumentUploadSerializer},
+        request={
+            "multipart/form-data": OpenApiRequest(
+                DocumentUploadSerializer, encoding={"file": {"contentType": "application/pdf"}}
+            )
+        },
         responses={
             201: IssuanceDocumentSerializer,
             200: IssuanceDocumentSerializer,

@@ -1,10 +1,12 @@
 import math
 
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.serializers import CurrencyCodeField, StrictFieldsMixin
+from apps.core.validators import WEBSITE_PATTERN
 from apps.masters.api.fields import AssistanceField, CategoryField, CountryField
 from apps.masters.models import City
 from apps.providers import geo
@@ -45,6 +47,8 @@ class ProviderSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             *_TIMESTAMPS,
         ]
         read_only_fields = ["id", "location_count", *_TIMESTAMPS]
+        # The service's rule (apps.core.validators), here so that the schema states it as a pattern.
+        extra_kwargs = {"website": {"validators": [RegexValidator(WEBSITE_PATTERN)]}}
 
 
 def map_url(latitude: float, longitude: float) -> str:
@@ -130,7 +134,9 @@ class ProviderLocationSerializer(StrictFieldsMixin, serializers.ModelSerializer)
                 country = attrs.get("country") or getattr(self.instance, "country", None)
                 city = City.objects.filter(country=country, code=code).first() if country else None
                 if city is None:
-                    raise serializers.ValidationError({"city": [_("Unknown city code for this country.")]})
+                    raise serializers.ValidationError(
+                        {"city": [_("Unknown city code for this country.")]}, code="does_not_exist"
+                    )
                 attrs["city"] = city
         return attrs
 
@@ -195,18 +201,19 @@ class LocationSearchParams(serializers.Serializer):
                 raise serializers.ValidationError({name: [_("Must be a finite number.")]})
         if ("lat" in attrs) != ("lng" in attrs):
             missing = "lng" if "lat" in attrs else "lat"
-            raise serializers.ValidationError({missing: [_("lat and lng go together.")]})
+            raise serializers.ValidationError({missing: [_("lat and lng go together.")]}, code="required_together")
         if "city" in attrs:
             cities = City.objects.filter(code=attrs["city"])
             if "country" in attrs:
                 cities = cities.filter(country=attrs["country"])
             city = cities.select_related("country").first()
             if city is None:
-                raise serializers.ValidationError({"city": [_("Unknown city code.")]})
+                raise serializers.ValidationError({"city": [_("Unknown city code.")]}, code="does_not_exist")
             attrs["city"] = city
         if self.require_area and not ({"lat", "city", "country"} & attrs.keys()):
             raise serializers.ValidationError(
-                {"lat": [_("Give a point (lat, lng), a city or a country to search around.")]}
+                {"lat": [_("Give a point (lat, lng), a city or a country to search around.")]},
+                code="search_point_required",
             )
         return attrs
 

@@ -40,6 +40,11 @@ class ProblemSerializer(serializers.Serializer):
     errors = serializers.DictField(
         required=False, help_text="Field name → messages (nested for nested objects and lists)."
     )
+    error_codes = serializers.DictField(
+        required=False,
+        help_text="The same tree as `errors`, each message replaced by its machine-readable code "
+        "(`required`, `invalid`, `does_not_exist`, `unknown_code`...).",
+    )
     coverage = OpeningCoverageSchema(
         required=False, help_text="With `not_covered`: the coverage check that refused to open the case."
     )

@@ -7,7 +7,7 @@ dropped) and only check the shape; the services own the rules.
 from rest_framework import serializers
 
 from apps.core.fields import PersonField
-from apps.core.serializers import StrictFieldsMixin
+from apps.core.serializers import OptionalCurrencyCodeField, StrictFieldsMixin
 from apps.masters.models import Assistance, Category, Country, VoucherStatus
 from apps.vouchers.choices import DocumentType, VoucherSource
 from apps.vouchers.models import Voucher, VoucherBenefit, VoucherStatusHistory, VoucherTraveller
@@ -70,9 +70,7 @@ class BenefitInputSerializer(StrictFieldsMixin, serializers.Serializer):
         allow_null=True,
         help_text="Limit amount, in `currency`.",
     )
-    currency = serializers.CharField(
-        max_length=3, min_length=3, required=False, allow_blank=True, default="", help_text="ISO 4217 code."
-    )
+    currency = OptionalCurrencyCodeField(required=False, default="", help_text="ISO 4217 code.")
     count = serializers.IntegerField(
         source="limit_count", min_value=0, required=False, allow_null=True, help_text="Limit on the number of uses."
     )

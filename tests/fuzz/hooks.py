@@ -1,0 +1,64 @@
+"""Schemathesis hooks shared by the in-process fuzz tests and the CLI against `make run`
+(``SCHEMATHESIS_HOOKS=tests.fuzz.hooks schemathesis run ...``, see schemathesis.toml).
+
+One hook: which "schema-valid request rejected" (ST202) findings are not the schema's fault.
+
+A generated request can match the schema and still name something that does not exist: a country,
+category or status code the catalogs do not hold, a case id of another partner, a cursor the server
+never issued; or a request that is valid for one caller only (a partner's phone consultation must
+name one of its cases, the schema being the same for every caller); or a rule between parameters
+that OpenAPI cannot state (a provider search needs a point, a city or a country). The server answers
+400 with ``error_codes`` naming each field's reason. No schema can rule these out; every other
+rejection of a schema-valid request (a missing bound, an undocumented pattern...) is still a failure.
+The list is short on purpose.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import schemathesis
+from schemathesis.openapi.checks import RejectedPositiveData
+
+# Reasons that depend on stored data, on the caller, or on a rule between parameters.
+DATA_DEPENDENT_CODES = frozenset(
+    {
+        "does_not_exist",  # a catalog code, case, provider, status or city the caller cannot see
+        "invalid_cursor",  # a pagination cursor the server did not issue (cursors are opaque)
+        "case_required",  # a partner must link a phone consultation to one of its cases
+        "search_point_required",  # a provider search needs a point, a city or a country
+        "city_country_mismatch",  # a city code of another country than the one given
+        "required_together",  # latitude with longitude: OpenAPI 3.0 has no dependentRequired
+        "unsupported_file_type",  # the bytes are no recording, PDF or image (a schema names media types only)
+        "empty_file",  # the same: a part of the declared media type with no content
+        "content_type_mismatch",  # the same: bytes of one format declared as another
+        "date_out_of_range",  # a call in the future, a validity ending before it starts: no date bounds in OpenAPI
+    }
+)
+
+
+def leaf_codes(tree: Any):
+    if isinstance(tree, dict):
+        for value in tree.values():
+            yield from leaf_codes(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from leaf_codes(value)
+    else:
+        yield str(tree)
+
+
+def is_data_dependent_rejection(response) -> bool:
+    if response.status_code != 400:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    codes = set(leaf_codes(body.get("error_codes") or {})) if isinstance(body, dict) else set()
+    return bool(codes) and codes <= DATA_DEPENDENT_CODES
+
+
+@schemathesis.hook
+def filter_failure(context, failure, case, response) -> bool:
+    return not (isinstance(failure, RejectedPositiveData) and is_data_dependent_rejection(response))
