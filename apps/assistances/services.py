@@ -615,7 +615,9 @@ def note_create(*, event: Event, body: str, kind: str = "general", visibility: s
     by_partner = partner_source(actor) is not None
     if by_partner:
         if visibility not in (None, "", NoteVisibility.SHARED):
-            raise _invalid({"visibility": [_("Notes written by a partner are always shared with it.")]})
+            raise _invalid(
+                {"visibility": [coded(_("Notes written by a partner are always shared with it."), "shared_only")]}
+            )
         visibility = NoteVisibility.SHARED
     visibility = visibility or NoteVisibility.INTERNAL
     note = Note(

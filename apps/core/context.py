@@ -9,6 +9,11 @@ import contextlib
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+# Who acts: a Django user (an operator), an API client's principal (a partner system), or None
+# (the system: commands, periodic tasks). Services take it as ``actor: Actor = None``.
+Actor: TypeAlias = Any
 
 
 @dataclass(frozen=True)
@@ -44,12 +49,12 @@ def use_context(**kwargs):
         reset_context(token)
 
 
-def current_actor(actor=None):
+def current_actor(actor: Actor = None) -> Actor:
     """The given actor, or whoever the current request or task acts for."""
     return actor if actor is not None else get_context().user
 
 
-def user_or_none(actor):
+def user_or_none(actor: Actor):
     """The actor if it is a real user (for user columns such as created_by); API clients and the
     system are identified in the audit trail only."""
     if actor is None or getattr(actor, "is_api_client", False) or not getattr(actor, "is_authenticated", False):

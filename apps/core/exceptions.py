@@ -48,6 +48,19 @@ class ApplicationError(Exception):
         self.extra = extra or {}
 
 
+class ValidationFailed(ApplicationError):
+    """Fields a business rule refused: a 400 with ``errors`` (field → messages) and ``error_codes``.
+
+    The one way services report field errors (admin forms show them under each field, the API in
+    the problem document). Use :func:`coded` for a message whose code is not ``invalid``.
+    """
+
+    def __init__(self, errors: dict, message=None, *, code: str = "validation_error", status_code: int | None = None):
+        message = message or _("One or more fields are invalid.")
+        super().__init__(message, code=code, status_code=status_code, extra={"errors": errors})
+        self.errors = errors
+
+
 def coded(message, code: str) -> drf_exceptions.ErrorDetail:
     """A field message that carries its machine-readable code into ``error_codes``.
 

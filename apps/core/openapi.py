@@ -391,6 +391,7 @@ def _drop_titles(node) -> None:
 
 
 _PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
+_NESTED_CREATE = re.compile(r"/\{[^}]+\}/([^/{}]+)$")
 
 
 def _response_keys(result: dict, response: dict) -> set[str]:
@@ -406,7 +407,8 @@ def _add_links(result: dict) -> None:
 
     A ``POST P`` answering an object with ``id`` (an issuance: ``issuance_id``) links to every
     operation under ``P/{x}``: ``x`` is taken from the answer, the path parameters ``P`` itself has
-    from the request (``POST /v1/providers/{provider_pk}/locations`` → ``…/locations/{id}``).
+    from the request (``POST /v1/providers/{provider_pk}/locations`` → ``…/locations/{id}``). A child
+    created under its parent but kept at a path of its own links there too.
     """
     paths = result.get("paths", {})
     operation_ids = {
@@ -423,11 +425,15 @@ def _add_links(result: dict) -> None:
         if created is None:
             continue
         keys = _response_keys(result, created)
+        # Children created under their parent and kept at a path of their own
+        # (POST /events/{id}/providers → /events/providers/{id}).
+        own_path = _NESTED_CREATE.sub(r"/\1", path)
         for target, target_item in paths.items():
-            if not target.startswith(path + "/{"):
+            prefix = next((p for p in (path, own_path) if target.startswith(p + "/{")), None)
+            if prefix is None:
                 continue
             names = _PATH_PARAMETER.findall(target)
-            own = set(_PATH_PARAMETER.findall(path))
+            own = set(_PATH_PARAMETER.findall(prefix))
             new = [name for name in names if name not in own]
             key = new[0] if new and new[0] in keys else "id"
             if len(new) != 1 or key not in keys:
@@ -456,4 +462,11 @@ def document_contract(result: dict, generator=None, request=None, public=None) -
             if method in HTTP_METHODS and isinstance(operation, dict):
                 _document_operation(path, method, operation, default_security)
     _add_links(result)
+    cookie = result.get("components", {}).get("securitySchemes", {}).get("cookieAuth")
+    if cookie is not None:
+        cookie.setdefault(
+            "description",
+            "Operators in a browser: the session cookie of the admin (sign in at /admin/ through Cognito). "
+            "Writes also send the `csrftoken` cookie's value in the `X-CSRFToken` header.",
+        )
     return result

@@ -112,5 +112,7 @@ def test_creates_link_to_what_they_created(client):
         "provider_pk": "$request.path.provider_pk",
         "id": "$response.body#/id",
     }
+    assigned = paths["/v1/assistances/events/{id}/providers"]["post"]["responses"]["201"]["links"]
+    assert assigned["assistances_events_providers_detail"]["parameters"] == {"id": "$response.body#/id"}
     issuance = paths["/v1/issuance-mok"]["post"]["responses"]["201"]["links"]
     assert issuance["issuance_mok_retrieve"]["parameters"] == {"issuance_id": "$response.body#/issuance_id"}

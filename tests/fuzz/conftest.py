@@ -17,6 +17,7 @@ from config.env import BASE_DIR
 from tests.aws.server import FAKE_CREDENTIALS
 from tests.clients import conftest as client_fixtures
 from tests.clients.factories import make_partner
+from tests.fuzz.hooks import SET_ASIDE
 
 # The partner-token fixtures of tests/clients (a JWKS server on loopback, real API keys).
 signing_keys = client_fixtures.signing_keys
@@ -126,6 +127,9 @@ def pytest_terminal_summary(terminalreporter):
         f"(max_examples={FUZZ_EXAMPLES}, seed={FUZZ_SEED}, coverage phase={'on' if FUZZ_COVERAGE else 'off'}); "
         f"statuses {summary}"
     )
+    if SET_ASIDE:
+        aside = ", ".join(f"{code}: {count}" for code, count in SET_ASIDE.most_common())
+        terminalreporter.write_line(f"schema-valid requests refused for data-dependent reasons (not failures): {aside}")
     report = REPORT_DIR / "fuzz-report.json"
     report.parent.mkdir(parents=True, exist_ok=True)
     rows = [
