@@ -8,14 +8,14 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.core.fields import PersonField
-from apps.core.serializers import OptionalCurrencyCodeField, StrictFieldsMixin
+from apps.core.serializers import ListOnlyManyMixin, OptionalCurrencyCodeField, StrictFieldsMixin
 from apps.masters.models import Assistance, Category, Country, VoucherStatus
 from apps.vouchers.api import examples
 from apps.vouchers.choices import DocumentType, VoucherSource
 from apps.vouchers.models import Voucher, VoucherBenefit, VoucherStatusHistory, VoucherTraveller
 
 
-class UpperSlugRelatedField(serializers.SlugRelatedField):
+class UpperSlugRelatedField(ListOnlyManyMixin, serializers.SlugRelatedField):
     """A code (assistance type, category, ISO country) matched whatever its case."""
 
     def to_internal_value(self, data):
