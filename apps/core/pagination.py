@@ -10,6 +10,18 @@ from django.utils.translation import gettext as _
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 
+# What the OpenAPI examples of a list show around their one row: a whole list on one page, as the
+# server answers it. drf-spectacular builds list examples from the ``example`` of each envelope field;
+# DRF's own are placeholders of another API (http://api.example.org/accounts/?page=4, 123 rows).
+_ONE_PAGE_EXAMPLE = {"count": 1, "next": None, "previous": None}
+
+
+def _with_one_page_example(schema: dict) -> dict:
+    for name, field in schema["properties"].items():
+        if name in _ONE_PAGE_EXAMPLE:
+            field["example"] = _ONE_PAGE_EXAMPLE[name]
+    return schema
+
 
 def _positive_int(raw: str, *, name: str, maximum: int | None = None) -> int:
     try:
@@ -29,6 +41,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
     @property
     def max_page_size(self) -> int:
         return settings.API_MAX_PAGE_SIZE
+
+    def get_paginated_response_schema(self, schema):
+        return _with_one_page_example(super().get_paginated_response_schema(schema))
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
@@ -65,6 +80,9 @@ class CursorPagination(pagination.CursorPagination):
     @property
     def max_page_size(self) -> int:
         return settings.API_MAX_PAGE_SIZE
+
+    def get_paginated_response_schema(self, schema):
+        return _with_one_page_example(super().get_paginated_response_schema(schema))
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)

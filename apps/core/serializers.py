@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 
 from apps.core.validators import CURRENCY_PATTERN
 
@@ -46,6 +47,26 @@ class StrictFieldsMixin:
         if extra_errors:
             raise serializers.ValidationError(extra_errors)
         return value
+
+
+class ListOnlyManyRelatedField(serializers.ManyRelatedField):
+    """A list of references. DRF's takes any iterable, so a JSON object passed for a list of its keys
+    (``{}`` for none at all, found by fuzzing with the schema's examples); the schema says array."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class ListOnlyManyMixin:
+    """For related fields: ``many=True`` takes a list only (``ListOnlyManyRelatedField``)."""
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs.update({key: value for key, value in kwargs.items() if key in MANY_RELATION_KWARGS})
+        return ListOnlyManyRelatedField(**list_kwargs)
 
 
 @extend_schema_field({"type": "string", "pattern": CURRENCY_PATTERN, "minLength": 3, "maxLength": 3})

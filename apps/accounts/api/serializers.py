@@ -2,8 +2,10 @@
 
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from apps.accounts.api.examples import USER_PAGE_EXAMPLES
 from apps.accounts.selectors import COGNITO_MAX_PAGE_SIZE, EMAIL_PREFIX_MAX_LENGTH, OPERATOR_GROUPS
 
 DEFAULT_PAGE_SIZE = 50
@@ -51,6 +53,7 @@ class CognitoUserSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(examples=USER_PAGE_EXAMPLES)
 class CognitoUserPageSerializer(serializers.Serializer):
     """A page of users. Cognito pages forward only, so ``previous`` is always null."""
 

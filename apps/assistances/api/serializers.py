@@ -3,9 +3,10 @@ from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from apps.assistances.api import examples
 from apps.assistances.api.fields import VisibleCaseField
 from apps.assistances.models import (
     Event,
@@ -36,6 +37,7 @@ class OpeningCoverageField(serializers.JSONField):
     """``Event.coverage`` as stored, typed in the schema by ``OpeningCoverageSchema``."""
 
 
+@extend_schema_serializer(examples=examples.CASE_EXAMPLES)
 class EventSerializer(serializers.ModelSerializer):
     """A case as partners and operators read it."""
 
@@ -200,6 +202,7 @@ class EventCreateSerializer(_PlaceMixin, serializers.Serializer):
         return self.resolve_city(attrs, attrs.get("country"))
 
 
+@extend_schema_serializer(examples=examples.CASE_UPDATE_EXAMPLES)
 class EventUpdateSerializer(_PlaceMixin, serializers.Serializer):
     refuses_unknown_fields = True  # checked in validate(), with its own messages
 
@@ -238,6 +241,7 @@ class EventStatusHistorySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.STATUS_CHANGE_EXAMPLES)
 class StatusChangeSerializer(StrictFieldsMixin, serializers.Serializer):
     status = serializers.CharField(max_length=40)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
@@ -246,6 +250,7 @@ class StatusChangeSerializer(StrictFieldsMixin, serializers.Serializer):
     )
 
 
+@extend_schema_serializer(examples=examples.ASSIGNMENT_EXAMPLES)
 class EventProviderSerializer(serializers.ModelSerializer):
     event = serializers.CharField(source="event.code", read_only=True)
     provider_name = serializers.CharField(source="provider.display_name", read_only=True)
@@ -273,6 +278,7 @@ class EventProviderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.ASSIGNMENT_REQUEST_EXAMPLES)
 class EventProviderAssignSerializer(StrictFieldsMixin, serializers.Serializer):
     provider = VisiblePrimaryKeyRelatedField(queryset=Provider.objects.all())
     location = VisiblePrimaryKeyRelatedField(queryset=ProviderLocation.objects.all(), required=False, allow_null=True)
@@ -288,6 +294,7 @@ class EventProviderTransitionSerializer(StrictFieldsMixin, serializers.Serialize
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+@extend_schema_serializer(examples=examples.NOTE_EXAMPLES)
 class NoteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     event = VisibleCaseField()
     kind = serializers.ChoiceField(choices=NoteKind.choices, default=NoteKind.GENERAL)
@@ -308,6 +315,7 @@ class NoteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "author_repr", "created_at"]
 
 
+@extend_schema_serializer(examples=examples.DRAFT_EXAMPLES)
 class DraftSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     data = JSONObjectField(help_text="The case as filled so far: any object; checked when promoted.")
 

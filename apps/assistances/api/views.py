@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from apps.assistances import selectors, services
+from apps.assistances.api import examples
 from apps.assistances.api.serializers import (
     DraftPromoteSerializer,
     DraftSerializer,
@@ -106,7 +107,11 @@ class EventViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": _etag(event)})
         return Response(self.serializer(EventSerializer, event).data, headers={"ETag": _etag(event)})
 
-    @extend_schema(request=EventCreateSerializer, responses={201: EventSerializer, 200: EventSerializer})
+    @extend_schema(
+        request=EventCreateSerializer,
+        responses={201: EventSerializer, 200: EventSerializer},
+        examples=examples.CASE_OPEN_EXAMPLES,
+    )
     def create(self, request, *args, **kwargs):
         serializer = self.serializer(EventCreateSerializer, data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -143,7 +148,8 @@ class EventStatusesView(_EventChildView):
     """A case's status history (GET) and a status change (POST; temporary with ``revert_at``)."""
 
     @extend_schema(
-        responses=inline_serializer("EventStatusHistoryResults", {"results": EventStatusHistorySerializer(many=True)})
+        responses=inline_serializer("EventStatusHistoryResults", {"results": EventStatusHistorySerializer(many=True)}),
+        examples=examples.STATUS_HISTORY_EXAMPLES,
     )
     def get(self, request, pk: int):
         history = self.visible(selectors.status_history(event=self.get_event(pk)))
@@ -182,7 +188,10 @@ class SwitchCancelView(_EventChildView):
 class EventProvidersView(_EventChildView):
     """Providers assigned to a case (GET) and a new assignment (POST)."""
 
-    @extend_schema(responses=inline_serializer("EventProviderResults", {"results": EventProviderSerializer(many=True)}))
+    @extend_schema(
+        responses=inline_serializer("EventProviderResults", {"results": EventProviderSerializer(many=True)}),
+        examples=examples.ASSIGNMENTS_EXAMPLES,
+    )
     def get(self, request, pk: int):
         rows = self.visible(selectors.event_provider_list()).filter(event=self.get_event(pk))
         return Response({"results": self.serializer(EventProviderSerializer, rows, many=True).data})
@@ -209,7 +218,11 @@ class EventProviderDetailView(CommandAPIView):
     def get(self, request, pk: int):
         return Response(self.serializer(EventProviderSerializer, self.get_assignment(pk)).data)
 
-    @extend_schema(request=EventProviderTransitionSerializer, responses=EventProviderSerializer)
+    @extend_schema(
+        request=EventProviderTransitionSerializer,
+        responses=EventProviderSerializer,
+        examples=examples.ASSIGNMENT_TRANSITION_EXAMPLES,
+    )
     def patch(self, request, pk: int):
         assignment = self.get_assignment(pk)
         serializer = EventProviderTransitionSerializer(data=request.data)
@@ -296,7 +309,7 @@ class DraftPromoteView(CommandAPIView):
     permission_classes = [OperatorsOnlyPermission, *api_settings.DEFAULT_PERMISSION_CLASSES]
     queryset = Event.objects.none()
 
-    @extend_schema(request=DraftPromoteSerializer, responses={201: EventSerializer})
+    @extend_schema(request=DraftPromoteSerializer, responses={201: EventSerializer}, examples=examples.PROMOTE_EXAMPLES)
     def post(self, request, pk: int):
         draft = self.get_visible(EventDraft, pk=pk, owner_id=request.user.pk, promoted_event__isnull=True)
         options = DraftPromoteSerializer(data=request.data)

@@ -6,10 +6,11 @@ other apps' schema components.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from apps.assistances.api.fields import VisibleCaseField
+from apps.consultations.api import examples
 from apps.consultations.choices import Direction, FileKind, Outcome
 from apps.consultations.models import MAX_DURATION_SECONDS, PhoneConsultation, PhoneConsultationFile
 from apps.consultations.validators import PHONE_MAX_LENGTH, PHONE_PATTERN, validate_phone_number
@@ -31,6 +32,7 @@ class PhoneConsultationFileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.CONSULTATION_EXAMPLES)
 class PhoneConsultationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """A phone consultation. ``event`` links it to a case (by id); ``operator`` is whoever recorded it."""
 
@@ -80,6 +82,7 @@ class PhoneConsultationFileUploadSerializer(StrictFieldsMixin, serializers.Seria
     )
 
 
+@extend_schema_serializer(examples=examples.FILE_URL_EXAMPLES)
 class PhoneConsultationFileURLSerializer(serializers.Serializer):
     """Where to download a private file from, for a short while."""
 

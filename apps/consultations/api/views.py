@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from apps.clients.permissions import ANY_SOURCE
 from apps.consultations import selectors, services
+from apps.consultations.api import examples
 from apps.consultations.api.serializers import (
     PhoneConsultationFileSerializer,
     PhoneConsultationFileUploadSerializer,
@@ -53,6 +54,7 @@ class PhoneConsultationPagination(CursorPagination):
         description="Only the fields sent change.",
         parameters=[_ID],
         responses={200: PhoneConsultationSerializer, **problems(400, 401, 403, 404)},
+        examples=examples.CONSULTATION_UPDATE_EXAMPLES,
     ),
 )
 class PhoneConsultationViewSet(ResourceViewSet):
@@ -100,6 +102,7 @@ class PhoneConsultationFilesView(CommandAPIView):
             200: PhoneConsultationFileSerializer,
             **problems(400, 401, 403, 404, 413, 415),
         },
+        examples=examples.UPLOAD_EXAMPLES,
     )
     def post(self, request, pk: int):
         consultation = self.get_visible(selectors.consultation_list(), pk=pk)

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiExample, OpenApiRequest, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiRequest, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -8,6 +8,7 @@ from apps.clients.permissions import TokenScopePermission
 from apps.core.api import CommandAPIView, ReadOnlyResourceViewSet
 from apps.core.permissions import ModelPermissions
 from apps.issuance import selectors, services
+from apps.issuance.api import examples
 from apps.issuance.api.serializers import (
     DocumentUploadSerializer,
     DocumentURLSerializer,
@@ -21,45 +22,6 @@ from apps.vouchers.api.schema import problems
 
 # Multipart framing (boundaries, part headers) on top of the file itself.
 _MULTIPART_OVERHEAD = 64 * 1024
-
-_EXAMPLE = {
-    "issuance_id": "MOK-2025-000123",
-    "issued_at": "2025-03-01T14:30:00Z",
-    "vouchers": [
-        {
-            "number": "MOK-000123-01",
-            "product_code": "GOLD150",
-            "product_name": "Gold 150",
-            "holder": {
-                "name": "Sofía González",
-                "document_type": "passport",
-                "document_number": "AAB123456",
-                "email": "sofia@example.com",
-                "phone": "+54 11 5555 0000",
-            },
-            "valid_from": "2025-03-10",
-            "valid_to": "2025-03-30",
-            "worldwide": False,
-            "destinations": ["ES", "FR"],
-            "residence_country": "AR",
-            "travellers": [
-                {
-                    "first_name": "Sofía",
-                    "last_name": "González",
-                    "document_type": "passport",
-                    "document_number": "AAB123456",
-                    "birth_date": "1990-05-17",
-                    "is_holder": True,
-                }
-            ],
-            "benefits": [
-                {"assistance": "MED_EMERGENCY", "amount": "150000.00", "currency": "USD"},
-                {"category": "BAGGAGE", "amount": "1200.00", "currency": "USD", "count": 1},
-                {"assistance": "MED_TELEMEDICINE", "count": 5},
-            ],
-        }
-    ],
-}
 
 
 class AddChangeModelPermissions(ModelPermissions):
@@ -92,7 +54,7 @@ class IssuanceReceiveView(CommandAPIView):
             200: IngestionResultSerializer,
             **problems(400, 401, 403, 409),
         },
-        examples=[OpenApiExample("An issuance with one voucher", value=_EXAMPLE, request_only=True)],
+        examples=examples.RECEIVE_EXAMPLES,
     )
     def post(self, request):
         serializer = MokIssuanceSerializer(data=request.data)
@@ -107,6 +69,7 @@ class IssuanceReceiveView(CommandAPIView):
         summary="A MOK issuance record",
         description="The payload as last received, its vouchers and documents.",
         responses={200: IssuanceRecordSerializer, **problems(401, 403, 404)},
+        examples=examples.RECORD_EXAMPLES,
     )
 )
 class IssuanceRecordViewSet(ReadOnlyResourceViewSet):
@@ -145,6 +108,7 @@ class IssuanceDocumentUploadView(CommandAPIView):
             200: IssuanceDocumentSerializer,
             **problems(400, 401, 403, 404, 413, 415),
         },
+        examples=examples.UPLOAD_EXAMPLES,
     )
     def post(self, request, issuance_id: str):
         record = self.get_visible(IssuanceRecord, mok_issuance_id=issuance_id)
@@ -175,6 +139,7 @@ class IssuanceDocumentURLView(CommandAPIView):
         summary="Download URL of a MOK issuance document",
         description="Files are private; this answers a presigned URL that expires after `expires_in` seconds.",
         responses={200: DocumentURLSerializer, **problems(401, 403, 404)},
+        examples=examples.DOCUMENT_URL_EXAMPLES,
     )
     def get(self, request, issuance_id: str, doc_id: int):
         document = self.get_visible(IssuanceDocument, pk=doc_id, record__mok_issuance_id=issuance_id)

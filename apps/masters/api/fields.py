@@ -3,10 +3,11 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from apps.core.serializers import ListOnlyManyMixin
 from apps.masters.models import Assistance, Category, Country
 
 
-class CodeRelatedField(serializers.SlugRelatedField):
+class CodeRelatedField(ListOnlyManyMixin, serializers.SlugRelatedField):
     """A catalog row by code; codes are matched case-insensitively and unknown ones name the field."""
 
     default_error_messages = {

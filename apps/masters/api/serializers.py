@@ -1,5 +1,7 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from apps.masters.api.examples import CATEGORY_EXAMPLES, CITY_EXAMPLES, COUNTRY_EXAMPLES
 from apps.masters.models import Assistance, Category, City, Country, EventStatus
 
 _NAME_FIELDS = ["code", "name", "name_es", "name_en", "description"]
@@ -14,6 +16,7 @@ class AssistanceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=CATEGORY_EXAMPLES)
 class CategorySerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True, help_text="Name in the request's language (Accept-Language).")
     assistances = AssistanceSerializer(many=True, read_only=True)
@@ -36,6 +39,7 @@ class StatusSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=COUNTRY_EXAMPLES)
 class CountrySerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True, help_text="Name in the request's language (Accept-Language).")
     latitude = serializers.FloatField(read_only=True, allow_null=True)
@@ -62,6 +66,7 @@ class CountrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=CITY_EXAMPLES)
 class CitySerializer(serializers.ModelSerializer):
     country = serializers.CharField(source="country.iso2", read_only=True)
     latitude = serializers.FloatField(read_only=True)

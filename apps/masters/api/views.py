@@ -2,6 +2,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 
 from apps.core.api import CatalogViewSet
 from apps.masters import selectors
+from apps.masters.api.examples import (
+    CASE_PROVIDER_STATUS_EXAMPLES,
+    CASE_STATUS_EXAMPLES,
+    VOUCHER_STATUS_EXAMPLES,
+)
 from apps.masters.api.serializers import CategorySerializer, CitySerializer, CountrySerializer, StatusSerializer
 from apps.masters.filters import CategoryFilter, CityFilter, CountryFilter, status_filter_for
 from apps.masters.models import Assistance, Category, City, Country, EventProviderStatus, EventStatus, VoucherStatus
@@ -36,8 +41,10 @@ class _StatusViewSet(CatalogViewSet):
         return selectors.status_list(self.model)
 
 
-def _status_viewset(model, doc: str):
-    return extend_schema_view(list=extend_schema(parameters=[_Q]))(
+def _status_viewset(model, doc: str, examples: list):
+    return extend_schema_view(
+        list=extend_schema(parameters=[_Q], examples=examples), retrieve=extend_schema(examples=examples)
+    )(
         type(
             f"{model.__name__}ViewSet",
             (_StatusViewSet,),
@@ -52,11 +59,17 @@ def _status_viewset(model, doc: str):
     )
 
 
-EventStatusViewSet = _status_viewset(EventStatus, "Statuses of an assistance case and their allowed transitions.")
-EventProviderStatusViewSet = _status_viewset(
-    EventProviderStatus, "Statuses of a provider's service within a case and their allowed transitions."
+EventStatusViewSet = _status_viewset(
+    EventStatus, "Statuses of an assistance case and their allowed transitions.", CASE_STATUS_EXAMPLES
 )
-VoucherStatusViewSet = _status_viewset(VoucherStatus, "Statuses of a voucher and their allowed transitions.")
+EventProviderStatusViewSet = _status_viewset(
+    EventProviderStatus,
+    "Statuses of a provider's service within a case and their allowed transitions.",
+    CASE_PROVIDER_STATUS_EXAMPLES,
+)
+VoucherStatusViewSet = _status_viewset(
+    VoucherStatus, "Statuses of a voucher and their allowed transitions.", VOUCHER_STATUS_EXAMPLES
+)
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("q", str, description="ISO code or name.")]))

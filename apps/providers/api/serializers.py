@@ -2,7 +2,7 @@ import math
 
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from apps.core.serializers import CurrencyCodeField, StrictFieldsMixin
@@ -10,6 +10,7 @@ from apps.core.validators import WEBSITE_PATTERN
 from apps.masters.api.fields import AssistanceField, CategoryField, CountryField
 from apps.masters.models import City
 from apps.providers import geo
+from apps.providers.api import examples
 from apps.providers.models import Provider, ProviderLocation, ProviderPaymentMethod, ProviderType, mask
 from apps.providers.selectors import LocationQuery
 from apps.providers.services import HOUR_PATTERN, WEEKDAYS
@@ -17,6 +18,7 @@ from apps.providers.services import HOUR_PATTERN, WEEKDAYS
 _TIMESTAMPS = ["created_at", "updated_at"]
 
 
+@extend_schema_serializer(examples=examples.PROVIDER_EXAMPLES)
 class ProviderSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     country = CountryField()
     languages = serializers.ListField(
@@ -83,6 +85,7 @@ class OpeningHoursField(serializers.JSONField):
     """Opening hours per weekday, documented with the shape ``providers.services.location_validate`` checks."""
 
 
+@extend_schema_serializer(examples=examples.LOCATION_EXAMPLES)
 class ProviderLocationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """A provider's location. ``city`` is written as the city's code (within ``country``)."""
 
@@ -141,6 +144,7 @@ class ProviderLocationSerializer(StrictFieldsMixin, serializers.ModelSerializer)
         return attrs
 
 
+@extend_schema_serializer(examples=examples.PAYMENT_METHOD_EXAMPLES)
 class PaymentMethodSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """Bank data is masked unless the caller holds providers.reveal_bank_data."""
 
@@ -272,6 +276,7 @@ class LocationHitSerializer(serializers.Serializer):
         return map_url(obj.latitude, obj.longitude)
 
 
+@extend_schema_serializer(examples=examples.SEARCH_EXAMPLES)
 class LocationSearchResponseSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     results = LocationHitSerializer(many=True)

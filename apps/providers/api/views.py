@@ -1,9 +1,10 @@
 from django.utils.functional import cached_property
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.response import Response
 
 from apps.core.api import CommandAPIView, ResourceViewSet
 from apps.providers import selectors, services
+from apps.providers.api import examples
 from apps.providers.api.serializers import (
     LocationHitSerializer,
     LocationSearchParams,
@@ -17,6 +18,10 @@ from apps.providers.filters import ProviderFilter, ProviderLocationFilter
 from apps.providers.models import Provider, ProviderLocation, ProviderPaymentMethod
 
 
+@extend_schema_view(
+    create=extend_schema(examples=examples.PROVIDER_CREATE_EXAMPLES),
+    partial_update=extend_schema(examples=examples.PROVIDER_UPDATE_EXAMPLES),
+)
 class ProviderViewSet(ResourceViewSet):
     """Providers of the assistance network."""
 
@@ -44,6 +49,7 @@ class _ProviderChildMixin:
         return {"provider": self.provider}
 
 
+@extend_schema_view(partial_update=extend_schema(examples=examples.LOCATION_UPDATE_EXAMPLES))
 class ProviderLocationViewSet(_ProviderChildMixin, ResourceViewSet):
     """The places where one provider renders service."""
 
@@ -62,6 +68,7 @@ class ProviderLocationViewSet(_ProviderChildMixin, ResourceViewSet):
         return selectors.location_list(provider=self.provider)
 
 
+@extend_schema_view(partial_update=extend_schema(examples=examples.PAYMENT_METHOD_UPDATE_EXAMPLES))
 class PaymentMethodViewSet(_ProviderChildMixin, ResourceViewSet):
     """How one provider is paid (account data masked unless the caller may see it)."""
 

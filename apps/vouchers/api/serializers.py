@@ -4,16 +4,18 @@ Input serializers refuse unknown and read-only keys (a misspelt field must not b
 dropped) and only check the shape; the services own the rules.
 """
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.core.fields import PersonField
-from apps.core.serializers import OptionalCurrencyCodeField, StrictFieldsMixin
+from apps.core.serializers import ListOnlyManyMixin, OptionalCurrencyCodeField, StrictFieldsMixin
 from apps.masters.models import Assistance, Category, Country, VoucherStatus
+from apps.vouchers.api import examples
 from apps.vouchers.choices import DocumentType, VoucherSource
 from apps.vouchers.models import Voucher, VoucherBenefit, VoucherStatusHistory, VoucherTraveller
 
 
-class UpperSlugRelatedField(serializers.SlugRelatedField):
+class UpperSlugRelatedField(ListOnlyManyMixin, serializers.SlugRelatedField):
     """A code (assistance type, category, ISO country) matched whatever its case."""
 
     def to_internal_value(self, data):
@@ -124,6 +126,7 @@ class StatusHistorySerializer(serializers.ModelSerializer):
 # --- Output -------------------------------------------------------------------------------------------
 
 
+@extend_schema_serializer(examples=examples.VOUCHER_EXAMPLES)
 class VoucherListSerializer(serializers.ModelSerializer):
     holder = HolderSerializer(source="*", read_only=True)
     destinations = serializers.SlugRelatedField(
@@ -155,6 +158,7 @@ class VoucherListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.VOUCHER_DETAIL_EXAMPLES)
 class VoucherDetailSerializer(VoucherListSerializer):
     travellers = TravellerSerializer(many=True, read_only=True)
     benefits = BenefitSerializer(many=True, read_only=True)
@@ -207,6 +211,7 @@ class VoucherWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         extra_kwargs = {"number": {"validators": []}}  # uniqueness is the service's (a clean 400 or 409)
 
 
+@extend_schema_serializer(examples=examples.ISSUE_EXAMPLES)
 class VoucherIssueSerializer(VoucherWriteSerializer):
     source = serializers.ChoiceField(choices=VoucherSource.choices, help_text="Issuing channel.")
     status = UpperSlugRelatedField(
@@ -261,6 +266,7 @@ class CoverageBenefitSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.COVERAGE_EXAMPLES)
 class CoverageResultSerializer(serializers.Serializer):
     """The coverage check: every rule's outcome and the limits of the benefit that applies."""
 

@@ -10,6 +10,7 @@ from apps.clients.permissions import TokenScopePermission
 from apps.core.api import CommandAPIView, ReadOnlyResourceViewSet
 from apps.core.permissions import ModelPermissions
 from apps.vouchers import selectors, services
+from apps.vouchers.api import examples
 from apps.vouchers.api.schema import problems
 from apps.vouchers.api.serializers import (
     CoverageQuerySerializer,
@@ -94,6 +95,7 @@ class VoucherTransitionView(CommandAPIView):
         ),
         request=TransitionSerializer,
         responses={200: VoucherDetailSerializer, **problems(400, 401, 403, 404, 409)},
+        examples=examples.TRANSITION_EXAMPLES,
     )
     def post(self, request, pk: int):
         voucher = self.get_visible(Voucher, pk=pk)
