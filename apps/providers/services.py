@@ -141,7 +141,7 @@ def payment_method_validate(*, instance: ProviderPaymentMethod, data: dict) -> N
     kind = data.get("kind", instance.kind)
     account = data.get("account_number", instance.account_number)
     if kind == "bank_transfer" and not account:
-        raise _field_error("account_number", _("A bank transfer needs an account number or IBAN."), "required")
+        raise _field_error("account_number", _("A bank transfer needs an account number or IBAN."), "required_for_kind")
     if "account_number" in data:
         data["account_number"] = re.sub(r"\s+", "", data["account_number"] or "").upper()
     if "currency" in data:

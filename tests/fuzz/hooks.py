@@ -30,6 +30,8 @@ DATA_DEPENDENT_CODES = frozenset(
         "shared_only",  # a partner's notes are shared with it: "internal" is for operators
         "search_point_required",  # a provider search needs a point, a city or a country
         "city_country_mismatch",  # a city code of another country than the one given
+        "required_for_kind",  # a field another one's value requires (a bank transfer's account)
+        "unique",  # the same provider (country and tax id) sent twice: it exists after the first
         "required_together",  # latitude with longitude: OpenAPI 3.0 has no dependentRequired
         "unsupported_file_type",  # the bytes are no recording, PDF or image (a schema names media types only)
         "empty_file",  # the same: a part of the declared media type with no content

@@ -210,7 +210,7 @@ def test_bank_transfer_needs_an_account(admin_api):
     provider = ProviderFactory()
     payload = {"kind": "bank_transfer", "currency": "USD"}
     body = assert_problem(admin_api.post(f"/v1/providers/{provider.pk}/paymentmethods", payload, format="json"), 400)
-    assert "account_number" in body["errors"]
+    assert body["error_codes"] == {"account_number": ["required_for_kind"]}
 
 
 # --- searches -----------------------------------------------------------------------------------------
