@@ -9,25 +9,18 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from apps.assistances.models import Event, EventStatusHistory
-from apps.core.context import current_actor, user_or_none
-from apps.core.exceptions import ApplicationError, ConflictError
-
-_actor = current_actor
-_user = user_or_none
+from apps.core.context import Actor, user_or_none
+from apps.core.exceptions import ConflictError
 
 
-def _invalid(errors: dict, message: str | None = None, code: str = "validation_error") -> ApplicationError:
-    return ApplicationError(message or _("One or more fields are invalid."), code=code, extra={"errors": errors})
-
-
-def record_status(*, event: Event, from_status, to_status, kind: str, reason: str, actor, at: datetime) -> None:
+def record_status(*, event: Event, from_status, to_status, kind: str, reason: str, actor: Actor, at: datetime) -> None:
     EventStatusHistory.objects.create(
         event=event,
         from_status=from_status,
         to_status=to_status,
         kind=kind,
         reason=reason,
-        changed_by=_user(actor),
+        changed_by=user_or_none(actor),
         actor_repr=str(actor)[:255] if actor is not None else "",
         changed_at=at,
     )

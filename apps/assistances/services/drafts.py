@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.assistances.models import Event, EventDraft
-from apps.assistances.services._common import _actor, _invalid, _user
 from apps.assistances.services.opening import event_open
-from apps.core.exceptions import ConflictError
+from apps.core.context import Actor, current_actor, user_or_none
+from apps.core.exceptions import ConflictError, ValidationFailed
 
 DRAFT_LIFETIME = timedelta(days=7)
 
@@ -20,7 +20,7 @@ def draft_save(*, owner, data: dict, draft: EventDraft | None = None, now: datet
     """Create or replace a draft's content; any shape is accepted until promotion."""
     now = now or timezone.now()
     if not isinstance(data, dict):
-        raise _invalid({"data": [_("A draft is a JSON object.")]})
+        raise ValidationFailed({"data": [_("A draft is a JSON object.")]})
     if draft is None:
         draft = EventDraft(owner=owner)
     elif draft.owner_id != owner.pk:
@@ -40,13 +40,13 @@ def drafts_expire(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def draft_promote(*, draft: EventDraft, data: dict, override_reason: str = "", actor=None) -> Event:
+def draft_promote(*, draft: EventDraft, data: dict, override_reason: str = "", actor: Actor = None) -> Event:
     """Open the case a draft describes (``data``: the draft's content, validated like a new case)."""
-    actor = _actor(actor)
+    actor = current_actor(actor)
     draft = EventDraft.objects.select_for_update().get(pk=draft.pk)
     if draft.promoted_event_id:
         raise ConflictError(_("This draft was already promoted."), code="draft_promoted")
-    if _user(actor) is not None and draft.owner_id != actor.pk:
+    if user_or_none(actor) is not None and draft.owner_id != actor.pk:
         raise ConflictError(_("Only the author can promote a draft."), code="not_owner", status_code=403)
     result = event_open(data=data, override_reason=override_reason, actor=actor)
     draft.promoted_event = result.event

@@ -6,10 +6,10 @@ from django.utils.translation import gettext as _
 
 from apps.assistances.models import Event, Note, NoteVisibility
 from apps.assistances.selectors import event_list
-from apps.assistances.services._common import _actor, _invalid, _user
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
-from apps.core.exceptions import coded
+from apps.core.context import Actor, current_actor, user_or_none
+from apps.core.exceptions import ValidationFailed, coded
 from apps.core.services import model_snapshot
 from apps.core.visibility import partner_source
 from apps.tracking.models import TrackingAction
@@ -17,7 +17,9 @@ from apps.tracking.services import tracking_record
 
 
 @transaction.atomic
-def note_create(*, event: Event, body: str, kind: str = "general", visibility: str | None = None, actor=None) -> Note:
+def note_create(
+    *, event: Event, body: str, kind: str = "general", visibility: str | None = None, actor: Actor = None
+) -> Note:
     """Add a note to a case.
 
     Operators' notes are internal unless they say ``shared``. A partner's note is always shared
@@ -26,16 +28,16 @@ def note_create(*, event: Event, body: str, kind: str = "general", visibility: s
     recorded for a shared note written by someone other than the partner it would go to (an
     internal note, or the partner's own note echoed back to it, records nothing).
     """
-    actor = _actor(actor)
+    actor = current_actor(actor)
     # A partner may only write on its own source's cases (operators see them all).
     if not event_list(caller=actor).filter(pk=event.pk).exists():
-        raise _invalid({"event": [coded(_("Unknown case."), "does_not_exist")]})
+        raise ValidationFailed({"event": [coded(_("Unknown case."), "does_not_exist")]})
     if not (body or "").strip():
-        raise _invalid({"body": [_("A note needs some text.")]})
+        raise ValidationFailed({"body": [_("A note needs some text.")]})
     by_partner = partner_source(actor) is not None
     if by_partner:
         if visibility not in (None, "", NoteVisibility.SHARED):
-            raise _invalid(
+            raise ValidationFailed(
                 {"visibility": [coded(_("Notes written by a partner are always shared with it."), "shared_only")]}
             )
         visibility = NoteVisibility.SHARED
@@ -45,7 +47,7 @@ def note_create(*, event: Event, body: str, kind: str = "general", visibility: s
         body=body.strip(),
         kind=kind,
         visibility=visibility,
-        author=_user(actor),
+        author=user_or_none(actor),
         author_repr=str(actor)[:255] if actor is not None else "",
     )
     note.full_clean()

@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.assistances.models import Event, StatusChangeKind
-from apps.assistances.services._common import _actor, _invalid, _user, record_status
+from apps.assistances.services._common import record_status
 from apps.assistances.services.sla import sla_due
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
-from apps.core.exceptions import ApplicationError, ConflictError, coded
+from apps.core.context import Actor, current_actor, user_or_none
+from apps.core.exceptions import ApplicationError, ConflictError, ValidationFailed, coded
 from apps.core.services import model_snapshot, model_update, serialize_value
 from apps.core.visibility import partner_source
 from apps.masters.models import EventStatus
@@ -76,7 +77,7 @@ def _coverage_json(result) -> dict:
     }
 
 
-def _opening_coverage(*, data: dict, override_reason: str, actor, now: datetime) -> tuple[dict, bool]:
+def _opening_coverage(*, data: dict, override_reason: str, actor: Actor, now: datetime) -> tuple[dict, bool]:
     """The coverage check at opening; refuses an uncovered case without an operator's override."""
     voucher = data.get("voucher")
     if voucher is not None:
@@ -89,7 +90,7 @@ def _opening_coverage(*, data: dict, override_reason: str, actor, now: datetime)
         covered = False
     if covered:
         return coverage, True
-    if getattr(actor, "is_api_client", False) or _user(actor) is None:
+    if getattr(actor, "is_api_client", False) or user_or_none(actor) is None:
         raise ConflictError(
             _("The voucher does not cover this assistance; an operator must open the case."),
             code="not_covered",
@@ -104,18 +105,20 @@ def _opening_coverage(*, data: dict, override_reason: str, actor, now: datetime)
     return coverage, False
 
 
-def event_open(*, data: dict, override_reason: str = "", actor=None, now: datetime | None = None) -> OpenResult:
+def event_open(
+    *, data: dict, override_reason: str = "", actor: Actor = None, now: datetime | None = None
+) -> OpenResult:
     """Open a case, or return the existing one when the partner retries with the same reference.
 
     Checks the assistance, the place and the voucher's coverage on the opening date; the coverage
     result is stored on the case. An uncovered case (or one without a voucher) is refused unless an
     operator — never an API client — records ``override_reason``.
     """
-    actor = _actor(actor)
+    actor = current_actor(actor)
     now = now or timezone.now()
     unknown = set(data) - OPENING_FIELDS
     if unknown:
-        raise _invalid({name: [_("Unknown field.")] for name in sorted(unknown)})
+        raise ValidationFailed({name: [_("Unknown field.")] for name in sorted(unknown)})
     reference = (data.get("external_reference") or "").strip() or None
     source = data.get("source_code")
     own_source = partner_source(actor)
@@ -139,7 +142,7 @@ def event_open(*, data: dict, override_reason: str = "", actor=None, now: dateti
         if not data.get(required):
             errors.setdefault(required, [_("This field is required.")])
     if errors:
-        raise _invalid(errors)
+        raise ValidationFailed(errors)
 
     coverage, covered = _opening_coverage(data=data, override_reason=override_reason, actor=actor, now=now)
 
@@ -155,8 +158,8 @@ def event_open(*, data: dict, override_reason: str = "", actor=None, now: dateti
                 covered=covered,
                 coverage=coverage,
                 coverage_override_reason="" if covered else override_reason.strip(),
-                created_by=_user(actor),
-                updated_by=_user(actor),
+                created_by=user_or_none(actor),
+                updated_by=user_or_none(actor),
             )
             model_update(instance=event, data={**data, "external_reference": reference})
             event.sla_due_at = sla_due(opened_at=now, assistance=event.assistance, priority=event.priority)

@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.assistances.models import Event, EventProvider
-from apps.assistances.services._common import _actor, _invalid, _user, lock_event
+from apps.assistances.services._common import lock_event
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
-from apps.core.exceptions import ConflictError, coded
+from apps.core.context import Actor, current_actor, user_or_none
+from apps.core.exceptions import ConflictError, ValidationFailed, coded
 from apps.core.services import model_snapshot, serialize_value
 from apps.core.validators import is_currency_code
 from apps.masters.models import EventProviderStatus
@@ -47,12 +48,12 @@ def event_provider_assign(
     guaranteed_amount: Decimal | None = None,
     currency: str = "",
     notes: str = "",
-    actor=None,
+    actor: Actor = None,
     now: datetime | None = None,
 ) -> EventProvider:
     """Assign an active provider that serves the case's assistance; guarantee an amount within the
     voucher's remaining benefit (the commitment is recorded on the voucher)."""
-    actor = _actor(actor)
+    actor = current_actor(actor)
     event = lock_event(event)
     # Taken once the row is locked, so history times follow the order the changes really happened in.
     now = now or timezone.now()
@@ -68,7 +69,7 @@ def event_provider_assign(
     if currency and not is_currency_code(currency):
         errors["currency"] = [_("Use a three-letter ISO 4217 code.")]
     if errors:
-        raise _invalid(errors)
+        raise ValidationFailed(errors)
     if event.status.is_final:
         raise ConflictError(_("The case is closed."), code="case_closed")
     initial = EventProviderStatus.objects.filter(is_initial=True).order_by("sort_order").first()
@@ -82,8 +83,8 @@ def event_provider_assign(
         guaranteed_amount=guaranteed_amount,
         currency=(currency or "").upper(),
         notes=notes,
-        created_by=_user(actor),
-        updated_by=_user(actor),
+        created_by=user_or_none(actor),
+        updated_by=user_or_none(actor),
     )
     if guaranteed_amount is not None:
         assignment.commitment = benefit_commit(
@@ -118,11 +119,11 @@ def event_provider_transition(
     to_code: str,
     final_cost: Decimal | None = None,
     reason: str = "",
-    actor=None,
+    actor: Actor = None,
     now: datetime | None = None,
 ) -> EventProvider:
     """Start, resolve or cancel a provider's service on a case (as the EventProviderStatus machine allows)."""
-    actor = _actor(actor)
+    actor = current_actor(actor)
     assignment = (
         EventProvider.objects.select_for_update()
         .select_related("event", "status", "provider", "commitment")
@@ -131,7 +132,7 @@ def event_provider_transition(
     now = now or timezone.now()  # after the lock: times follow the real order of changes
     to_status = EventProviderStatus.objects.filter(code=to_code).first()
     if to_status is None:
-        raise _invalid({"status": [coded(_("Unknown status %(code)s.") % {"code": to_code}, "does_not_exist")]})
+        raise ValidationFailed({"status": [coded(_("Unknown status %(code)s.") % {"code": to_code}, "does_not_exist")]})
     if not status_allows(EventProviderStatus, from_code=assignment.status.code, to_code=to_code):
         raise ConflictError(
             _("A case provider cannot go from %(from)s to %(to)s.") % {"from": assignment.status.code, "to": to_code},
@@ -144,11 +145,11 @@ def event_provider_transition(
         setattr(assignment, stamp, now)
     if final_cost is not None:
         if final_cost < 0:
-            raise _invalid({"final_cost": [_("A cost cannot be negative.")]})
+            raise ValidationFailed({"final_cost": [_("A cost cannot be negative.")]})
         assignment.final_cost = final_cost
     if to_code == "CANCELLED" and assignment.commitment is not None and not assignment.commitment.released:
         benefit_release(commitment=assignment.commitment, actor=actor)
-    assignment.updated_by = _user(actor) or assignment.updated_by
+    assignment.updated_by = user_or_none(actor) or assignment.updated_by
     assignment.save()
     Event.objects.filter(pk=assignment.event_id).update(version=F("version") + 1)
     audit_record(

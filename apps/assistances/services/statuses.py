@@ -10,16 +10,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.assistances.models import Event, EventStatusSwitch, StatusChangeKind, SwitchState
-from apps.assistances.services._common import _actor, _invalid, _user, bump_version, lock_event, record_status
+from apps.assistances.services._common import bump_version, lock_event, record_status
 from apps.audit.services import audit_record
-from apps.core.exceptions import ConflictError, coded
+from apps.core.context import Actor, current_actor, user_or_none
+from apps.core.exceptions import ConflictError, ValidationFailed, coded
 from apps.masters.models import EventStatus
 from apps.masters.selectors import status_allows
 
 MAX_SWITCH = timedelta(days=30)
 
 
-def _apply_status(*, event: Event, to_status: EventStatus, kind: str, reason: str, actor, now: datetime) -> None:
+def _apply_status(*, event: Event, to_status: EventStatus, kind: str, reason: str, actor: Actor, now: datetime) -> None:
     from_status = event.status
     event.status = to_status
     fields = ["status", "updated_at"]
@@ -48,7 +49,7 @@ def _apply_status(*, event: Event, to_status: EventStatus, kind: str, reason: st
 def _target_status(event: Event, to_code: str) -> EventStatus:
     to_status = EventStatus.objects.filter(code=to_code).first()
     if to_status is None:
-        raise _invalid({"status": [coded(_("Unknown status %(code)s.") % {"code": to_code}, "does_not_exist")]})
+        raise ValidationFailed({"status": [coded(_("Unknown status %(code)s.") % {"code": to_code}, "does_not_exist")]})
     if not status_allows(EventStatus, from_code=event.status.code, to_code=to_code):
         raise ConflictError(
             _("A case cannot go from %(from)s to %(to)s.") % {"from": event.status.code, "to": to_code},
@@ -65,23 +66,23 @@ def event_change_status(
     reason: str = "",
     revert_at: datetime | None = None,
     expected_version: int | None = None,
-    actor=None,
+    actor: Actor = None,
     now: datetime | None = None,
 ) -> Event:
     """Move a case to ``to_code`` as the status machine allows. With ``revert_at``, the change is
     temporary: the previous status comes back at that time (a periodic task does it)."""
-    actor = _actor(actor)
+    actor = current_actor(actor)
     event = lock_event(event)
     # Taken once the row is locked, so history times follow the order the changes really happened in.
     now = now or timezone.now()
     to_status = _target_status(event, to_code)
     if revert_at is not None:
         if revert_at <= now:
-            raise _invalid({"revert_at": [_("The revert time must be in the future.")]})
+            raise ValidationFailed({"revert_at": [_("The revert time must be in the future.")]})
         if revert_at - now > MAX_SWITCH:
-            raise _invalid({"revert_at": [_("A temporary switch lasts at most 30 days.")]})
+            raise ValidationFailed({"revert_at": [_("A temporary switch lasts at most 30 days.")]})
         if to_status.is_final:
-            raise _invalid({"status": [_("A final status cannot be temporary.")]})
+            raise ValidationFailed({"status": [_("A final status cannot be temporary.")]})
     bump_version(event, expected_version)
     previous = event.status
     kind = StatusChangeKind.TEMPORARY if revert_at else StatusChangeKind.MANUAL
@@ -93,7 +94,7 @@ def event_change_status(
             revert_to=previous,
             revert_at=revert_at,
             reason=reason,
-            created_by=_user(actor),
+            created_by=user_or_none(actor),
         )
     return event
 
@@ -104,7 +105,7 @@ def _finish_switch(switch: EventStatusSwitch, *, state: str, now: datetime) -> N
     switch.save(update_fields=["state", "resolved_at", "updated_at"])
 
 
-def _revert(switch: EventStatusSwitch, *, kind: str, actor, now: datetime) -> EventStatusSwitch:
+def _revert(switch: EventStatusSwitch, *, kind: str, actor: Actor, now: datetime) -> EventStatusSwitch:
     event = lock_event(switch.event)
     if event.status_id != switch.switched_to_id:
         # Someone changed the status by hand meanwhile: theirs wins; record the skip.
@@ -129,7 +130,9 @@ def _revert(switch: EventStatusSwitch, *, kind: str, actor, now: datetime) -> Ev
 
 
 @transaction.atomic
-def event_switch_cancel(*, switch: EventStatusSwitch, actor=None, now: datetime | None = None) -> EventStatusSwitch:
+def event_switch_cancel(
+    *, switch: EventStatusSwitch, actor: Actor = None, now: datetime | None = None
+) -> EventStatusSwitch:
     """End a temporary switch early: the previous status comes back now (unless changed meanwhile)."""
     switch = (
         EventStatusSwitch.objects.select_for_update()
@@ -138,7 +141,7 @@ def event_switch_cancel(*, switch: EventStatusSwitch, actor=None, now: datetime 
     )
     if switch.state != SwitchState.ACTIVE:
         raise ConflictError(_("This temporary switch is already over."), code="switch_not_active")
-    return _revert(switch, kind=StatusChangeKind.CANCEL_SWITCH, actor=_actor(actor), now=now or timezone.now())
+    return _revert(switch, kind=StatusChangeKind.CANCEL_SWITCH, actor=current_actor(actor), now=now or timezone.now())
 
 
 def status_switches_revert_due(*, now: datetime | None = None, limit: int = 500) -> int:

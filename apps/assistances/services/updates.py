@@ -6,11 +6,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.assistances.models import Event
-from apps.assistances.services._common import _actor, _invalid, _user, bump_version
+from apps.assistances.services._common import bump_version
 from apps.assistances.services.opening import event_validate_place
 from apps.assistances.services.sla import sla_due
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
+from apps.core.context import Actor, current_actor, user_or_none
+from apps.core.exceptions import ValidationFailed
 from apps.core.services import model_update
 
 UPDATABLE_FIELDS = {
@@ -30,18 +32,18 @@ UPDATABLE_FIELDS = {
 
 
 @transaction.atomic
-def event_update(*, event: Event, data: dict, expected_version: int | None = None, actor=None) -> Event:
+def event_update(*, event: Event, data: dict, expected_version: int | None = None, actor: Actor = None) -> Event:
     """Change a case's details. ``expected_version`` (from If-Match) turns a lost update into a 409."""
-    actor = _actor(actor)
+    actor = current_actor(actor)
     not_allowed = set(data) - UPDATABLE_FIELDS
     if not_allowed:
-        raise _invalid({name: [_("This field cannot be changed here.")] for name in sorted(not_allowed)})
+        raise ValidationFailed({name: [_("This field cannot be changed here.")] for name in sorted(not_allowed)})
     merged = {"country": event.country, "latitude": event.latitude, "longitude": event.longitude, **data}
     errors = event_validate_place(merged)
     if errors:
-        raise _invalid(errors)
+        raise ValidationFailed(errors)
     bump_version(event, expected_version)
-    event.updated_by = _user(actor) or event.updated_by
+    event.updated_by = user_or_none(actor) or event.updated_by
     changes = model_update(instance=event, data=data)
     if "priority" in changes:
         event.sla_due_at = sla_due(opened_at=event.opened_at, assistance=event.assistance, priority=event.priority)
