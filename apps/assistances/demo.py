@@ -286,7 +286,7 @@ def _document(rng: random.Random) -> tuple[str, str]:
 
 
 def _coverage(rng: random.Random, *, voucher: bool, covered: bool, assistance_code: str, country: str) -> dict:
-    """The coverage check stored at opening, shaped like services._coverage_json."""
+    """The coverage check stored at opening, shaped like services.opening._coverage_json."""
     if not voucher:
         return {"covered": False, "reasons": [{"code": "no_voucher", "passed": False, "message": "No voucher."}]}
     if not covered:

@@ -15,10 +15,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.assistances import selectors, services
-from apps.assistances.admin import CaseQuerySet, LargeTablePaginator
+from apps.assistances.admin import CaseQuerySet
 from apps.assistances.api.serializers import EventSerializer, event_rows_data
 from apps.assistances.demo import generate_events, generate_notes
 from apps.assistances.models import Event, EventStatusHistory, Note
+from apps.core.admin import LargeTablePaginator
 from apps.core.visibility import is_partner
 from apps.masters.models import EventStatus
 from tests.assistances.factories import covered_case

@@ -1,0 +1,54 @@
+"""Drafts of a case: an operator's free-form content kept for a week, changed only by its author,
+and promoted once into a case opened exactly like a new one."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.assistances.models import Event, EventDraft
+from apps.assistances.services.opening import event_open
+from apps.core.context import Actor, current_actor, user_or_none
+from apps.core.exceptions import ConflictError, ValidationFailed
+
+DRAFT_LIFETIME = timedelta(days=7)
+
+
+@transaction.atomic
+def draft_save(*, owner, data: dict, draft: EventDraft | None = None, now: datetime | None = None) -> EventDraft:
+    """Create or replace a draft's content; any shape is accepted until promotion."""
+    now = now or timezone.now()
+    if not isinstance(data, dict):
+        raise ValidationFailed({"data": [_("A draft is a JSON object.")]})
+    if draft is None:
+        draft = EventDraft(owner=owner)
+    elif draft.owner_id != owner.pk:
+        raise ConflictError(_("Only the author can change a draft."), code="not_owner", status_code=403)
+    if draft.promoted_event_id:
+        raise ConflictError(_("This draft was already promoted."), code="draft_promoted")
+    draft.data = data
+    draft.expires_at = now + DRAFT_LIFETIME
+    draft.save()
+    return draft
+
+
+def drafts_expire(*, now: datetime | None = None) -> int:
+    """Delete drafts past their expiry (periodic task)."""
+    deleted, _ = EventDraft.objects.filter(expires_at__lte=now or timezone.now(), promoted_event__isnull=True).delete()
+    return deleted
+
+
+@transaction.atomic
+def draft_promote(*, draft: EventDraft, data: dict, override_reason: str = "", actor: Actor = None) -> Event:
+    """Open the case a draft describes (``data``: the draft's content, validated like a new case)."""
+    actor = current_actor(actor)
+    draft = EventDraft.objects.select_for_update().get(pk=draft.pk)
+    if draft.promoted_event_id:
+        raise ConflictError(_("This draft was already promoted."), code="draft_promoted")
+    if user_or_none(actor) is not None and draft.owner_id != actor.pk:
+        raise ConflictError(_("Only the author can promote a draft."), code="not_owner", status_code=403)
+    result = event_open(data=data, override_reason=override_reason, actor=actor)
+    draft.promoted_event = result.event
+    draft.save(update_fields=["promoted_event", "updated_at"])
+    return result.event

@@ -1,0 +1,166 @@
+"""Providers on a case: assigning an active provider that serves the case's assistance (a guaranteed
+amount is committed on the voucher's remaining benefit), then starting, resolving or cancelling its
+service as the EventProviderStatus machine allows (a cancellation releases the commitment). Each
+step is tracked for MOK."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.assistances.models import Event, EventProvider
+from apps.assistances.services._common import lock_event
+from apps.audit.models import AuditAction
+from apps.audit.services import audit_record
+from apps.core.context import Actor, current_actor, user_or_none
+from apps.core.exceptions import ConflictError, ValidationFailed, coded
+from apps.core.services import model_snapshot, serialize_value
+from apps.core.validators import is_currency_code
+from apps.masters.models import EventProviderStatus
+from apps.masters.selectors import status_allows
+from apps.providers.models import Provider
+from apps.tracking.models import TrackingAction
+from apps.tracking.services import tracking_record
+from apps.vouchers.services import benefit_commit, benefit_release
+
+
+def _provider_payload(assignment: EventProvider) -> dict:
+    return {
+        "event_provider_id": assignment.pk,
+        "provider_id": assignment.provider_id,
+        "provider_name": assignment.provider.display_name,
+        "status": assignment.status.code,
+        "guaranteed_amount": serialize_value(assignment.guaranteed_amount),
+        "currency": assignment.currency,
+    }
+
+
+@transaction.atomic
+def event_provider_assign(
+    *,
+    event: Event,
+    provider: Provider,
+    location=None,
+    estimated_cost: Decimal | None = None,
+    guaranteed_amount: Decimal | None = None,
+    currency: str = "",
+    notes: str = "",
+    actor: Actor = None,
+    now: datetime | None = None,
+) -> EventProvider:
+    """Assign an active provider that serves the case's assistance; guarantee an amount within the
+    voucher's remaining benefit (the commitment is recorded on the voucher)."""
+    actor = current_actor(actor)
+    event = lock_event(event)
+    # Taken once the row is locked, so history times follow the order the changes really happened in.
+    now = now or timezone.now()
+    errors: dict = {}
+    if not provider.is_active:
+        errors["provider"] = [_("This provider is not active.")]
+    elif not provider.assistances.filter(pk=event.assistance_id).exists():
+        errors["provider"] = [_("This provider does not offer %(code)s.") % {"code": event.assistance.code}]
+    if location is not None and location.provider_id != provider.pk:
+        errors["location"] = [_("This location belongs to another provider.")]
+    if guaranteed_amount is not None and event.voucher_id is None:
+        errors["guaranteed_amount"] = [_("A guarantee needs a voucher on the case.")]
+    if currency and not is_currency_code(currency):
+        errors["currency"] = [_("Use a three-letter ISO 4217 code.")]
+    if errors:
+        raise ValidationFailed(errors)
+    if event.status.is_final:
+        raise ConflictError(_("The case is closed."), code="case_closed")
+    initial = EventProviderStatus.objects.filter(is_initial=True).order_by("sort_order").first()
+    assignment = EventProvider(
+        event=event,
+        provider=provider,
+        location=location,
+        status=initial,
+        assigned_at=now,
+        estimated_cost=estimated_cost,
+        guaranteed_amount=guaranteed_amount,
+        currency=(currency or "").upper(),
+        notes=notes,
+        created_by=user_or_none(actor),
+        updated_by=user_or_none(actor),
+    )
+    if guaranteed_amount is not None:
+        assignment.commitment = benefit_commit(
+            voucher=event.voucher,
+            assistance=event.assistance,
+            amount=guaranteed_amount,
+            reference=event.code,
+            actor=actor,
+        )
+        assignment.currency = assignment.commitment.benefit.currency or assignment.currency
+    assignment.full_clean()
+    assignment.save()
+    Event.objects.filter(pk=event.pk).update(version=F("version") + 1)
+    audit_record(
+        action=AuditAction.CREATE,
+        instance=assignment,
+        changes={"after": model_snapshot(assignment)},
+        actor=actor,
+        case_reference=event.code,
+    )
+    tracking_record(event=event, action=TrackingAction.EVENT_PROVIDER_CREATE, payload=_provider_payload(assignment))
+    return assignment
+
+
+_PROVIDER_TRACKING = {"STARTED": TrackingAction.EVENT_PROVIDER_START, "RESOLVED": TrackingAction.EVENT_PROVIDER_RESOLVE}
+
+
+@transaction.atomic
+def event_provider_transition(
+    *,
+    assignment: EventProvider,
+    to_code: str,
+    final_cost: Decimal | None = None,
+    reason: str = "",
+    actor: Actor = None,
+    now: datetime | None = None,
+) -> EventProvider:
+    """Start, resolve or cancel a provider's service on a case (as the EventProviderStatus machine allows)."""
+    actor = current_actor(actor)
+    assignment = (
+        EventProvider.objects.select_for_update()
+        .select_related("event", "status", "provider", "commitment")
+        .get(pk=assignment.pk)
+    )
+    now = now or timezone.now()  # after the lock: times follow the real order of changes
+    to_status = EventProviderStatus.objects.filter(code=to_code).first()
+    if to_status is None:
+        raise ValidationFailed({"status": [coded(_("Unknown status %(code)s.") % {"code": to_code}, "does_not_exist")]})
+    if not status_allows(EventProviderStatus, from_code=assignment.status.code, to_code=to_code):
+        raise ConflictError(
+            _("A case provider cannot go from %(from)s to %(to)s.") % {"from": assignment.status.code, "to": to_code},
+            code="illegal_transition",
+        )
+    before = assignment.status.code
+    assignment.status = to_status
+    stamp = {"STARTED": "started_at", "RESOLVED": "resolved_at", "CANCELLED": "cancelled_at"}.get(to_code)
+    if stamp:
+        setattr(assignment, stamp, now)
+    if final_cost is not None:
+        if final_cost < 0:
+            raise ValidationFailed({"final_cost": [_("A cost cannot be negative.")]})
+        assignment.final_cost = final_cost
+    if to_code == "CANCELLED" and assignment.commitment is not None and not assignment.commitment.released:
+        benefit_release(commitment=assignment.commitment, actor=actor)
+    assignment.updated_by = user_or_none(actor) or assignment.updated_by
+    assignment.save()
+    Event.objects.filter(pk=assignment.event_id).update(version=F("version") + 1)
+    audit_record(
+        action="status_change",
+        instance=assignment,
+        changes={"status": [before, to_code], "reason": reason, "final_cost": serialize_value(final_cost)},
+        actor=actor,
+        case_reference=assignment.event.code,
+    )
+    if to_code in _PROVIDER_TRACKING:
+        tracking_record(
+            event=assignment.event, action=_PROVIDER_TRACKING[to_code], payload=_provider_payload(assignment)
+        )
+    return assignment
