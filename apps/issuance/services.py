@@ -57,7 +57,8 @@ def _at_voucher(index: int, exc: ApplicationError) -> ApplicationError:
     errors = exc.extra.get("errors")
     if errors is None:
         errors = {"non_field_errors": [str(exc.message)]}
-    return type(exc)(
+    # A plain ApplicationError with the same status and code: subclasses take other arguments.
+    return ApplicationError(
         exc.message,
         code=exc.code,
         status_code=exc.status_code,
