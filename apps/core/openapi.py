@@ -242,6 +242,13 @@ def _blank_reads_as_null(field, schema: dict, direction: str) -> None:
     schema["oneOf"] = [shape, {"type": "string", "maxLength": 0}]
 
 
+def _file_has_content(field, schema: dict, direction: str) -> None:
+    """An uploaded file must have bytes: Django's multipart parser drops an empty part, so the server
+    answers "no file was submitted" (found by stateful fuzzing)."""
+    if direction == "request" and isinstance(field, serializers.FileField) and not field.allow_empty_file:
+        schema.setdefault("minLength", 1)
+
+
 def _require_items(field, schema: dict) -> None:
     """A list that may not be empty (``allow_empty=False``) says so."""
     if schema.get("type") == "array" and getattr(field, "allow_empty", True) is False:
@@ -272,6 +279,7 @@ class AutoSchema(SpectacularAutoSchema):
             _require_a_digit(schema)
             _non_negative(field, schema)
             _blank_reads_as_null(field, schema, direction)
+            _file_has_content(field, schema, direction)
             _no_nul_characters(field, schema, direction)
         if (
             isinstance(field, serializers.EmailField)

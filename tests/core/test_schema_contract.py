@@ -100,6 +100,8 @@ def test_the_schema_states_the_rules_the_fuzzer_found(client):
     # The upload's part says which media types it takes.
     upload = paths["/v1/assistances/phone-consultations/{id}/files"]["post"]["requestBody"]["content"]
     assert "application/pdf" in upload["multipart/form-data"]["encoding"]["file"]["contentType"]
+    # An empty part is dropped by Django's multipart parser ("no file was submitted").
+    assert schemas["PhoneConsultationFileUploadRequest"]["properties"]["file"]["minLength"] == 1
     assert "error_codes" in schemas["ProblemDetails"]["properties"]
 
 
