@@ -223,7 +223,7 @@ def issuance_document_add(*, record: IssuanceRecord, upload, actor=None) -> tupl
         created_by=_user(actor),
         updated_by=_user(actor),
     )
-    document.file.save(document.original_name, upload, save=False)
+    document.file.save("document.pdf", upload, save=False)  # the key keeps only ".pdf"
     try:
         document.save()
         audit_record(
