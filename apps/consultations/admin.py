@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.consultations import selectors, services
 from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
 from apps.core.admin import ServiceAdminForm, ServiceModelAdmin
+from apps.core.files.selectors import stored_file_url
 
 
 def _create(*, model, data, actor=None):
@@ -139,5 +140,5 @@ class PhoneConsultationAdmin(ServiceModelAdmin):
         stored = selectors.consultation_file_list().filter(pk=file_id).first()
         if stored is None:
             raise Http404
-        url, _expires = selectors.consultation_file_url(file=stored)
+        url, _expires = stored_file_url(stored=stored)
         return HttpResponseRedirect(url)

@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from apps.issuance import services
+from apps.core.files.selectors import stored_file_url
 from apps.issuance.models import IssuanceDocument, IssuanceRecord
 
 
@@ -93,5 +93,5 @@ class IssuanceRecordAdmin(admin.ModelAdmin):
         document = IssuanceDocument.objects.filter(pk=doc_id).first()
         if document is None:
             raise Http404
-        url, _expires = services.issuance_document_url(document=document)
+        url, _expires = stored_file_url(stored=document)
         return HttpResponseRedirect(url)
