@@ -11,7 +11,7 @@ from apps.consultations.api.serializers import (
 from apps.consultations.filters import PhoneConsultationFilter
 from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
 from apps.core.api import CommandAPIView, ResourceViewSet
-from apps.core.files.api import StoredFileUploadMixin, StoredFileURLMixin, upload_schema
+from apps.core.files.api import StoredFileUploadMixin, StoredFileURLMixin, download_url_schema, upload_schema
 from apps.core.filters import DjangoFilterBackend, OrderingFilter
 from apps.core.pagination import CursorPagination
 from apps.vouchers.api.schema import problems
@@ -95,13 +95,10 @@ class PhoneConsultationFilesView(StoredFileUploadMixin, CommandAPIView):
         return services.consultation_file_add(consultation=owner, upload=upload, actor=self.request.user)
 
 
-@extend_schema_view(
-    get=extend_schema(
-        summary="Download URL of a phone consultation file",
-        description="Files are private; this answers a presigned URL that expires after `expires_in` seconds.",
-        parameters=[_ID, OpenApiParameter("file_id", int, OpenApiParameter.PATH, description="File id.")],
-        responses={200: PhoneConsultationFileURLSerializer, **problems(401, 403, 404)},
-    )
+@download_url_schema(
+    summary="Download URL of a phone consultation file",
+    parameters=[_ID, OpenApiParameter("file_id", int, OpenApiParameter.PATH, description="File id.")],
+    errors=problems(401, 403, 404),
 )
 class PhoneConsultationFileURLView(StoredFileURLMixin, CommandAPIView):
     """A short-lived download URL for one file."""

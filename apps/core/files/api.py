@@ -89,6 +89,21 @@ def upload_schema(*, summary: str, description: str, errors: dict, parameters: l
     return decorate
 
 
+def download_url_schema(*, summary: str, errors: dict, parameters: list | None = None) -> Callable:
+    """Class decorator of a ``StoredFileURLMixin`` view: its ``GET`` in the OpenAPI schema."""
+
+    def decorate(view_class):
+        operation = extend_schema(
+            summary=summary,
+            description="Files are private; this answers a presigned URL that expires after `expires_in` seconds.",
+            parameters=parameters,
+            responses={200: view_class.url_serializer_class, **errors},
+        )
+        return extend_schema_view(get=operation)(view_class)
+
+    return decorate
+
+
 class StoredFileURLMixin:
     """``GET`` of a short-lived download URL for one file. Views find the file (``get_file``, 404 for
     one the caller may not see) and name the answer's serializer (``url_serializer_class``)."""

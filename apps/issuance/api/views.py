@@ -5,7 +5,7 @@ from rest_framework.response import Response
 
 from apps.clients.permissions import TokenScopePermission
 from apps.core.api import CommandAPIView, ReadOnlyResourceViewSet
-from apps.core.files.api import StoredFileUploadMixin, StoredFileURLMixin, upload_schema
+from apps.core.files.api import StoredFileUploadMixin, StoredFileURLMixin, download_url_schema, upload_schema
 from apps.core.permissions import ModelPermissions
 from apps.issuance import selectors, services
 from apps.issuance.api.serializers import (
@@ -143,13 +143,7 @@ class IssuanceDocumentUploadView(StoredFileUploadMixin, CommandAPIView):
         return services.issuance_document_add(record=owner, upload=upload, actor=self.request.user)
 
 
-@extend_schema_view(
-    get=extend_schema(
-        summary="Download URL of a MOK issuance document",
-        description="Files are private; this answers a presigned URL that expires after `expires_in` seconds.",
-        responses={200: DocumentURLSerializer, **problems(401, 403, 404)},
-    )
-)
+@download_url_schema(summary="Download URL of a MOK issuance document", errors=problems(401, 403, 404))
 class IssuanceDocumentURLView(StoredFileURLMixin, CommandAPIView):
     """A short-lived download URL for one document."""
 
