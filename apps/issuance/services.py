@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
@@ -178,7 +178,7 @@ DOCUMENT_RULES = FileRules(
     model=IssuanceDocument,
     # Only the bytes count: MOK's declared content type is not compared with them.
     check=ContentCheck(
-        formats=(PDF,), refusal=_lazy("The file is not a PDF document."), declared_type_must_agree=False
+        formats=(PDF,), refusal=gettext_lazy("The file is not a PDF document."), declared_type_must_agree=False
     ),
     max_bytes_setting="ISSUANCE_DOCUMENT_MAX_BYTES",
     default_name="document.pdf",
