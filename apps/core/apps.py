@@ -15,6 +15,7 @@ class CoreConfig(AppConfig):
         from apps.core import celery  # noqa: F401
         from apps.core.files.storage import reset_bucket_storages
 
+        # A STORAGES override (tests) must reach the bucket proxies that file fields hold.
         setting_changed.connect(reset_bucket_storages, dispatch_uid="core_bucket_storages_reset")
 
         if settings.CELERY_BROKER_URL.startswith("sqs"):
