@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from apps.accounts.views import AdminLogoutView, admin_login
-from apps.core.local_files import local_file
+from apps.core.files.local import local_file
 
 admin.site.site_header = _("Bigtree Assist")
 admin.site.site_title = _("Bigtree Assist")

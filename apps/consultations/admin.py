@@ -1,15 +1,14 @@
 """Phone consultations in the operators' console; every write goes through the consultation services."""
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from apps.consultations import selectors, services
+from apps.consultations import services
 from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
 from apps.core.admin import ServiceAdminForm, ServiceModelAdmin
+from apps.core.files.admin import StoredFileDownloadMixin, StoredFileInline
 
 
 def _create(*, model, data, actor=None):
@@ -48,31 +47,13 @@ class PhoneConsultationForm(ServiceAdminForm):
     service_validate = staticmethod(services.consultation_validate)
 
 
-class PhoneConsultationFileInline(admin.TabularInline):
-    """Files are added through the API (content-checked upload); here they are listed with a download link."""
-
+class PhoneConsultationFileInline(StoredFileInline):
     model = PhoneConsultationFile
-    extra = 0
-    can_delete = False
     fields = ["original_name", "kind", "content_type", "size", "sha256", "created_at", "download"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("download"))
-    def download(self, obj):
-        if obj is None or obj.pk is None:
-            return "—"
-        url = reverse("admin:consultations_phoneconsultation_file", args=[obj.pk])
-        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("download"))
 
 
 @admin.register(PhoneConsultation)
-class PhoneConsultationAdmin(ServiceModelAdmin):
+class PhoneConsultationAdmin(StoredFileDownloadMixin, ServiceModelAdmin):
     form = PhoneConsultationForm
     list_display = [
         "started_at",
@@ -121,23 +102,3 @@ class PhoneConsultationAdmin(ServiceModelAdmin):
     def duration(self, obj):
         minutes, seconds = divmod(obj.duration_seconds, 60)
         return f"{minutes}:{seconds:02d}"
-
-    def get_urls(self):
-        return [
-            path(
-                "file/<int:file_id>/",
-                self.admin_site.admin_view(self.file_view),
-                name="consultations_phoneconsultation_file",
-            ),
-            *super().get_urls(),
-        ]
-
-    def file_view(self, request, file_id: int):
-        """Redirect to a short-lived URL of the (private) file."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        stored = selectors.consultation_file_list().filter(pk=file_id).first()
-        if stored is None:
-            raise Http404
-        url, _expires = selectors.consultation_file_url(file=stored)
-        return HttpResponseRedirect(url)

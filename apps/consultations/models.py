@@ -5,22 +5,18 @@ Files live in the private "assists" storage under random keys and are served thr
 short-lived presigned URLs only.
 """
 
-import re
-import uuid
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.consultations.choices import Direction, FileKind, Outcome
-from apps.consultations.storage import get_assists_storage
 from apps.consultations.validators import PHONE_MAX_LENGTH, phone_digits, validate_phone_number
+from apps.core.files.models import StoredFile
 from apps.core.models import BaseModel
 from apps.core.visibility import ScopedQuerySet
 
 MAX_DURATION_SECONDS = 24 * 60 * 60
-_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
 
 
 class ConsultationQuerySet(ScopedQuerySet):
@@ -91,26 +87,16 @@ class PhoneConsultation(BaseModel):
         super().save(*args, **kwargs)
 
 
-def consultation_file_path(instance: "PhoneConsultationFile", filename: str) -> str:
-    # A random key: the client's file name is free text and never becomes part of the path. The
-    # services name the file after its detected format, so only that extension is kept.
-    match = _EXTENSION.search(filename or "")
-    extension = match.group(0).lower() if match else ""
-    return f"consultations/{instance.consultation_id}/{uuid.uuid4().hex}{extension}"
+class PhoneConsultationFile(StoredFile):
+    """A file attached to a consultation (a call recording, a PDF or an image), checked by its content."""
 
-
-class PhoneConsultationFile(BaseModel):
-    """A file attached to a consultation, checked by its content before it is stored."""
+    storage_bucket = "assists"
+    owner_field = "consultation"
 
     consultation = models.ForeignKey(
         PhoneConsultation, verbose_name=_("phone consultation"), on_delete=models.PROTECT, related_name="files"
     )
-    file = models.FileField(_("file"), storage=get_assists_storage, upload_to=consultation_file_path, max_length=255)
     kind = models.CharField(_("kind"), max_length=10, choices=FileKind.choices)
-    original_name = models.CharField(_("original name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveBigIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
 
     objects = ConsultationFileQuerySet.as_manager()
 
@@ -120,5 +106,5 @@ class PhoneConsultationFile(BaseModel):
         ordering = ["consultation_id", "id"]
         indexes = [models.Index(fields=["consultation", "sha256"], name="consult_file_sha_idx")]
 
-    def __str__(self) -> str:
-        return self.original_name
+    def storage_prefix(self) -> str:
+        return f"consultations/{self.consultation_id}"

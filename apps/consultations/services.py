@@ -4,28 +4,22 @@ Audit entries carry the linked case's code as ``case_reference``, so a call show
 timeline. A consultation can only be linked to a case the caller may see (partners: their own).
 """
 
-import logging
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.assistances.models import Event
 from apps.assistances.selectors import event_list
-from apps.audit.models import AuditAction
-from apps.audit.services import audit_record
-from apps.consultations.files import HEAD_BYTES, agrees, detect_format
+from apps.consultations import files
 from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
 from apps.core.context import get_context
 from apps.core.crud import audited_create, audited_update
 from apps.core.exceptions import ApplicationError, coded
-from apps.core.uploads import clean_filename, file_sha256, is_readable_pdf, read_head
+from apps.core.files.services import FileRules, stored_file_add
 from apps.core.visibility import partner_source
-
-logger = logging.getLogger(__name__)
 
 # Clocks of phones, PBXs and browsers drift: a start this far ahead of ours is still accepted.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -115,26 +109,14 @@ def consultation_update(*, instance: PhoneConsultation, data: dict, actor=None) 
 
 # --- Files ------------------------------------------------------------------------------------------------
 
-
-def max_file_bytes() -> int:
-    return settings.CONSULTATION_FILE_MAX_BYTES
-
-
-def _file_error(message: str, *, code: str, status_code: int = 400) -> ApplicationError:
-    return ApplicationError(
-        message, code=code, status_code=status_code, extra={"errors": {"file": [coded(message, code)]}}
-    )
+FILE_RULES = FileRules(
+    model=PhoneConsultationFile,
+    check=files.CHECK,
+    max_bytes_setting="CONSULTATION_FILE_MAX_BYTES",
+    format_fields=files.format_fields,
+)
 
 
-def too_large_error() -> ApplicationError:
-    return _file_error(
-        _("The file is larger than the limit of %(limit)d bytes.") % {"limit": max_file_bytes()},
-        code="file_too_large",
-        status_code=413,
-    )
-
-
-@transaction.atomic
 def consultation_file_add(*, consultation: PhoneConsultation, upload, actor=None) -> tuple[PhoneConsultationFile, bool]:
     """Attach a call recording (WAV, MP3, OGG, M4A), a PDF or an image (PNG, JPEG) to a consultation.
 
@@ -143,64 +125,11 @@ def consultation_file_add(*, consultation: PhoneConsultation, upload, actor=None
     Too large → 413 (``file_too_large``); another format → 400 (``unsupported_file_type``); a
     declared type that disagrees → 400 (``content_type_mismatch``). Nothing is stored when refused.
     """
-    actor = _actor(actor)
-    if upload.size > max_file_bytes():
-        raise too_large_error()
-    if upload.size == 0:
-        raise _file_error(_("The file is empty."), code="empty_file")
-    file_format = detect_format(read_head(upload, HEAD_BYTES))
-    if file_format is not None and file_format.content_type == "application/pdf" and not is_readable_pdf(upload):
-        file_format = None  # a PDF header on something no PDF reader can open
-    if file_format is None:
-        logger.info("refused consultation upload: unknown or unreadable format")
-        raise _file_error(
-            _("Only call recordings (WAV, MP3, OGG, M4A), PDF documents and images (PNG, JPEG) are accepted."),
-            code="unsupported_file_type",
-        )
-    declared = getattr(upload, "content_type", None)
-    if not agrees(file_format, declared):
-        raise _file_error(
-            _("The declared content type %(declared)s does not match the file, which is %(actual)s.")
-            % {"declared": declared or "-", "actual": file_format.content_type},
-            code="content_type_mismatch",
-        )
-    sha256 = file_sha256(upload)
-    existing = consultation.files.filter(sha256=sha256).first()
-    if existing is not None:
-        return existing, False
-    stored = PhoneConsultationFile(
-        consultation=consultation,
-        kind=file_format.kind,
-        original_name=clean_filename(upload.name, default=f"{file_format.name}{file_format.extension}"),
-        content_type=file_format.content_type,
-        size=upload.size,
-        sha256=sha256,
-        created_by=_user(actor),
-        updated_by=_user(actor),
+    return stored_file_add(
+        rules=FILE_RULES,
+        owner=consultation,
+        upload=upload,
+        actor=actor,
+        audit={"consultation": consultation.pk},
+        case_reference=_case_code(consultation.event if consultation.event_id else None),
     )
-    # The key is random; only the detected format's extension is kept (see consultation_file_path).
-    stored.file.save(f"{file_format.name}{file_format.extension}", upload, save=False)
-    try:
-        stored.save()
-        audit_record(
-            action=AuditAction.CREATE,
-            instance=stored,
-            changes={
-                "after": {
-                    "consultation": consultation.pk,
-                    "kind": stored.kind,
-                    "original_name": stored.original_name,
-                    "content_type": stored.content_type,
-                    "size": stored.size,
-                    "sha256": sha256,
-                    "file": stored.file.name,
-                }
-            },
-            actor=actor,
-            case_reference=_case_code(consultation.event if consultation.event_id else None),
-        )
-    except Exception:
-        # The row was not written: do not leave an orphan object in the bucket.
-        stored.file.storage.delete(stored.file.name)
-        raise
-    return stored, True

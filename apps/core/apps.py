@@ -10,8 +10,13 @@ class CoreConfig(AppConfig):
         # Registers the Celery timing system check.
         # The broker's readiness joins the health checks where the broker is SQS.
         from django.conf import settings
+        from django.core.signals import setting_changed
 
         from apps.core import celery  # noqa: F401
+        from apps.core.files.storage import reset_bucket_storages
+
+        # A STORAGES override (tests) must reach the bucket proxies that file fields hold.
+        setting_changed.connect(reset_bucket_storages, dispatch_uid="core_bucket_storages_reset")
 
         if settings.CELERY_BROKER_URL.startswith("sqs"):
             from apps.core import health, queues

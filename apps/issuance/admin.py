@@ -1,19 +1,22 @@
 import json
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404, HttpResponseRedirect
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from apps.issuance import services
+from apps.core.files.admin import StoredFileDownloadMixin, StoredFileInline
 from apps.issuance.models import IssuanceDocument, IssuanceRecord
 
 
+class IssuanceDocumentInline(StoredFileInline):
+    model = IssuanceDocument
+    download_route = "document"
+
+
 @admin.register(IssuanceRecord)
-class IssuanceRecordAdmin(admin.ModelAdmin):
+class IssuanceRecordAdmin(StoredFileDownloadMixin, admin.ModelAdmin):
     """Read-only: records are written by the MOK ingestion only."""
 
     list_display = ["mok_issuance_id", "issued_at", "voucher_count", "times_received", "last_received_at"]
@@ -29,10 +32,10 @@ class IssuanceRecordAdmin(admin.ModelAdmin):
         "created_at",
         "last_received_at",
         "voucher_links",
-        "document_links",
         "payload_pretty",
     ]
     readonly_fields = fields
+    inlines = [IssuanceDocumentInline]
 
     def has_add_permission(self, request):
         return False
@@ -56,42 +59,9 @@ class IssuanceRecordAdmin(admin.ModelAdmin):
         rows = [(reverse("admin:vouchers_voucher_change", args=[v.pk]), v.number, v.status.code) for v in vouchers]
         return format_html_join("\n", '<div><a href="{}">{}</a> ({})</div>', rows) or "—"
 
-    @admin.display(description=_("documents"))
-    def document_links(self, obj):
-        rows = [
-            (
-                reverse("admin:issuance_issuancerecord_document", args=[doc.pk]),
-                doc.original_name,
-                doc.size,
-                doc.sha256[:12],
-            )
-            for doc in obj.documents.order_by("id")
-        ]
-        return format_html_join("\n", '<div><a href="{}">{}</a> ({} B, sha256 {}…)</div>', rows) or "—"
-
     @admin.display(description=_("payload"))
     def payload_pretty(self, obj):
         return format_html(
             '<pre style="white-space: pre-wrap; max-height: 40em; overflow: auto;">{}</pre>',
             json.dumps(obj.payload, indent=2, ensure_ascii=False, sort_keys=True),
         )
-
-    def get_urls(self):
-        return [
-            path(
-                "document/<int:doc_id>/",
-                self.admin_site.admin_view(self.document_view),
-                name="issuance_issuancerecord_document",
-            ),
-            *super().get_urls(),
-        ]
-
-    def document_view(self, request, doc_id: int):
-        """Redirect to a short-lived URL of the (private) file."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        document = IssuanceDocument.objects.filter(pk=doc_id).first()
-        if document is None:
-            raise Http404
-        url, _expires = services.issuance_document_url(document=document)
-        return HttpResponseRedirect(url)

@@ -5,16 +5,14 @@ it created or updated, and the PDF documents MOK attached to it (in the private 
 storage, served through short-lived presigned URLs).
 """
 
-import uuid
-
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.files.models import StoredFile
 from apps.core.models import BaseModel
 from apps.core.visibility import ScopedQuerySet
-from apps.issuance.storage import get_issuance_storage
 from apps.vouchers.models import Voucher
 
 # Issuance is MOK's feed: every record and document belongs to MOK.
@@ -53,22 +51,15 @@ class IssuanceRecord(BaseModel):
         return self.mok_issuance_id
 
 
-def document_path(instance: "IssuanceDocument", filename: str) -> str:
-    # The key never contains the caller's file name or MOK's id: both are free text.
-    return f"mok/{instance.record_id}/{uuid.uuid4().hex}.pdf"
-
-
-class IssuanceDocument(BaseModel):
+class IssuanceDocument(StoredFile):
     """A PDF MOK attached to an issuance (checked to really be a PDF before it is stored)."""
+
+    storage_bucket = "issuance"
+    owner_field = "record"
 
     record = models.ForeignKey(
         IssuanceRecord, verbose_name=_("issuance record"), on_delete=models.PROTECT, related_name="documents"
     )
-    file = models.FileField(_("file"), storage=get_issuance_storage, upload_to=document_path, max_length=255)
-    original_name = models.CharField(_("original name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveBigIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
 
     objects = IssuanceQuerySet.as_manager()
 
@@ -78,5 +69,6 @@ class IssuanceDocument(BaseModel):
         ordering = ["record_id", "id"]
         indexes = [models.Index(fields=["record", "sha256"], name="issuance_doc_sha_idx")]
 
-    def __str__(self) -> str:
-        return self.original_name
+    def storage_prefix(self) -> str:
+        # Neither the caller's file name nor MOK's id reaches the key: both are free text.
+        return f"mok/{self.record_id}"

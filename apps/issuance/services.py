@@ -3,21 +3,21 @@
 import hashlib
 import json
 import logging
-import re
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import get_context
-from apps.core.exceptions import ApplicationError, ConflictError, coded
-from apps.core.uploads import clean_filename, file_sha256, is_readable_pdf
+from apps.core.exceptions import ApplicationError, ConflictError
+from apps.core.files.formats import PDF
+from apps.core.files.services import ContentCheck, FileRules, stored_file_add
 from apps.issuance.models import IssuanceDocument, IssuanceRecord
 from apps.vouchers import services as voucher_services
 from apps.vouchers.choices import VoucherSource
@@ -26,7 +26,6 @@ from apps.vouchers.models import Voucher
 logger = logging.getLogger(__name__)
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
-PDF_CONTENT_TYPE = "application/pdf"
 
 
 @dataclass(frozen=True)
@@ -176,27 +175,17 @@ def issuance_receive(*, payload: dict, data: dict, actor=None) -> IngestionResul
 
 # --- Documents ---------------------------------------------------------------------------------------------
 
-
-def _file_error(message: str, *, code: str, status_code: int = 400) -> ApplicationError:
-    return ApplicationError(
-        message, code=code, status_code=status_code, extra={"errors": {"file": [coded(message, code)]}}
-    )
-
-
-def max_document_bytes() -> int:
-    return settings.ISSUANCE_DOCUMENT_MAX_BYTES
-
-
-def too_large_error() -> ApplicationError:
-    limit = max_document_bytes()
-    return _file_error(
-        _("The file is larger than the limit of %(limit)d bytes.") % {"limit": limit},
-        code="file_too_large",
-        status_code=413,
-    )
+DOCUMENT_RULES = FileRules(
+    model=IssuanceDocument,
+    # Only the bytes count: MOK's declared content type is not compared with them.
+    check=ContentCheck(
+        formats=(PDF,), refusal=gettext_lazy("The file is not a PDF document."), declared_type_must_agree=False
+    ),
+    max_bytes_setting="ISSUANCE_DOCUMENT_MAX_BYTES",
+    default_name="document.pdf",
+)
 
 
-@transaction.atomic
 def issuance_document_add(*, record: IssuanceRecord, upload, actor=None) -> tuple[IssuanceDocument, bool]:
     """Store a PDF for an issuance, after checking its size and that it really is a PDF.
 
@@ -204,67 +193,6 @@ def issuance_document_add(*, record: IssuanceRecord, upload, actor=None) -> tupl
     document. Too large → 413 (``file_too_large``); not a PDF (a renamed executable, an image...)
     → 400 (``unsupported_file_type``). Nothing is stored when refused.
     """
-    actor = _actor(actor)
-    if upload.size > max_document_bytes():
-        raise too_large_error()
-    if upload.size == 0:
-        raise _file_error(_("The file is empty."), code="empty_file")
-    if not is_readable_pdf(upload):
-        raise _file_error(_("The file is not a PDF document."), code="unsupported_file_type")
-    sha256 = file_sha256(upload)
-    existing = record.documents.filter(sha256=sha256).first()
-    if existing is not None:
-        return existing, False
-    document = IssuanceDocument(
-        record=record,
-        original_name=clean_filename(upload.name, default="document.pdf"),
-        content_type=PDF_CONTENT_TYPE,
-        size=upload.size,
-        sha256=sha256,
-        created_by=_user(actor),
-        updated_by=_user(actor),
+    return stored_file_add(
+        rules=DOCUMENT_RULES, owner=record, upload=upload, actor=actor, audit={"record": record.mok_issuance_id}
     )
-    document.file.save(document.original_name, upload, save=False)
-    try:
-        document.save()
-        audit_record(
-            action=AuditAction.CREATE,
-            instance=document,
-            changes={
-                "after": {
-                    "record": record.mok_issuance_id,
-                    "original_name": document.original_name,
-                    "size": document.size,
-                    "sha256": sha256,
-                    "file": document.file.name,
-                }
-            },
-            actor=actor,
-        )
-    except Exception:
-        # The row was not written: do not leave an orphan object in the bucket.
-        document.file.storage.delete(document.file.name)
-        raise
-    return document, True
-
-
-def issuance_document_url(*, document: IssuanceDocument) -> tuple[str, int | None]:
-    """A short-lived URL to download the document, and its lifetime in seconds.
-
-    On S3 the URL is presigned and expires after the storage's ``querystring_expire`` (set per
-    environment in ``STORAGES``); a local folder storage has plain URLs that do not expire (None).
-    """
-    storage = document.file.storage
-    expires_in = getattr(storage, "querystring_expire", None)
-    if expires_in is None or not getattr(storage, "querystring_auth", False):
-        return storage.url(document.file.name), None
-    safe_name = re.sub(r"[^A-Za-z0-9._-]+", "_", document.original_name) or "document.pdf"
-    url = storage.url(
-        document.file.name,
-        parameters={
-            "ResponseContentType": document.content_type,
-            "ResponseContentDisposition": f'inline; filename="{safe_name}"',
-        },
-        expire=int(expires_in),
-    )
-    return url, int(expires_in)

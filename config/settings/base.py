@@ -189,8 +189,8 @@ def local_storages(root):
     """Folder-backed storages, one sub-folder per bucket, for local work and tests."""
     storages = {
         alias: {
-            # Private like the S3 buckets: signed, expiring download links (apps/core/local_files.py).
-            "BACKEND": "apps.core.local_files.LocalPrivateStorage",
+            # Private like the S3 buckets: signed, expiring download links (apps/core/files/local.py).
+            "BACKEND": "apps.core.files.local.LocalPrivateStorage",
             "OPTIONS": {"location": str(root / alias), "alias": alias},
         }
         for alias in FILE_STORAGE_ALIASES

@@ -10,9 +10,10 @@ from django.utils import timezone
 from apps.audit.models import AuditLog
 from apps.consultations import selectors, services
 from apps.consultations.choices import FileKind
-from apps.consultations.files import detect_format
+from apps.consultations.files import CHECK, KINDS
 from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
 from apps.core.exceptions import ApplicationError
+from apps.core.files.formats import detect_format
 from tests.accounts.factories import UserFactory
 from tests.assistances.factories import covered_case
 from tests.consultations.factories import (
@@ -178,8 +179,8 @@ def test_list_is_scoped_to_the_partner_source(operator):
     ],
 )
 def test_formats_are_recognised_by_their_first_bytes(content, name, kind):
-    detected = detect_format(content[:16])
-    assert (detected.name, detected.kind) == (name, kind)
+    detected = detect_format(content[:16], CHECK.formats)
+    assert (detected.name, KINDS[detected]) == (name, kind)
 
 
 @pytest.mark.parametrize(
@@ -187,7 +188,7 @@ def test_formats_are_recognised_by_their_first_bytes(content, name, kind):
     [ELF_BYTES, MZ_BYTES, b"RIFF\x00\x00\x00\x00AVI LIST", b"GIF89a" + b"\x00" * 20, b"<html>", b"PK\x03\x04", b""],
 )
 def test_other_formats_are_not_recognised(content):
-    assert detect_format(content[:16]) is None
+    assert detect_format(content[:16], CHECK.formats) is None
 
 
 def _upload(content: bytes, name: str, content_type: str) -> SimpleUploadedFile:

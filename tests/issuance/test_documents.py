@@ -173,6 +173,6 @@ def test_local_storage_links_download_the_document_and_expire(mok_client, monkey
     assert download.status_code == 200 and b"".join(download.streaming_content) == content
     # Past its lifetime the link answers like a missing file.
     later = time.time() + 301
-    monkeypatch.setattr("apps.core.local_files.time.time", lambda: later)
+    monkeypatch.setattr("apps.core.files.local.time.time", lambda: later)
     assert Client().get(path).status_code == 404
     IssuanceDocument.objects.get(pk=document_id).file.delete(save=False)

@@ -15,6 +15,7 @@ from apps.consultations.choices import Direction, FileKind, Outcome
 from apps.consultations.models import MAX_DURATION_SECONDS, PhoneConsultation, PhoneConsultationFile
 from apps.consultations.validators import PHONE_MAX_LENGTH, PHONE_PATTERN, validate_phone_number
 from apps.core.fields import PersonField
+from apps.core.files.api import FileUploadSerializer
 from apps.core.serializers import StrictFieldsMixin
 
 
@@ -74,7 +75,7 @@ class PhoneConsultationSerializer(StrictFieldsMixin, serializers.ModelSerializer
         read_only_fields = ["id", "event_code", "operator", "files", "created_at", "updated_at"]
 
 
-class PhoneConsultationFileUploadSerializer(StrictFieldsMixin, serializers.Serializer):
+class PhoneConsultationFileUploadSerializer(FileUploadSerializer):
     """A multipart upload with a single ``file`` field."""
 
     file = serializers.FileField(

@@ -1,7 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, extend_schema, extend_schema_view
-from rest_framework import status
-from rest_framework.parsers import MultiPartParser
-from rest_framework.response import Response
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 
 from apps.clients.permissions import ANY_SOURCE
 from apps.consultations import selectors, services
@@ -12,16 +9,13 @@ from apps.consultations.api.serializers import (
     PhoneConsultationFileURLSerializer,
     PhoneConsultationSerializer,
 )
-from apps.consultations.files import ACCEPTED_CONTENT_TYPES
 from apps.consultations.filters import PhoneConsultationFilter
 from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
 from apps.core.api import CommandAPIView, ResourceViewSet
+from apps.core.files.api import StoredFileUploadMixin, StoredFileURLMixin, download_url_schema, upload_schema
 from apps.core.filters import DjangoFilterBackend, OrderingFilter
 from apps.core.pagination import CursorPagination
 from apps.vouchers.api.schema import problems
-
-# Multipart framing (boundaries, part headers) on top of the file itself.
-_MULTIPART_OVERHEAD = 64 * 1024
 
 _ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Phone consultation id.")
 
@@ -76,68 +70,45 @@ class PhoneConsultationViewSet(ResourceViewSet):
         return selectors.consultation_list()
 
 
-class PhoneConsultationFilesView(CommandAPIView):
+@upload_schema(
+    summary="Upload a file of a phone consultation",
+    description=(
+        "multipart/form-data with one field, `file`: a call recording (WAV, MP3, OGG, M4A), a PDF or an "
+        "image (PNG, JPEG), recognised by its first bytes; its declared content type must agree. Anything "
+        "else is a 400 (`unsupported_file_type`, `content_type_mismatch`); a file over the size limit is a "
+        "413 (`file_too_large`). Uploading the same content again answers 200 with the stored file."
+    ),
+    parameters=[_ID],
+    errors=problems(400, 401, 403, 404, 413, 415),
+    examples=examples.UPLOAD_EXAMPLES,
+)
+class PhoneConsultationFilesView(StoredFileUploadMixin, CommandAPIView):
     """Attach a file to a consultation (private storage, checked by its content)."""
 
     queryset = PhoneConsultationFile.objects.none()
-    parser_classes = [MultiPartParser]
     partner_write_sources = ANY_SOURCE
+    file_rules = services.FILE_RULES
+    upload_serializer_class = PhoneConsultationFileUploadSerializer
+    file_serializer_class = PhoneConsultationFileSerializer
 
-    @extend_schema(
-        summary="Upload a file of a phone consultation",
-        description=(
-            "multipart/form-data with one field, `file`: a call recording (WAV, MP3, OGG, M4A), a PDF or an "
-            "image (PNG, JPEG), recognised by its first bytes; its declared content type must agree. Anything "
-            "else is a 400 (`unsupported_file_type`, `content_type_mismatch`); a file over the size limit is a "
-            "413 (`file_too_large`). Uploading the same content again answers 200 with the stored file."
-        ),
-        parameters=[_ID],
-        request={
-            "multipart/form-data": OpenApiRequest(
-                PhoneConsultationFileUploadSerializer, encoding={"file": {"contentType": ACCEPTED_CONTENT_TYPES}}
-            )
-        },
-        responses={
-            201: PhoneConsultationFileSerializer,
-            200: PhoneConsultationFileSerializer,
-            **problems(400, 401, 403, 404, 413, 415),
-        },
-        examples=examples.UPLOAD_EXAMPLES,
-    )
-    def post(self, request, pk: int):
-        consultation = self.get_visible(selectors.consultation_list(), pk=pk)
-        # Refuse an oversized body before reading it (the exact file size is checked again by the service).
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > services.max_file_bytes() + _MULTIPART_OVERHEAD:
-            raise services.too_large_error()
-        serializer = PhoneConsultationFileUploadSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        stored, created = services.consultation_file_add(
-            consultation=consultation, upload=serializer.validated_data["file"], actor=request.user
-        )
-        return Response(
-            self.serializer(PhoneConsultationFileSerializer, stored).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+    def get_owner(self, pk: int):
+        return self.get_visible(selectors.consultation_list(), pk=pk)
+
+    def add_file(self, *, owner, upload):
+        return services.consultation_file_add(consultation=owner, upload=upload, actor=self.request.user)
 
 
-class PhoneConsultationFileURLView(CommandAPIView):
+@download_url_schema(
+    summary="Download URL of a phone consultation file",
+    parameters=[_ID, OpenApiParameter("file_id", int, OpenApiParameter.PATH, description="File id.")],
+    errors=problems(401, 403, 404),
+)
+class PhoneConsultationFileURLView(StoredFileURLMixin, CommandAPIView):
     """A short-lived download URL for one file."""
 
     queryset = PhoneConsultationFile.objects.none()
+    url_serializer_class = PhoneConsultationFileURLSerializer
 
-    @extend_schema(
-        summary="Download URL of a phone consultation file",
-        description="Files are private; this answers a presigned URL that expires after `expires_in` seconds.",
-        parameters=[_ID, OpenApiParameter("file_id", int, OpenApiParameter.PATH, description="File id.")],
-        responses={200: PhoneConsultationFileURLSerializer, **problems(401, 403, 404)},
-    )
-    def get(self, request, pk: int, file_id: int):
+    def get_file(self, pk: int, file_id: int):
         consultation = self.get_visible(selectors.consultation_list(), pk=pk)
-        stored = self.get_visible(selectors.consultation_file_list(), pk=file_id, consultation=consultation)
-        url, expires_in = selectors.consultation_file_url(file=stored)
-        body = {"url": request.build_absolute_uri(url), "expires_in": expires_in}
-        return Response(PhoneConsultationFileURLSerializer(body).data)
+        return self.get_visible(selectors.consultation_file_list(), pk=file_id, consultation=consultation)

@@ -5,9 +5,9 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import apps.consultations.models
-import apps.consultations.storage
 import apps.consultations.validators
+import apps.core.files.models
+import apps.core.files.storage
 
 
 class Migration(migrations.Migration):
@@ -135,10 +135,12 @@ class Migration(migrations.Migration):
                 ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
                 (
                     "file",
+                    # Edited when stored files moved to apps.core.files: the storage callable and the key
+                    # rule are not database state, and the modules this named before are gone.
                     models.FileField(
                         max_length=255,
-                        storage=apps.consultations.storage.get_assists_storage,
-                        upload_to=apps.consultations.models.consultation_file_path,
+                        storage=apps.core.files.storage.Bucket("assists"),
+                        upload_to=apps.core.files.models.stored_file_key,
                         verbose_name="file",
                     ),
                 ),

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.files.api import FileUploadSerializer
 from apps.core.serializers import StrictFieldsMixin
 from apps.issuance.models import IssuanceDocument, IssuanceRecord
 from apps.vouchers.api.serializers import VoucherWriteSerializer
@@ -103,7 +104,7 @@ class IssuanceRecordSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DocumentUploadSerializer(StrictFieldsMixin, serializers.Serializer):
+class DocumentUploadSerializer(FileUploadSerializer):
     """A multipart upload with a single ``file`` field."""
 
     file = serializers.FileField(help_text="The PDF document (multipart/form-data field `file`).")

@@ -1,11 +1,11 @@
-from drf_spectacular.utils import OpenApiRequest, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from apps.clients.permissions import TokenScopePermission
 from apps.core.api import CommandAPIView, ReadOnlyResourceViewSet
+from apps.core.files.api import StoredFileUploadMixin, StoredFileURLMixin, download_url_schema, upload_schema
 from apps.core.permissions import ModelPermissions
 from apps.issuance import selectors, services
 from apps.issuance.api import examples
@@ -19,9 +19,6 @@ from apps.issuance.api.serializers import (
 )
 from apps.issuance.models import IssuanceDocument, IssuanceRecord
 from apps.vouchers.api.schema import problems
-
-# Multipart framing (boundaries, part headers) on top of the file itself.
-_MULTIPART_OVERHEAD = 64 * 1024
 
 
 class AddChangeModelPermissions(ModelPermissions):
@@ -84,65 +81,42 @@ class IssuanceRecordViewSet(ReadOnlyResourceViewSet):
         return selectors.issuance_record_detail_queryset()
 
 
-class IssuanceDocumentUploadView(CommandAPIView):
+@upload_schema(
+    summary="Upload a document of a MOK issuance",
+    description=(
+        "multipart/form-data with one field, `file`: a PDF (it must start with `%PDF-` and be readable "
+        "as a PDF). Anything else is a 400 (`unsupported_file_type`); a file over the size limit is a 413 "
+        "(`file_too_large`). Uploading the same content again answers 200 with the stored document."
+    ),
+    errors=problems(400, 401, 403, 404, 413, 415),
+    examples=examples.UPLOAD_EXAMPLES,
+)
+class IssuanceDocumentUploadView(StoredFileUploadMixin, CommandAPIView):
     """Attach a PDF to an issuance (private storage, checked to be a real PDF)."""
 
     queryset = IssuanceDocument.objects.none()
-    parser_classes = [MultiPartParser]
     partner_write_sources = ("MOK",)
+    file_rules = services.DOCUMENT_RULES
+    upload_serializer_class = DocumentUploadSerializer
+    file_serializer_class = IssuanceDocumentSerializer
 
-    @extend_schema(
-        summary="Upload a document of a MOK issuance",
-        description=(
-            "multipart/form-data with one field, `file`: a PDF (it must start with `%PDF-` and be readable "
-            "as a PDF). Anything else is a 400 (`unsupported_file_type`); a file over the size limit is a 413 "
-            "(`file_too_large`). Uploading the same content again answers 200 with the stored document."
-        ),
-        request={
-            "multipart/form-data": OpenApiRequest(
-                DocumentUploadSerializer, encoding={"file": {"contentType": "application/pdf"}}
-            )
-        },
-        responses={
-            201: IssuanceDocumentSerializer,
-            200: IssuanceDocumentSerializer,
-            **problems(400, 401, 403, 404, 413, 415),
-        },
-        examples=examples.UPLOAD_EXAMPLES,
-    )
-    def post(self, request, issuance_id: str):
-        record = self.get_visible(IssuanceRecord, mok_issuance_id=issuance_id)
-        # Refuse an oversized body before reading it (the exact file size is checked again below).
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > services.max_document_bytes() + _MULTIPART_OVERHEAD:
-            raise services.too_large_error()
-        serializer = DocumentUploadSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        document, created = services.issuance_document_add(
-            record=record, upload=serializer.validated_data["file"], actor=request.user
-        )
-        return Response(
-            IssuanceDocumentSerializer(document).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+    def get_owner(self, issuance_id: str):
+        return self.get_visible(IssuanceRecord, mok_issuance_id=issuance_id)
+
+    def add_file(self, *, owner, upload):
+        return services.issuance_document_add(record=owner, upload=upload, actor=self.request.user)
 
 
-class IssuanceDocumentURLView(CommandAPIView):
+@download_url_schema(
+    summary="Download URL of a MOK issuance document",
+    errors=problems(401, 403, 404),
+    examples=examples.DOCUMENT_URL_EXAMPLES,
+)
+class IssuanceDocumentURLView(StoredFileURLMixin, CommandAPIView):
     """A short-lived download URL for one document."""
 
     queryset = IssuanceDocument.objects.none()
+    url_serializer_class = DocumentURLSerializer
 
-    @extend_schema(
-        summary="Download URL of a MOK issuance document",
-        description="Files are private; this answers a presigned URL that expires after `expires_in` seconds.",
-        responses={200: DocumentURLSerializer, **problems(401, 403, 404)},
-        examples=examples.DOCUMENT_URL_EXAMPLES,
-    )
-    def get(self, request, issuance_id: str, doc_id: int):
-        document = self.get_visible(IssuanceDocument, pk=doc_id, record__mok_issuance_id=issuance_id)
-        url, expires_in = services.issuance_document_url(document=document)
-        # Absolute, as the schema says (S3's presigned URLs are; a local bucket's link is a path).
-        return Response(DocumentURLSerializer({"url": request.build_absolute_uri(url), "expires_in": expires_in}).data)
+    def get_file(self, issuance_id: str, doc_id: int):
+        return self.get_visible(IssuanceDocument, pk=doc_id, record__mok_issuance_id=issuance_id)

@@ -5,8 +5,8 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import apps.issuance.models
-import apps.issuance.storage
+import apps.core.files.models
+import apps.core.files.storage
 
 
 class Migration(migrations.Migration):
@@ -78,10 +78,12 @@ class Migration(migrations.Migration):
                 ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
                 (
                     "file",
+                    # Edited when stored files moved to apps.core.files: the storage callable and the key
+                    # rule are not database state, and the modules this named before are gone.
                     models.FileField(
                         max_length=255,
-                        storage=apps.issuance.storage.get_issuance_storage,
-                        upload_to=apps.issuance.models.document_path,
+                        storage=apps.core.files.storage.Bucket("issuance"),
+                        upload_to=apps.core.files.models.stored_file_key,
                         verbose_name="file",
                     ),
                 ),
