@@ -36,7 +36,9 @@ DATA_DEPENDENT_CODES = frozenset(
         "unsupported_file_type",  # the bytes are no recording, PDF or image (a schema names media types only)
         "empty_file",  # the same: a part of the declared media type with no content
         "content_type_mismatch",  # the same: bytes of one format declared as another
-        "date_out_of_range",  # a call in the future, a validity ending before it starts: no date bounds in OpenAPI
+        # a call in the future, a validity ending before it starts, a revert time in the past or more
+        # than 30 days ahead: OpenAPI has no bounds for dates, let alone bounds relative to now
+        "date_out_of_range",
     }
 )
 

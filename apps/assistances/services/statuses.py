@@ -78,9 +78,13 @@ def event_change_status(
     to_status = _target_status(event, to_code)
     if revert_at is not None:
         if revert_at <= now:
-            raise ValidationFailed({"revert_at": [_("The revert time must be in the future.")]})
+            raise ValidationFailed(
+                {"revert_at": [coded(_("The revert time must be in the future."), "date_out_of_range")]}
+            )
         if revert_at - now > MAX_SWITCH:
-            raise ValidationFailed({"revert_at": [_("A temporary switch lasts at most 30 days.")]})
+            raise ValidationFailed(
+                {"revert_at": [coded(_("A temporary switch lasts at most 30 days."), "date_out_of_range")]}
+            )
         if to_status.is_final:
             raise ValidationFailed({"status": [_("A final status cannot be temporary.")]})
     bump_version(event, expected_version)
