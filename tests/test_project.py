@@ -131,3 +131,20 @@ def test_production_queues_are_predefined():
     result = _manage("shell", "-c", code, env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
     assert "https://sqs.us-east-2.amazonaws.com/123456789012/bigtree-assist-local-audit-logger" in result.stdout
+
+
+def test_api_docs_load_nothing_from_outside_the_server(client):
+    """/v1/docs/ works without internet: every script, stylesheet and icon is one of our static files."""
+    import re
+
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    page = client.get("/v1/docs/").content.decode()
+    references = re.findall(r"""(?:src|href)=["']([^"']+)["']""", page)
+    assets = [ref for ref in references if not ref.startswith(("#", "/v1/"))]
+    assert assets, "the page loads Swagger UI from somewhere"
+    assert not [ref for ref in references if "//" in ref.split("?")[0]], "nothing from another host"
+    for ref in assets:
+        assert ref.startswith(settings.STATIC_URL), ref
+        assert finders.find(ref.removeprefix(settings.STATIC_URL).split("?")[0]), f"{ref} is not a static file"

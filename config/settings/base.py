@@ -31,6 +31,9 @@ THIRD_PARTY_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI and ReDoc as pinned static files served by the app (/v1/docs/ works offline and
+    # never follows a CDN's @latest).
+    "drf_spectacular_sidecar",
     "storages",
 ]
 LOCAL_APPS = [
@@ -297,6 +300,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # The docs page loads Swagger UI from our own static files (drf-spectacular-sidecar, pinned in
+    # requirements/base.txt), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Every operation documents the problem-details errors the shared API machinery can answer.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
