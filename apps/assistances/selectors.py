@@ -8,13 +8,16 @@ selectors that take a ``caller`` apply the same rule for callers outside a view.
 from collections.abc import Sequence
 from datetime import timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from apps.assistances.models import Event, EventProvider, EventStatusHistory, Note
 
 # A case is "at risk" when less than this share of its SLA window is left.
 AT_RISK_SHARE = 0.25
+# In SQL (lists, counters) "at risk" is a fixed margin before the due time: a share of each case's
+# own window cannot use an index. An hour: 25 % of a four-hour window, the most common SLA.
+AT_RISK_MARGIN = timedelta(minutes=60)
 
 
 def event_list(*, caller=None) -> QuerySet[Event]:
@@ -114,7 +117,7 @@ def filter_sla(qs: QuerySet[Event], state: str, *, now=None) -> QuerySet[Event]:
     if state == "breached":
         return open_cases.filter(sla_due_at__lte=now)
     if state == "at_risk":
-        return open_cases.filter(sla_due_at__gt=now, sla_due_at__lte=now + timedelta(minutes=60 * AT_RISK_SHARE * 4))
+        return open_cases.filter(sla_due_at__gt=now, sla_due_at__lte=now + AT_RISK_MARGIN)
     if state == "ok":
         return qs.filter(Q(closed_at__isnull=False) | Q(sla_due_at__gt=now) | Q(sla_due_at__isnull=True))
     return qs
@@ -135,3 +138,56 @@ def note_list(*, caller=None) -> QuerySet[Note]:
     # note of a million-row table before taking the newest page (25 s against 5 ms without it).
     qs = Note.objects.all()
     return qs if caller is None else qs.visible_to(caller)
+
+
+# --- the operators' queue (the console's landing page) -------------------------------------------------
+
+# The queue's views, in the order the counters show them. "Waiting for a provider": a provider was
+# assigned and has not started (its assignment is still in the machine's initial status).
+QUEUE_VIEWS = ("all", "breached", "at_risk", "unassigned", "mine", "waiting_provider")
+QUEUE_SIZE = 50
+
+
+def _queue_filters(*, user, now) -> dict[str, Q]:
+    """One Q per queue view over open cases; the counters and the lists use the same ones."""
+    waiting = EventProvider.objects.filter(event=OuterRef("pk"), status__is_initial=True)
+    return {
+        "all": Q(),
+        "breached": Q(sla_due_at__lte=now),
+        # The same fixed margin as the SLA filter (an hour): a per-row share of each case's window
+        # cannot use the (closed_at, sla_due_at) index.
+        "at_risk": Q(sla_due_at__gt=now, sla_due_at__lte=now + AT_RISK_MARGIN),
+        "unassigned": Q(assigned_operator__isnull=True),
+        "mine": Q(assigned_operator=user),
+        "waiting_provider": Q(Exists(waiting)),
+    }
+
+
+def queue_counts(*, user, now=None) -> dict[str, int]:
+    """How many open cases each queue view holds: one query, whatever the table's size.
+
+    Open cases are few next to the whole table (the (closed_at, sla_due_at, opened_at) index finds
+    them), so one pass over them with a conditional count per view is cheap.
+    """
+    now = now or timezone.now()
+    filters = _queue_filters(user=user, now=now)
+    counts = Event.objects.filter(closed_at__isnull=True).aggregate(
+        **{view: Count("pk", filter=q) if view != "all" else Count("pk") for view, q in filters.items()}
+    )
+    return {view: counts[view] or 0 for view in QUEUE_VIEWS}
+
+
+def queue_cases(*, user, view: str = "all", now=None, limit: int = QUEUE_SIZE) -> list[Event]:
+    """Open cases of one queue view, most urgent first: SLA due soonest (none last), then oldest."""
+    now = now or timezone.now()
+    q = _queue_filters(user=user, now=now)[view if view in QUEUE_VIEWS else "all"]
+    return list(
+        Event.objects.filter(q, closed_at__isnull=True)
+        .select_related("status", "assistance", "country", "city", "assigned_operator")
+        .order_by(F("sla_due_at").asc(nulls_last=True), "opened_at", "id")[:limit]
+    )
+
+
+def queue_newest(*, now=None) -> Event | None:
+    """The most recently opened open case: the console alerts operators when it changes."""
+    return Event.objects.filter(closed_at__isnull=True).only("id", "code").order_by("-opened_at", "-id").first()

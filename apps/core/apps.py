@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -22,3 +23,11 @@ class CoreConfig(AppConfig):
             from apps.core import health, queues
 
             health.register("queue", queues.check_queue)
+
+
+class ConsoleAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the console's site (apps/core/admin_site.py) as ``admin.site``."""
+
+    default = False  # CoreConfig stays apps.core's own configuration
+
+    default_site = "apps.core.admin_site.ConsoleAdminSite"

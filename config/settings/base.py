@@ -20,7 +20,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 DJANGO_APPS = [
-    "django.contrib.admin",
+    "apps.core.apps.ConsoleAdminConfig",  # django.contrib.admin, with the console's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -35,6 +35,8 @@ THIRD_PARTY_APPS = [
     # never follows a CDN's @latest).
     "drf_spectacular_sidecar",
     "storages",
+    # request.htmx: the console's live parts (the queue) answer fragments to htmx requests.
+    "django_htmx",
 ]
 LOCAL_APPS = [
     "apps.core",
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     "apps.accounts.oidc.OperatorSessionRefresh",
     "apps.core.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Writes the usage-plan fields (remaining monthly quota) that the API throttle left on the request.
     "apps.clients.throttling.UsagePlanHeadersMiddleware",
