@@ -23,3 +23,31 @@ def count_queries(client, url: str, expected_status: int = 200) -> int:
         response = client.get(url)
     assert response.status_code == expected_status, response.content[:500]
     return len(ctx.captured_queries)
+
+
+def admin_form_data(page) -> dict:
+    """What a browser would post back, unchanged, from a rendered admin change page."""
+    forms = [page.context["adminform"].form]
+    data = {}
+    for inline in page.context.get("inline_admin_formsets", []):
+        formset = inline.formset
+        forms.append(formset.management_form)
+        forms.extend(formset.forms)
+    for form in forms:
+        for name in form.fields:
+            bound = form[name]
+            value = bound.value()
+            if value is None or value is False:
+                continue
+            if value is True:
+                data[bound.html_name] = "on"
+            elif isinstance(value, (list, tuple)):
+                data[bound.html_name] = [str(v) for v in value]
+            else:
+                formatted = bound.field.widget.format_value(value)
+                if isinstance(formatted, list):  # a select's value(s)
+                    formatted = formatted[0] if formatted else ""
+                data[bound.html_name] = "" if formatted is None else str(formatted)
+    if page.context.get("seen_version"):
+        data["_seen_version"] = page.context["seen_version"]
+    return data

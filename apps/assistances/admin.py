@@ -27,7 +27,7 @@ from apps.assistances.models import (
 )
 from apps.audit.models import AuditLog
 from apps.consultations.models import PhoneConsultation
-from apps.core.admin import LargeTablePaginator
+from apps.core.admin import ConflictGuardMixin, LargeTablePaginator
 from apps.core.exceptions import ApplicationError
 from apps.masters.models import EventStatus
 from apps.providers.models import ProviderLocation
@@ -231,7 +231,8 @@ class EventAdminForm(forms.ModelForm):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
+    version_field = "version"  # the number the API's ETag / If-Match carry
     form = EventAdminForm
     list_display = [
         "code",
@@ -379,7 +380,7 @@ class EventAdmin(admin.ModelAdmin):
                 }
                 fresh = Event.objects.get(pk=obj.pk)
                 services.event_update(
-                    event=fresh, data=data, expected_version=form.initial.get("version"), actor=request.user
+                    event=fresh, data=data, expected_version=int(request.POST.get("_seen_version") or fresh.version), actor=request.user
                 )
                 saved = fresh
             else:

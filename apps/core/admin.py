@@ -16,7 +16,10 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import connection, models
+from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.exceptions import ApplicationError
 
@@ -167,3 +170,88 @@ class LargeTablePaginator(Paginator):
         ids = list(object_list.values_list("pk", flat=True))
         rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)} if ids else {}
         return super()._get_page([rows[pk] for pk in ids if pk in rows], number, paginator)
+
+
+class ConflictGuardMixin:
+    """No silent overwrites: a change form saved over someone else's newer save is refused.
+
+    The change page carries the row's version as it was when the page was drawn (``_seen_version``,
+    a hidden input); the save compares it with the row now. When they differ, nothing is written and
+    the operator sees, field by field, the value saved meanwhile beside theirs, who saved it and
+    when, and chooses: reload the current values, or save theirs over it knowingly.
+
+    The version is ``version_field`` when the model keeps one (cases: the same number the API's
+    ETag/If-Match use), else the last-change time every ``BaseModel`` has.
+    """
+
+    version_field: str | None = None
+    conflict_template = "admin/conflict.html"
+
+    def row_version(self, obj) -> str:
+        if self.version_field:
+            return str(getattr(obj, self.version_field))
+        return obj.updated_at.isoformat() if obj.updated_at else ""
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None:
+            # A redisplay after a validation error keeps the version the operator started from.
+            context["seen_version"] = request.POST.get("_seen_version") or self.row_version(obj)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id and "_seen_version" in request.POST:
+            obj = self.get_object(request, object_id)
+            if obj is not None and request.POST["_seen_version"] != self.row_version(obj):
+                return self.conflict_response(request, obj)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def conflict_response(self, request, obj):
+        form_class = self.get_form(request, obj, change=True)
+        form = form_class(request.POST, request.FILES, instance=obj)
+        form.is_valid()  # only to read the submitted values; nothing is saved
+        rows = []
+        for name in form.changed_data:
+            field = form.fields[name]
+            rows.append(
+                {
+                    "label": field.label or name,
+                    "saved": _display(field, form.initial.get(name)),
+                    "yours": _display(field, form.cleaned_data.get(name, form.data.get(name))),
+                }
+            )
+        resubmit = [
+            (key, value)
+            for key, values in request.POST.lists()
+            if key not in ("csrfmiddlewaretoken", "_seen_version")
+            for value in values
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Someone else saved this %(name)s first") % {"name": self.opts.verbose_name},
+            "opts": self.opts,
+            "original": obj,
+            "rows": rows,
+            "saved_by": getattr(obj, "updated_by", None),
+            "saved_at": getattr(obj, "updated_at", None),
+            "resubmit": resubmit,
+            "current_version": self.row_version(obj),
+            "change_url": request.get_full_path(),
+        }
+        return TemplateResponse(request, self.conflict_template, context, status=409)
+
+
+def _display(field, value) -> str:
+    """A value as the form shows it: a choice's label, a related row's name, '—' for nothing."""
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, models.Model):
+        return str(value)
+    if hasattr(field, "queryset"):  # a related row by its key (never iterate the choices: cities)
+        keys = value if isinstance(value, (list, tuple)) else [value]
+        return ", ".join(str(row) for row in field.queryset.filter(pk__in=keys)) or str(value)
+    if isinstance(value, (list, tuple, models.QuerySet)):
+        return ", ".join(str(v) for v in value)
+    labels = {str(key): label for key, label in getattr(field, "choices", None) or [] if not isinstance(label, list)}
+    return str(labels.get(str(value), value))

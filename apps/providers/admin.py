@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.admin import ServiceAdminForm, ServiceModelAdmin
+from apps.core.admin import ConflictGuardMixin, ServiceAdminForm, ServiceModelAdmin
 from apps.providers import services
 from apps.providers.api.serializers import map_url
 from apps.providers.models import Provider, ProviderLocation, ProviderPaymentMethod, mask
@@ -74,7 +74,7 @@ class ProviderForm(ServiceAdminForm):
 
 
 @admin.register(Provider)
-class ProviderAdmin(ServiceModelAdmin):
+class ProviderAdmin(ConflictGuardMixin, ServiceModelAdmin):
     form = ProviderForm
     list_display = ["display_name", "provider_type", "country", "rating", "is_active", "updated_at"]
     list_filter = [
@@ -116,7 +116,7 @@ class ProviderAdmin(ServiceModelAdmin):
 
 
 @admin.register(ProviderLocation)
-class ProviderLocationAdmin(ServiceModelAdmin):
+class ProviderLocationAdmin(ConflictGuardMixin, ServiceModelAdmin):
     form = LocationForm
     list_display = ["__str__", "provider", "city", "country", "is_24h", "is_active", "map_link"]
     list_filter = ["is_active", "is_24h", "provider__provider_type", "country"]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.admin import ServiceAdminForm, ServiceModelAdmin
+from apps.core.admin import ConflictGuardMixin, ServiceAdminForm, ServiceModelAdmin
 from apps.core.exceptions import ApplicationError
 from apps.masters.models import Assistance, Country, VoucherStatus
 from apps.vouchers import selectors, services
@@ -205,7 +205,7 @@ class TransitionForm(forms.Form):
 
 
 @admin.register(Voucher)
-class VoucherAdmin(ServiceModelAdmin):
+class VoucherAdmin(ConflictGuardMixin, ServiceModelAdmin):
     form = VoucherAdminForm
     service_create = staticmethod(_voucher_create)
     service_update = staticmethod(_voucher_update)
