@@ -7,7 +7,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -27,11 +29,12 @@ from apps.assistances.models import (
 )
 from apps.audit.models import AuditLog
 from apps.consultations.models import PhoneConsultation
-from apps.core.admin import ConflictGuardMixin, LargeTablePaginator
+from apps.core.admin import ConflictGuardMixin, LargeTablePaginator, sync_saved
 from apps.core.exceptions import ApplicationError
-from apps.masters.models import EventStatus
+from apps.masters.models import Assistance, Country, EventStatus
 from apps.providers.models import ProviderLocation
 from apps.providers.selectors import LocationQuery, location_search
+from apps.vouchers.models import Voucher
 
 SLA_BADGES = {
     "breached": ("#ba2121", _("breached")),
@@ -220,7 +223,12 @@ class NoteInline(admin.TabularInline):
 
 
 class EventAdminForm(forms.ModelForm):
-    """The admin builds the fields from the fieldsets; this adds the override reason for opening."""
+    """The admin builds the fields from the fieldsets; this adds the override reason for opening.
+
+    Opening a case is checked here, before anything is saved, with the service's own rules (the
+    place, the coverage verdict): a refusal redisplays the form with every typed value kept and the
+    reason beside the field, instead of a message over an empty form.
+    """
 
     override_reason = forms.CharField(
         label=_("Coverage override reason"),
@@ -228,6 +236,28 @@ class EventAdminForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required to open a case the voucher does not cover."),
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance._state.adding:
+            return cleaned
+        for name, messages_ in services.event_validate_place(cleaned).items():
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, [str(m) for m in messages_])
+        if cleaned.get("assistance") and cleaned.get("country") and not self.errors:
+            coverage = services.opening_coverage(
+                voucher=cleaned.get("voucher"),
+                assistance=cleaned["assistance"],
+                country=cleaned["country"],
+                on_date=timezone.localdate(),
+            )
+            if not coverage["covered"] and not (cleaned.get("override_reason") or "").strip():
+                failed = "; ".join(r["message"] for r in coverage["reasons"] if not r["passed"])
+                self.add_error(
+                    "override_reason",
+                    _("Not covered (%(reasons)s). Give a reason to open the case anyway.") % {"reasons": failed},
+                )
+        return cleaned
 
 
 @admin.register(Event)
@@ -267,6 +297,7 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
         "sla_due_at",
         "version",
         "case_actions",
+        "coverage_verdict",
         "audit_timeline",
     ]
     fieldsets = [
@@ -283,7 +314,7 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
         ),
         (_("Assistance"), {"fields": ["assistance", "priority", "description", "assigned_operator"]}),
         (_("Place"), {"fields": [("country", "city"), "address", ("latitude", "longitude")]}),
-        (_("Coverage"), {"fields": ["voucher", "covered", "coverage", "coverage_override_reason", "override_reason"]}),
+        (_("Coverage"), {"fields": ["voucher", "coverage_verdict", "coverage_override_reason"]}),
         (_("Times"), {"fields": [("opened_at", "first_response_at", "closed_at", "sla_due_at")]}),
         (_("Audit timeline"), {"classes": ["collapse"], "fields": ["audit_timeline"]}),
     ]
@@ -365,8 +396,57 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
 
     # --- writes through the services ----------------------------------------------------------------------
 
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None:
+            return self.fieldsets
+        # Opening: what the operator types, the live coverage verdict, the override reason in place.
+        return [
+            (None, {"fields": [("source_code", "external_reference")]}),
+            (_("Coverage"), {"fields": ["voucher", "coverage_preview", "override_reason"]}),
+            *self.fieldsets[1:4],
+        ]
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        draft = selectors.draft_of(owner=request.user, draft_id=request.GET.get("draft"))
+        if draft is not None:
+            # Resuming an autosaved opening: the form comes back as the operator left it.
+            initial.update({k: v for k, v in draft.data.items() if isinstance(v, str | int | float) and v != ""})
+        initial.setdefault("source_code", "PHONE")
+        return initial
+
+    @admin.display(description=_("coverage"))
+    def coverage_preview(self, obj):
+        url = reverse("admin:assistances_event_coverage")
+        return format_html(
+            '<div id="coverage-verdict" class="coverage-verdict" aria-live="polite" hx-get="{}" '
+            'hx-trigger="load, change from:#id_voucher, change from:#id_assistance, change from:#id_country" '
+            'hx-include="#id_voucher, #id_assistance, #id_country">{}</div>',
+            url,
+            _("Choose the voucher, the assistance and the country to see the coverage."),
+        )
+
+    @admin.display(description=_("coverage check at opening"))
+    def coverage_verdict(self, obj):
+        if not obj.pk:
+            return "—"
+        return render_to_string("admin/assistances/event/coverage_verdict.html", {"coverage": obj.coverage})
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):  # noqa: PLR0917 (Django's signature)
+        if add:
+            # The opening form autosaves into the operator's draft (console.js); a resumed draft keeps its id.
+            draft = selectors.draft_of(
+                owner=request.user, draft_id=request.POST.get("_draft") or request.GET.get("draft")
+            )
+            context["autosave_url"] = reverse("admin:assistances_event_autosave")
+            context["draft_id"] = draft.pk if draft else ""
+            context["voucher_travellers_url"] = reverse("admin:assistances_event_voucher_travellers")
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.readonly_fields)
+        if obj is None:
+            fields.append("coverage_preview")
         if obj is not None:
             # After opening, the source, reference, voucher, assistance and country are the case's identity.
             fields += ["source_code", "external_reference", "voucher", "assistance", "country"]
@@ -380,7 +460,10 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
                 }
                 fresh = Event.objects.get(pk=obj.pk)
                 services.event_update(
-                    event=fresh, data=data, expected_version=int(request.POST.get("_seen_version") or fresh.version), actor=request.user
+                    event=fresh,
+                    data=data,
+                    expected_version=int(request.POST.get("_seen_version") or fresh.version),
+                    actor=request.user,
                 )
                 saved = fresh
             else:
@@ -390,10 +473,10 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
                 saved = services.event_open(
                     data=data, override_reason=form.cleaned_data.get("override_reason", ""), actor=request.user
                 ).event
+                services.draft_attach(draft_id=request.POST.get("_draft", ""), owner=request.user, event=saved)
         except ApplicationError as exc:
             raise _AdminRefused(exc) from exc
-        obj.pk = saved.pk
-        obj._state.adding = False
+        sync_saved(obj, saved)
 
     def save_formset(self, request, form, formset, change):
         # Only new notes are written (through the service); the other inlines are read-only.
@@ -430,6 +513,13 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
     def get_urls(self):
         custom = [
             path("queue/", self.admin_site.admin_view(self.queue_view), name="assistances_event_queue"),
+            path("coverage/", self.admin_site.admin_view(self.coverage_view), name="assistances_event_coverage"),
+            path(
+                "voucher-travellers/",
+                self.admin_site.admin_view(self.voucher_travellers_view),
+                name="assistances_event_voucher_travellers",
+            ),
+            path("autosave/", self.admin_site.admin_view(self.autosave_view), name="assistances_event_autosave"),
             path("<int:pk>/take/", self.admin_site.admin_view(self.take_view), name="assistances_event_take"),
             path("<int:pk>/status/", self.admin_site.admin_view(self.status_view), name="assistances_event_status"),
             path("<int:pk>/assign/", self.admin_site.admin_view(self.assign_view), name="assistances_event_assign"),
@@ -465,6 +555,49 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
                 request, "admin/assistances/event/queue_fragment.html", self._queue_context(request, view)
             )
         return redirect(f"{reverse('admin:assistances_event_queue')}?view={view}")
+
+    # --- opening a case: live coverage, the voucher's travellers, autosave ----------------------------------
+
+    def coverage_view(self, request):
+        """The verdict the case would get if opened now, for the values typed so far (htmx fragment)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CoverageProbeForm(request.GET)
+        coverage = None
+        if form.is_valid() and form.cleaned_data["assistance"] and form.cleaned_data["country"]:
+            coverage = services.opening_coverage(
+                voucher=form.cleaned_data["voucher"],
+                assistance=form.cleaned_data["assistance"],
+                country=form.cleaned_data["country"],
+                on_date=timezone.localdate(),
+            )
+        return TemplateResponse(
+            request, "admin/assistances/event/coverage_verdict.html", {"coverage": coverage, "live": True}
+        )
+
+    def voucher_travellers_view(self, request):
+        """The travellers a voucher covers, to fill the opening form when one is picked."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        voucher_id = request.GET.get("voucher", "")
+        found = selectors.voucher_travellers(voucher_id=int(voucher_id)) if voucher_id.isdigit() else None
+        return JsonResponse(found or {"travellers": [], "residence": None})
+
+    def autosave_view(self, request):
+        """The opening form's content, kept as the operator's draft while they type (no lost typing)."""
+        if request.method != "POST" or not self.has_add_permission(request):
+            raise PermissionDenied
+        data = {
+            key: value
+            for key, value in request.POST.items()
+            if key in services.OPENING_FIELDS or key == "override_reason"
+        }
+        draft = selectors.draft_of(owner=request.user, draft_id=request.POST.get("_draft"))
+        try:
+            draft = services.draft_save(owner=request.user, data=data, draft=draft)
+        except ApplicationError as exc:
+            return JsonResponse({"error": exc.message}, status=exc.status_code)
+        return JsonResponse({"draft": draft.pk, "saved_at": timezone.localtime(draft.updated_at).strftime("%H:%M:%S")})
 
     def _queue_context(self, request, view: str) -> dict:
         view = view if view in selectors.QUEUE_VIEWS else "all"
@@ -555,6 +688,14 @@ class _AdminRefused(Exception):
     def __init__(self, exc: ApplicationError):
         super().__init__(exc.message)
         self.exc = exc
+
+
+class CoverageProbeForm(forms.Form):
+    """The opening form's values the coverage verdict depends on (ids, as the widgets send them)."""
+
+    voucher = forms.ModelChoiceField(queryset=Voucher.objects.all(), required=False)
+    assistance = forms.ModelChoiceField(queryset=Assistance.objects.all(), required=False)
+    country = forms.ModelChoiceField(queryset=Country.objects.all(), required=False)
 
 
 class StatusForm(forms.Form):

@@ -11,7 +11,8 @@ from datetime import timedelta
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from apps.assistances.models import Event, EventProvider, EventStatusHistory, Note
+from apps.assistances.models import Event, EventDraft, EventProvider, EventStatusHistory, Note
+from apps.vouchers.models import Voucher
 
 # A case is "at risk" when less than this share of its SLA window is left.
 AT_RISK_SHARE = 0.25
@@ -191,3 +192,32 @@ def queue_cases(*, user, view: str = "all", now=None, limit: int = QUEUE_SIZE) -
 def queue_newest(*, now=None) -> Event | None:
     """The most recently opened open case: the console alerts operators when it changes."""
     return Event.objects.filter(closed_at__isnull=True).only("id", "code").order_by("-opened_at", "-id").first()
+
+
+# --- opening a case in the console -------------------------------------------------------------------
+
+
+def draft_of(*, owner, draft_id) -> EventDraft | None:
+    """The operator's own unpromoted draft with this id (None for anything else: never another's)."""
+    if not str(draft_id or "").isdigit():
+        return None
+    return EventDraft.objects.filter(pk=int(draft_id), owner=owner, promoted_event__isnull=True).first()
+
+
+def voucher_travellers(*, voucher_id: int) -> dict | None:
+    """A voucher's travellers (holder first) and residence country, to fill a case being opened."""
+    voucher = Voucher.objects.select_related("residence_country").filter(pk=voucher_id).first()
+    if voucher is None:
+        return None
+    return {
+        "travellers": [
+            {
+                "name": f"{t.first_name} {t.last_name}".strip(),
+                "document_type": t.document_type,
+                "document_number": t.document_number,
+                "holder": t.is_holder,
+            }
+            for t in voucher.travellers.all()
+        ],
+        "residence": voucher.residence_country.name if voucher.residence_country_id else None,
+    }

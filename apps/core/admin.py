@@ -36,7 +36,7 @@ def _value_for(form, instance: models.Model, name: str):
     return getattr(instance, name)
 
 
-def _sync_saved(target: models.Model, saved: models.Model) -> None:
+def sync_saved(target: models.Model, saved: models.Model) -> None:
     """Make the admin's in-memory object point at the row the service saved."""
     for field in saved._meta.concrete_fields:
         setattr(target, field.attname, getattr(saved, field.attname))
@@ -97,7 +97,7 @@ class ServiceModelAdmin(admin.ModelAdmin):
                 if parent_link and field.name not in data and getattr(obj, field.attname) is not None:
                     data[field.name] = getattr(obj, field.name)
             saved = self._service(owner, "service_create")(model=type(obj), data=data, actor=request.user)
-        _sync_saved(obj, saved)
+        sync_saved(obj, saved)
 
     def save_model(self, request, obj, form, change):
         self._save(self, request, form, obj, change)
@@ -192,7 +192,7 @@ class ConflictGuardMixin:
             return str(getattr(obj, self.version_field))
         return obj.updated_at.isoformat() if obj.updated_at else ""
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):  # noqa: PLR0917 (Django's signature)
         if change and obj is not None:
             # A redisplay after a validation error keeps the version the operator started from.
             context["seen_version"] = request.POST.get("_seen_version") or self.row_version(obj)

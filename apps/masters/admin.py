@@ -169,3 +169,10 @@ class CityAdmin(CatalogServiceMixin, ServiceModelAdmin):
         "population",
         "is_active",
     ]
+
+    def get_search_results(self, request, queryset, search_term):
+        # The case form's city search sends the chosen country (console.js): only its cities are offered.
+        country = request.GET.get("country", "")
+        if country.isdigit():
+            queryset = queryset.filter(country_id=int(country))
+        return super().get_search_results(request, queryset, search_term)

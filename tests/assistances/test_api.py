@@ -177,7 +177,7 @@ def test_event_filters_and_search(operator_client, operator):
     from apps.assistances.services import event_take
 
     event_take(event=mine, operator=operator)
-    covered_case(actor=operator, source="MOK", external_reference="A-2")
+    covered_case(actor=None, source="MOK", external_reference="A-2")  # opened by a partner: no owner
     listed = operator_client.get("/v1/assistances/events", {"operator": "me"}).json()["results"]
     assert [e["id"] for e in listed] == [mine.pk]
     assert [e["code"] for e in operator_client.get("/v1/assistances/events", {"q": mine.code}).json()["results"]] == [

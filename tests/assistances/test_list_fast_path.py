@@ -83,6 +83,8 @@ def varied_cases(operator):
     closed = covered_case(actor=operator, external_reference="F-4")
     for code in ("IN_PROGRESS", "RESOLVED", "CLOSED"):
         services.event_change_status(event=Event.objects.get(pk=closed.pk), to_code=code, actor=operator)
+    # The opener owns what they open; only ``plain`` stays the operator's here (the filter by owner).
+    Event.objects.filter(pk__in=[located.pk, uncovered.pk, closed.pk]).update(assigned_operator=None)
     # SLA states that cannot flip while the test runs: breached, at risk, on time (and closed above).
     Event.objects.filter(pk=plain.pk).update(sla_due_at=now - datetime.timedelta(minutes=5))
     Event.objects.filter(pk=located.pk).update(

@@ -36,7 +36,8 @@ def _close(event):
 
 def test_counters_and_views_count_open_cases_only(operator):
     other = UserFactory(is_staff=True)
-    breached, at_risk, later, mine, closed = (covered_case(actor=operator) for _ in range(5))
+    # Opened by a partner (no owner), as most cases in the queue are.
+    breached, at_risk, later, mine, closed = (covered_case(actor=None) for _ in range(5))
     services.event_take(event=mine, operator=operator)
     services.event_take(event=later, operator=other)
     _due(breached, -5)
@@ -125,3 +126,8 @@ def test_queue_needs_the_view_permission(client):
     client.force_login(UserFactory(is_staff=True))
     assert client.get(QUEUE).status_code == 403
     assert 'hx-get="' + QUEUE not in client.get("/admin/").content.decode()
+
+
+def test_the_operator_who_opens_a_case_owns_it(operator):
+    assert covered_case(actor=operator).assigned_operator == operator
+    assert covered_case(actor=None).assigned_operator is None  # a partner's case waits in the queue

@@ -38,7 +38,7 @@ def test_a_stale_case_save_is_refused_field_by_field_and_can_be_saved_knowingly(
     assert saved.address == "Hotel Sol, hab. 12" and saved.description == ""  # nothing overwritten
 
     # "Save mine over it" posts the same values with the version seen on the conflict page.
-    resubmit = {name: value for name, value in conflict.context["resubmit"]}
+    resubmit = dict(conflict.context["resubmit"])
     resubmit["_seen_version"] = conflict.context["current_version"]
     response = client.post(url, resubmit)
     assert response.status_code == 302, response.content.decode()[:2000]

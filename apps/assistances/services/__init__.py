@@ -8,9 +8,15 @@ services``), so the split stays an internal matter. A test that replaces a servi
 the module that looks it up (``draft_promote`` calls ``opening.event_open``, not this package's name).
 """
 
-from apps.assistances.services.drafts import DRAFT_LIFETIME, draft_promote, draft_save, drafts_expire
+from apps.assistances.services.drafts import DRAFT_LIFETIME, draft_attach, draft_promote, draft_save, drafts_expire
 from apps.assistances.services.notes import note_create
-from apps.assistances.services.opening import OPENING_FIELDS, OpenResult, event_open, event_validate_place
+from apps.assistances.services.opening import (
+    OPENING_FIELDS,
+    OpenResult,
+    event_open,
+    event_validate_place,
+    opening_coverage,
+)
 from apps.assistances.services.providers import event_provider_assign, event_provider_transition
 from apps.assistances.services.sla import sla_due, sla_flag_breaches
 from apps.assistances.services.statuses import (
@@ -27,6 +33,7 @@ __all__ = [
     "OPENING_FIELDS",
     "UPDATABLE_FIELDS",
     "OpenResult",
+    "draft_attach",
     "draft_promote",
     "draft_save",
     "drafts_expire",
@@ -39,6 +46,7 @@ __all__ = [
     "event_update",
     "event_validate_place",
     "note_create",
+    "opening_coverage",
     "sla_due",
     "sla_flag_breaches",
     "status_switches_revert_due",

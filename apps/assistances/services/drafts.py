@@ -33,6 +33,23 @@ def draft_save(*, owner, data: dict, draft: EventDraft | None = None, now: datet
     return draft
 
 
+@transaction.atomic
+def draft_attach(*, draft_id, owner, event: Event) -> None:
+    """The console's autosaved draft became ``event`` (opened from the form): it is done.
+
+    Only the author's own, unpromoted draft is touched; anything else (an id from another tab, a
+    draft promoted meanwhile) is left as it is — the case is open either way.
+    """
+    draft = (
+        EventDraft.objects.select_for_update().filter(pk=draft_id, owner=owner, promoted_event__isnull=True).first()
+        if str(draft_id).isdigit()
+        else None
+    )
+    if draft is not None:
+        draft.promoted_event = event
+        draft.save(update_fields=["promoted_event", "updated_at"])
+
+
 def drafts_expire(*, now: datetime | None = None) -> int:
     """Delete drafts past their expiry (periodic task)."""
     deleted, _ = EventDraft.objects.filter(expires_at__lte=now or timezone.now(), promoted_event__isnull=True).delete()

@@ -77,17 +77,24 @@ def _coverage_json(result) -> dict:
     }
 
 
+def opening_coverage(*, voucher: Voucher | None, assistance, country, on_date) -> dict:
+    """The coverage verdict a case would get if opened now (stored on the case; the console shows it
+    live while the operator types, from the same function)."""
+    if voucher is None:
+        return {"covered": False, "reasons": [{"code": "no_voucher", "passed": False, "message": _("No voucher.")}]}
+    result = voucher_check_coverage(voucher=voucher, assistance=assistance, country=country, on_date=on_date)
+    return _coverage_json(result)
+
+
 def _opening_coverage(*, data: dict, override_reason: str, actor: Actor, now: datetime) -> tuple[dict, bool]:
     """The coverage check at opening; refuses an uncovered case without an operator's override."""
-    voucher = data.get("voucher")
-    if voucher is not None:
-        result = voucher_check_coverage(
-            voucher=voucher, assistance=data["assistance"], country=data["country"], on_date=timezone.localdate(now)
-        )
-        coverage, covered = _coverage_json(result), result.covered
-    else:
-        coverage = {"covered": False, "reasons": [{"code": "no_voucher", "passed": False, "message": _("No voucher.")}]}
-        covered = False
+    coverage = opening_coverage(
+        voucher=data.get("voucher"),
+        assistance=data["assistance"],
+        country=data["country"],
+        on_date=timezone.localdate(now),
+    )
+    covered = coverage["covered"]
     if covered:
         return coverage, True
     if getattr(actor, "is_api_client", False) or user_or_none(actor) is None:
@@ -145,6 +152,9 @@ def event_open(
         raise ValidationFailed(errors)
 
     coverage, covered = _opening_coverage(data=data, override_reason=override_reason, actor=actor, now=now)
+    if user_or_none(actor) is not None and not data.get("assigned_operator"):
+        # The operator who opens a case owns it until someone else takes it.
+        data = {**data, "assigned_operator": user_or_none(actor)}
 
     initial = EventStatus.objects.filter(is_initial=True, is_active=True).order_by("sort_order").first()
     if initial is None:

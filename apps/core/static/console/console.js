@@ -101,3 +101,95 @@
     if (q && q.dataset.newestId !== undefined) { alertNewCase(q); restore(q); }
   });
 })();
+
+/* Opening a case: autosave into the operator's draft, fill the traveller from the voucher, keep the
+ * city search inside the chosen country, and let htmx hear the admin's select2 widgets. */
+(function () {
+  "use strict";
+
+  var AUTOSAVE_MS = 5000;
+
+  function nativeChangeFromSelect2() {
+    // select2 (the admin's autocomplete) announces changes through jQuery only; htmx listens to DOM events.
+    if (!window.django || !window.django.jQuery) { return; }
+    window.django.jQuery(document).on("select2:select select2:clear", "select", function () {
+      this.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+  }
+
+  function autosave(form, draft) {
+    var status = document.getElementById("autosave-status");
+    var dirty = false;
+    var saving = false;
+    form.addEventListener("input", function () { dirty = true; });
+    form.addEventListener("change", function () { dirty = true; });
+    window.setInterval(function () {
+      if (!dirty || saving) { return; }
+      saving = true;
+      dirty = false;
+      var body = new FormData(form);
+      fetch(draft.dataset.autosaveUrl, { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (response) { return response.json().then(function (json) { return [response.ok, json]; }); })
+        .then(function (result) {
+          if (result[0]) {
+            draft.value = result[1].draft;
+            if (status) { status.textContent = (status.dataset.savedLabel || "Draft saved at") + " " + result[1].saved_at; }
+          } else { dirty = true; }
+        })
+        .catch(function () { dirty = true; })
+        .then(function () { saving = false; });
+    }, AUTOSAVE_MS);
+  }
+
+  function fillFromVoucher(draft) {
+    var voucher = document.getElementById("id_voucher");
+    if (!voucher) { return; }
+    voucher.addEventListener("change", function () {
+      if (!voucher.value) { return; }
+      fetch(draft.dataset.travellersUrl + "?voucher=" + encodeURIComponent(voucher.value), { credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (found) {
+          var traveller = (found.travellers || [])[0];
+          if (!traveller) { return; }
+          var fields = { traveller_name: traveller.name, traveller_document_number: traveller.document_number,
+                         traveller_document_type: traveller.document_type };
+          Object.keys(fields).forEach(function (name) {
+            var input = document.getElementById("id_" + name);
+            if (input && !input.value && fields[name]) { input.value = fields[name]; input.dispatchEvent(new Event("input", { bubbles: true })); }
+          });
+        });
+    });
+  }
+
+  function cityWithinCountry() {
+    var $ = window.django && window.django.jQuery;
+    var country = document.getElementById("id_country");
+    var city = document.getElementById("id_city");
+    if (!$ || !country || !city || !city.getAttribute("data-ajax--url")) { return; }
+    var base = city.getAttribute("data-ajax--url").split("?")[0];
+    function scope() {
+      var url = country.value ? base + "?country=" + encodeURIComponent(country.value) : base;
+      var $city = $(city);
+      if ($city.data("select2")) { $city.select2("destroy"); }
+      // select2 reads its options from jQuery's cache of the data-* attributes: drop it, then re-read.
+      $city.removeData();
+      city.setAttribute("data-ajax--url", url);
+      $city.djangoAdminSelect2();
+    }
+    country.addEventListener("change", function () {
+      $(city).val(null).trigger("change");
+      scope();
+    });
+    if (country.value) { scope(); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    nativeChangeFromSelect2();
+    var draft = document.getElementById("id__draft");
+    if (!draft) { return; }
+    autosave(draft.form, draft);
+    fillFromVoucher(draft);
+    // After the admin's own autocomplete set-up (it runs on DOMContentLoaded too).
+    window.setTimeout(cityWithinCountry, 0);
+  });
+})();
