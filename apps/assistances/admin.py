@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -26,6 +27,8 @@ from apps.assistances.models import (
     EventStatusHistory,
     EventStatusSwitch,
     Note,
+    NoteKind,
+    NoteVisibility,
 )
 from apps.audit.models import AuditLog
 from apps.consultations.models import PhoneConsultation
@@ -72,6 +75,14 @@ def _due_text(due, now) -> str:
     else:
         span = _("%(minutes)d min") % {"minutes": minutes}
     return (_("due in %(span)s") if due > now else _("%(span)s overdue")) % {"span": span}
+
+
+def _call_log_url(event: Event) -> str:
+    """The phone-call form, already linked to the case and filled with the traveller's name and phone."""
+    query = urlencode(
+        {"event": event.pk, "caller_name": event.traveller_name, "phone_number": event.traveller_phone or ""}
+    )
+    return f"{reverse('admin:consultations_phoneconsultation_add')}?{query}"
 
 
 # --- a changelist that stays fast at hundreds of thousands of cases ------------------------------------
@@ -215,8 +226,13 @@ class NoteInline(admin.TabularInline):
     model = Note
     extra = 1
     can_delete = False
-    fields = ["created_at", "kind", "visibility", "body", "author_repr"]
-    readonly_fields = ["created_at", "author_repr"]
+    fields = ["kind", "visibility", "body"]
+    verbose_name_plural = _("add a note")
+
+    def get_queryset(self, request):
+        # The case's notes are listed in the case's "Notes" section, shared and internal told apart at
+        # a glance; this inline only adds new ones.
+        return super().get_queryset(request).none()
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -298,6 +314,7 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
         "version",
         "case_actions",
         "coverage_verdict",
+        "notes_timeline",
         "audit_timeline",
     ]
     fieldsets = [
@@ -314,6 +331,7 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
         ),
         (_("Assistance"), {"fields": ["assistance", "priority", "description", "assigned_operator"]}),
         (_("Place"), {"fields": [("country", "city"), "address", ("latitude", "longitude")]}),
+        (_("Notes"), {"fields": ["notes_timeline"]}),
         (_("Coverage"), {"fields": ["voucher", "coverage_verdict", "coverage_override_reason"]}),
         (_("Times"), {"fields": [("opened_at", "first_response_at", "closed_at", "sla_due_at")]}),
         (_("Audit timeline"), {"classes": ["collapse"], "fields": ["audit_timeline"]}),
@@ -372,6 +390,14 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
             _("Change status"),
             assign_url,
             _("Assign a provider"),
+        )
+
+    @admin.display(description=_("notes"))
+    def notes_timeline(self, obj):
+        if not obj.pk:
+            return "—"
+        return render_to_string(
+            "admin/assistances/event/notes_timeline.html", {"notes": selectors.case_notes(event=obj)}
         )
 
     @admin.display(description=_("audit timeline"))
@@ -433,6 +459,8 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
         return render_to_string("admin/assistances/event/coverage_verdict.html", {"coverage": obj.coverage})
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):  # noqa: PLR0917 (Django's signature)
+        if change and obj is not None:
+            context["case_header"] = self._case_header(request, obj)
         if add:
             # The opening form autosaves into the operator's draft (console.js); a resumed draft keeps its id.
             draft = selectors.draft_of(
@@ -520,6 +548,7 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
                 name="assistances_event_voucher_travellers",
             ),
             path("autosave/", self.admin_site.admin_view(self.autosave_view), name="assistances_event_autosave"),
+            path("<int:pk>/note/", self.admin_site.admin_view(self.note_view), name="assistances_event_note"),
             path("<int:pk>/take/", self.admin_site.admin_view(self.take_view), name="assistances_event_take"),
             path("<int:pk>/status/", self.admin_site.admin_view(self.status_view), name="assistances_event_status"),
             path("<int:pk>/assign/", self.admin_site.admin_view(self.assign_view), name="assistances_event_assign"),
@@ -549,12 +578,48 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
             self.message_user(request, exc.message, level=messages.ERROR)
         else:
             self.message_user(request, _("You now own case %(code)s.") % {"code": event.code})
+        if request.POST.get("next") == "case":
+            return redirect("admin:assistances_event_change", pk)
         view = request.POST.get("view", "all")
         if request.htmx:
             return TemplateResponse(
                 request, "admin/assistances/event/queue_fragment.html", self._queue_context(request, view)
             )
         return redirect(f"{reverse('admin:assistances_event_queue')}?view={view}")
+
+    def note_view(self, request, pk):
+        """The case header's quick note (internal unless the operator shares it with the partner)."""
+        event = self._event_or_403(request, pk)
+        form = QuickNoteForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.note_create(
+                    event=event,
+                    body=form.cleaned_data["body"],
+                    kind=form.cleaned_data["kind"],
+                    visibility=form.cleaned_data["visibility"],
+                    actor=request.user,
+                )
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, level=messages.ERROR)
+            else:
+                self.message_user(request, _("Note added."))
+        elif request.method == "POST":
+            self.message_user(request, _("Write the note before adding it."), level=messages.ERROR)
+        return redirect("admin:assistances_event_change", pk)
+
+    def _case_header(self, request, event: Event) -> dict:
+        """What the operator needs at a glance on a case, and the buttons for the next step."""
+        now = timezone.now()
+        return {
+            "case": event,
+            "sla": selectors.sla_state(event, now=now),
+            "due": _due_text(event.sla_due_at, now) if not event.closed_at else "—",
+            "remaining": selectors.case_remaining_coverage(event=event),
+            "note_form": QuickNoteForm(),
+            "mine": event.assigned_operator_id == request.user.pk,
+            "call_url": _call_log_url(event),
+        }
 
     # --- opening a case: live coverage, the voucher's travellers, autosave ----------------------------------
 
@@ -688,6 +753,14 @@ class _AdminRefused(Exception):
     def __init__(self, exc: ApplicationError):
         super().__init__(exc.message)
         self.exc = exc
+
+
+class QuickNoteForm(forms.Form):
+    body = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    visibility = forms.ChoiceField(
+        label=_("Visible to"), choices=NoteVisibility.choices, initial=NoteVisibility.INTERNAL
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=NoteKind.choices, initial=NoteKind.GENERAL)
 
 
 class CoverageProbeForm(forms.Form):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from apps.assistances.models import Event, EventDraft, EventProvider, EventStatusHistory, Note
 from apps.vouchers.models import Voucher
+from apps.vouchers.selectors import voucher_check_coverage
 
 # A case is "at risk" when less than this share of its SLA window is left.
 AT_RISK_SHARE = 0.25
@@ -220,4 +221,24 @@ def voucher_travellers(*, voucher_id: int) -> dict | None:
             for t in voucher.travellers.all()
         ],
         "residence": voucher.residence_country.name if voucher.residence_country_id else None,
+    }
+
+
+def case_notes(*, event: Event) -> QuerySet[Note]:
+    """A case's notes, newest first, for the operators (internal and shared alike)."""
+    return Note.objects.filter(event=event).order_by("-created_at", "-id")
+
+
+def case_remaining_coverage(*, event: Event) -> dict | None:
+    """What the voucher still covers for this case's assistance today: amount or count, and currency."""
+    if event.voucher_id is None:
+        return None
+    result = voucher_check_coverage(
+        voucher=event.voucher, assistance=event.assistance, country=event.country, on_date=timezone.localdate()
+    )
+    return {
+        "covered": result.covered,
+        "amount": result.remaining_amount,
+        "count": result.remaining_count,
+        "currency": result.currency,
     }

@@ -1,7 +1,10 @@
 """Phone consultations in the operators' console; every write goes through the consultation services."""
 
+from django import forms
 from django.contrib import admin
+from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -43,8 +46,38 @@ class LinkedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CallDurationField(forms.IntegerField):
+    """A call's length as operators say it: minutes ("5"), or minutes and seconds ("5:30"); kept in seconds."""
+
+    widget = forms.TextInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", _("Minutes, or minutes:seconds (5 or 5:30)."))
+        super().__init__(min_value=0, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            minutes, seconds = divmod(value, 60)
+            return f"{minutes}:{seconds:02d}"
+        return value
+
+    def to_python(self, value):
+        text = str(value or "").strip()
+        if not text:
+            return None
+        minutes, _sep, seconds = text.partition(":")
+        if not minutes.isdigit() or (seconds and (not seconds.isdigit() or int(seconds) >= 60)):
+            raise forms.ValidationError(_("Write minutes, or minutes:seconds (5 or 5:30)."), code="invalid")
+        return int(minutes) * 60 + int(seconds or 0)
+
+
 class PhoneConsultationForm(ServiceAdminForm):
     service_validate = staticmethod(services.consultation_validate)
+
+    duration_seconds = CallDurationField(label=_("duration"), required=False)
+
+    def clean_duration_seconds(self):
+        return self.cleaned_data.get("duration_seconds") or 0
 
 
 class PhoneConsultationFileInline(StoredFileInline):
@@ -89,7 +122,24 @@ class PhoneConsultationAdmin(StoredFileDownloadMixin, ServiceModelAdmin):
         return False
 
     def get_changeform_initial_data(self, request):
-        return {"operator": request.user.pk, **super().get_changeform_initial_data(request)}
+        initial = {
+            "operator": request.user.pk,
+            "started_at": timezone.now(),
+            **super().get_changeform_initial_data(request),
+        }
+        return initial
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # Logged from a case's header ("Log a call"): back to the case, where the call now shows.
+        if (
+            obj.event_id
+            and request.GET.get("event")
+            and "_continue" not in request.POST
+            and "_addanother" not in request.POST
+        ):
+            self.message_user(request, _("Call logged on case %(code)s.") % {"code": obj.event.code})
+            return redirect("admin:assistances_event_change", obj.event_id)
+        return super().response_add(request, obj, post_url_continue)
 
     @admin.display(description=_("case"), ordering="event__code")
     def case_link(self, obj):

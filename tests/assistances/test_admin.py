@@ -132,3 +132,58 @@ def test_opening_a_case_in_the_admin_needs_an_override_without_coverage(console)
     response = console.post("/admin/assistances/event/add/", form)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Event.objects.get().coverage_override_reason == "Traveller without voucher, urgent"
+
+
+def test_case_header_shows_the_essentials_and_the_next_steps(console, operator):
+    from apps.assistances import services
+
+    case = covered_case(actor=None, traveller_phone="+34 600 000 001")
+    services.note_create(event=case, body="Llamó la aseguradora", visibility="shared", actor=operator)
+    services.note_create(event=case, body="Sospecha de fraude", visibility="internal", actor=operator)
+    html = console.get(f"/admin/assistances/event/{case.pk}/change/").content.decode()
+    header = html[html.index('class="case-header') : html.index("</section>", html.index('class="case-header'))]
+    assert "Ana Pérez" in header and "+34 600 000 001" in header
+    assert "1000,00 USD" in header or "1000.00 USD" in header  # what the voucher still covers
+    for action in ("/take/", "/status/", "/assign/", "/note/", "/admin/consultations/phoneconsultation/add/?event="):
+        assert action in header, action
+    # Notes: shared and internal told apart in words and style.
+    assert 'class="note note-shared"' in html and 'class="note note-internal"' in html
+
+    # Take from the header comes back to the case; a quick note is added from it too.
+    assert console.post(f"/admin/assistances/event/{case.pk}/take/", {"next": "case"})["Location"].endswith(
+        f"/admin/assistances/event/{case.pk}/change/"
+    )
+    assert Event.objects.get(pk=case.pk).assigned_operator == operator
+    console.post(
+        f"/admin/assistances/event/{case.pk}/note/",
+        {"body": "Traslado confirmado", "visibility": "shared", "kind": "general"},
+    )
+    assert Note.objects.filter(event=case, body="Traslado confirmado", visibility="shared").exists()
+
+
+def test_a_call_logged_from_the_case_comes_back_to_it(console, operator):
+    from apps.consultations.models import PhoneConsultation
+
+    case = covered_case(actor=operator, traveller_phone="+34 600 000 002")
+    add = f"/admin/consultations/phoneconsultation/add/?event={case.pk}&caller_name=Ana+P%C3%A9rez&phone_number=%2B34+600+000+002"
+    page = console.get(add)
+    initial = page.context["adminform"].form.initial
+    assert str(initial["event"]) == str(case.pk) and initial["phone_number"] == "+34 600 000 002"
+    form = {
+        "caller_name": "Ana Pérez",
+        "phone_number": "+34 600 000 002",
+        "direction": "inbound",
+        "outcome": "resolved",
+        "reason": "Consulta por traslado",
+        "started_at_0": timezone.localtime().strftime("%d/%m/%Y"),
+        "started_at_1": timezone.localtime().strftime("%H:%M:%S"),
+        "duration_seconds": "4:30",
+        "event": case.pk,
+        "operator": operator.pk,
+        "files-TOTAL_FORMS": "0",
+        "files-INITIAL_FORMS": "0",
+    }
+    response = console.post(add, form)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert response["Location"].endswith(f"/admin/assistances/event/{case.pk}/change/")
+    assert PhoneConsultation.objects.get(event=case).duration_seconds == 270

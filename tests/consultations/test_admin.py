@@ -87,7 +87,7 @@ def test_change_goes_through_the_service_and_invalid_input_is_a_form_error(conso
     )
     response = console.post(url, form)
     assert response.status_code == 200 and "errornote" in response.content.decode()
-    form["duration_seconds"] = "60"
+    form["duration_seconds"] = "1:00"  # minutes:seconds, as operators say it
     assert console.post(url, form).status_code == 302
     consultation.refresh_from_db()
     assert consultation.duration_seconds == 60 and consultation.outcome == "callback_needed"
