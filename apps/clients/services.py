@@ -10,12 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.audit.crud import audited_create, audited_delete, audited_update
 from apps.audit.services import audit_record
 from apps.clients import keys
 from apps.clients.models import ApiClient, ApiKey
 from apps.clients.scopes import ALL_SCOPES
 from apps.core.context import current_actor, user_or_none
-from apps.core.crud import audited_create, audited_delete, audited_update
 from apps.core.exceptions import ApplicationError, ConflictError
 
 # How often ``last_used_at`` is written: often enough to tell idle keys, rarely enough not to

@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 
 from apps.assistances.models import Event
 from apps.assistances.selectors import event_list
+from apps.audit.crud import audited_create, audited_file_add, audited_update
 from apps.consultations import files
 from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
 from apps.core.context import get_context
-from apps.core.crud import audited_create, audited_update
 from apps.core.exceptions import ApplicationError, coded
-from apps.core.files.services import FileRules, stored_file_add
+from apps.core.files.services import FileRules
 from apps.core.visibility import partner_source
 
 # Clocks of phones, PBXs and browsers drift: a start this far ahead of ours is still accepted.
@@ -125,7 +125,7 @@ def consultation_file_add(*, consultation: PhoneConsultation, upload, actor=None
     Too large → 413 (``file_too_large``); another format → 400 (``unsupported_file_type``); a
     declared type that disagrees → 400 (``content_type_mismatch``). Nothing is stored when refused.
     """
-    return stored_file_add(
+    return audited_file_add(
         rules=FILE_RULES,
         owner=consultation,
         upload=upload,

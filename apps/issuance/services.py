@@ -12,12 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.audit.crud import audited_file_add
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import get_context
 from apps.core.exceptions import ApplicationError, ConflictError
 from apps.core.files.formats import PDF
-from apps.core.files.services import ContentCheck, FileRules, stored_file_add
+from apps.core.files.services import ContentCheck, FileRules
 from apps.issuance.models import IssuanceDocument, IssuanceRecord
 from apps.vouchers import services as voucher_services
 from apps.vouchers.choices import VoucherSource
@@ -193,6 +194,6 @@ def issuance_document_add(*, record: IssuanceRecord, upload, actor=None) -> tupl
     document. Too large → 413 (``file_too_large``); not a PDF (a renamed executable, an image...)
     → 400 (``unsupported_file_type``). Nothing is stored when refused.
     """
-    return stored_file_add(
+    return audited_file_add(
         rules=DOCUMENT_RULES, owner=record, upload=upload, actor=actor, audit={"record": record.mok_issuance_id}
     )

@@ -6,8 +6,8 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from apps.audit.crud import audited_create, audited_delete, audited_update
 from apps.audit.services import audit_record
-from apps.core.crud import audited_create, audited_delete, audited_update
 from apps.core.exceptions import ApplicationError
 from apps.core.services import bulk_upsert
 from apps.core.text import ascii_fold

@@ -5,7 +5,7 @@ import re
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from apps.core.crud import audited_create, audited_delete, audited_update
+from apps.audit.crud import audited_create, audited_delete, audited_update
 from apps.core.exceptions import ApplicationError, coded
 from apps.core.validators import is_currency_code, is_website
 from apps.providers.models import LocationService, Provider, ProviderLocation, ProviderPaymentMethod

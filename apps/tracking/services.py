@@ -24,8 +24,9 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from apps.audit.models import AuditAction
-from apps.audit.services import audit_record, run_after_commit
+from apps.audit.services import audit_record
 from apps.core.celery import publish_breaker
+from apps.core.services import run_after_commit
 from apps.tracking.models import AttemptKind, DeliveryState, TrackingAttempt, TrackingMessage
 
 logger = logging.getLogger(__name__)

@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.audit.crud import audited_create, audited_delete, audited_update
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import current_actor, user_or_none
-from apps.core.crud import audited_create, audited_delete, audited_update
 from apps.core.exceptions import ApplicationError, ConflictError, coded
 from apps.core.services import model_snapshot, model_update, serialize_value
 from apps.masters.models import Assistance, VoucherStatus
