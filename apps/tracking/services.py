@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import time
 from datetime import timedelta
 
@@ -137,8 +136,8 @@ def _post(message: TrackingMessage) -> tuple[int | None, str]:
 
 @functools.lru_cache(maxsize=4)
 def _sns_client(region: str, endpoint: str | None):
-    # One client per process (building one costs milliseconds); keyed by the endpoint too, which
-    # boto3 would otherwise read from AWS_ENDPOINT_URL itself (moto in tests).
+    # One client per process (building one costs milliseconds); keyed by the endpoint too, so a
+    # change of settings.AWS_ENDPOINT_URL (a stand-in such as moto in tests) gets its own client.
     return boto3.client("sns", region_name=region, endpoint_url=endpoint or None)
 
 
@@ -146,7 +145,7 @@ def _publish(message: TrackingMessage, *, subject: str, details: dict, **attribu
     """One SNS notification about ``message`` on the notification topic (raises what boto3 raises)."""
     body = {"tracking_message_id": message.pk, "event_code": message.event.code, "action": message.action, **details}
     attributes = {"action": message.action, **attributes}
-    _sns_client(settings.AWS_REGION, os.environ.get("AWS_ENDPOINT_URL")).publish(
+    _sns_client(settings.AWS_REGION, settings.AWS_ENDPOINT_URL).publish(
         TopicArn=settings.SNS_NOTIFICATION_TOPIC_ARN,
         Subject=subject[:100],
         Message=json.dumps(body),

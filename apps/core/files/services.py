@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.core.context import Actor, current_actor, user_or_none
-from apps.core.exceptions import ValidationFailed, coded
+from apps.core.exceptions import ValidationFailed
 from apps.core.files.formats import PDF, FileFormat, detect_format, is_readable_pdf, read_head
 from apps.core.files.models import StoredFile
 
@@ -29,7 +29,7 @@ _UNSAFE_NAME = re.compile(r"[^\w.\- ]+")
 
 def file_refused(message, *, code: str, status_code: int = 400) -> ValidationFailed:
     message = str(message)
-    return ValidationFailed({"file": [coded(message, code)]}, message, code=code, status_code=status_code)
+    return ValidationFailed.field("file", message, code, status_code=status_code)
 
 
 def file_too_large(max_bytes: int) -> ValidationFailed:
