@@ -131,3 +131,14 @@ def test_production_queues_are_predefined():
     result = _manage("shell", "-c", code, env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
     assert "https://sqs.us-east-2.amazonaws.com/123456789012/bigtree-assist-local-audit-logger" in result.stdout
+
+
+def test_apps_respect_the_layers():
+    """No app imports a module of an app above it except through that app's services or selectors
+    (README, Layout; the contract is in pyproject.toml). The output names each broken import."""
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    print(result.stdout, result.stderr)  # noqa: T201 - shown when the test fails, and with -s
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -11,7 +11,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.assistances.models import Event
 from apps.assistances.selectors import event_list
 from apps.audit.crud import audited_create, audited_file_add, audited_update
 from apps.consultations import files
@@ -29,7 +28,7 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 EARLIEST_CALL = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def _case_code(event: Event | None) -> str:
+def _case_code(event) -> str:
     return event.code if event is not None else ""
 
 

@@ -286,13 +286,13 @@ def tracking_dispatch_due(*, limit: int = 500) -> int:
 
 def tracking_retry(*, messages, actor=None) -> int:
     """Put failed messages back to pending, due now (the admin's retry action); returns the count."""
-    from apps.assistances.models import Event
+    from apps.assistances.selectors import event_codes
 
     with transaction.atomic():
         rows = list(
             messages.filter(state=DeliveryState.FAILED).select_for_update().values_list("pk", "attempts", "event_id")
         )
-        codes = dict(Event.objects.filter(pk__in={event_id for _, _, event_id in rows}).values_list("pk", "code"))
+        codes = event_codes(ids={event_id for _, _, event_id in rows})
         now = timezone.now()
         for pk, attempts, event_id in rows:
             TrackingMessage.objects.filter(pk=pk).update(

@@ -13,8 +13,8 @@ from rest_framework.utils.urls import replace_query_param
 
 from apps.accounts import selectors
 from apps.accounts.api.serializers import CognitoUserPageSerializer, UserListQuerySerializer
+from apps.accounts.permissions import OperatorsOnly
 from apps.accounts.roles import ADMIN_GROUP
-from apps.clients.permissions import OperatorsOnly
 from apps.core.api import CommandAPIView
 
 
