@@ -148,3 +148,14 @@ def test_api_docs_load_nothing_from_outside_the_server(client):
     for ref in assets:
         assert ref.startswith(settings.STATIC_URL), ref
         assert finders.find(ref.removeprefix(settings.STATIC_URL).split("?")[0]), f"{ref} is not a static file"
+
+
+def test_apps_respect_the_layers():
+    """No app imports a module of an app above it except through that app's services or selectors
+    (README, Layout; the contract is in pyproject.toml). The output names each broken import."""
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    print(result.stdout, result.stderr)  # noqa: T201 - shown when the test fails, and with -s
+    assert result.returncode == 0, result.stdout + result.stderr

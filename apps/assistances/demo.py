@@ -31,6 +31,7 @@ from apps.assistances.models import (
     Priority,
     StatusChangeKind,
 )
+from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.bulk import insert_rows, next_pk
 from apps.masters.models import Assistance, City, Country, EventStatus
@@ -539,7 +540,7 @@ def generate_events(
         if progress:
             progress(len(events))
     audit_record(
-        action="import",
+        action=AuditAction.IMPORT,
         object_type=Event._meta.label_lower,
         object_id="*",
         object_repr="demo cases",
@@ -587,7 +588,7 @@ def generate_notes(
         if progress:
             progress(len(notes))
     audit_record(
-        action="import",
+        action=AuditAction.IMPORT,
         object_type=Note._meta.label_lower,
         object_id="*",
         object_repr="demo notes",

@@ -242,3 +242,14 @@ def case_remaining_coverage(*, event: Event) -> dict | None:
         "count": result.remaining_count,
         "currency": result.currency,
     }
+
+
+def case_lookup() -> QuerySet[Event]:
+    """Where a reference to a case (by id) is looked up, before it is narrowed to the caller's cases:
+    only what visibility and the referring row's ``event_code`` need."""
+    return Event.objects.only("id", "code", "source_code")
+
+
+def event_codes(*, ids) -> dict[int, str]:
+    """Case codes by case id."""
+    return dict(Event.objects.filter(pk__in=ids).values_list("pk", "code"))

@@ -19,9 +19,16 @@ class ActorType(models.TextChoices):
 
 
 class AuditAction(models.TextChoices):
+    """Every action written to the audit log: the trail is searched by action, so a new kind of entry
+    gets its member here rather than a free string at the call site."""
+
     CREATE = "create", _("Create")
     UPDATE = "update", _("Update")
     DELETE = "delete", _("Delete")
+    STATUS_CHANGE = "status_change", _("Status change")
+    IMPORT = "import", _("Import")
+    API_KEY_ISSUE = "api_key_issue", _("API key issue")
+    API_KEY_REVOKE = "api_key_revoke", _("API key revoke")
 
 
 class AuditLog(models.Model):

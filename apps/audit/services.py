@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_datetime
 from apps.audit.models import ActorType, AuditLog, AuditOutbox, AuditSource
 from apps.core.celery import publish_breaker
 from apps.core.context import get_context
+from apps.core.services import run_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -36,15 +37,6 @@ def _actor_fields(actor) -> dict:
     if getattr(actor, "is_api_client", False):
         return {"actor_type": ActorType.API_CLIENT, "actor_id": str(actor.pk), "actor_repr": str(actor)[:255]}
     return {"actor_type": ActorType.USER, "actor_id": str(actor.pk), "actor_repr": str(actor)[:255]}
-
-
-def run_after_commit(func) -> None:
-    """Run ``func`` once the current transaction commits (at once outside a transaction).
-
-    A seam of its own so the test suite, whose tests run inside a transaction that never commits,
-    can run the publication where the commit would have been.
-    """
-    transaction.on_commit(func, robust=True)
 
 
 def audit_record(

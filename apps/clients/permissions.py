@@ -35,11 +35,6 @@ class PartnerWriteRefused(exceptions.PermissionDenied):
 ANY_SOURCE = "*"
 
 
-class OperatorsOnly(exceptions.PermissionDenied):
-    default_detail = _("This resource is for operators only.")
-    default_code = "operators_only"
-
-
 def _is_api_client(request) -> bool:
     return bool(getattr(request.user, "is_api_client", False))
 
@@ -62,13 +57,4 @@ class TokenScopePermission(BasePermission):
             allowed = getattr(view, "partner_write_sources", ())
             if allowed != ANY_SOURCE and getattr(request.user, "source_code", None) not in allowed:
                 raise PartnerWriteRefused()
-        return True
-
-
-class OperatorsOnlyPermission(BasePermission):
-    """For resources tied to a user account (drafts): partner clients are refused."""
-
-    def has_permission(self, request, view) -> bool:
-        if _is_api_client(request):
-            raise OperatorsOnly()
         return True

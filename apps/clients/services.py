@@ -10,13 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.audit.crud import audited_create, audited_delete, audited_update
+from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.clients import keys
 from apps.clients.models import ApiClient, ApiKey
 from apps.clients.scopes import ALL_SCOPES
 from apps.core.context import current_actor, user_or_none
-from apps.core.crud import audited_create, audited_delete, audited_update
-from apps.core.exceptions import ApplicationError, ConflictError
+from apps.core.exceptions import ConflictError, ValidationFailed
 
 # How often ``last_used_at`` is written: often enough to tell idle keys, rarely enough not to
 # turn every API request into a database write.
@@ -31,23 +32,20 @@ class IssuedKey:
     plaintext: str
 
 
-def _invalid(field: str, message: str) -> ApplicationError:
-    return ApplicationError(message, code="validation_error", extra={"errors": {field: [message]}})
-
-
 def api_client_validate(*, instance: ApiClient, data: dict) -> None:
     """Scopes must be among the resource servers' (a typo would silently grant nothing); stored sorted."""
     if "allowed_scopes" in data:
         scopes = data["allowed_scopes"]
         if not isinstance(scopes, list | tuple) or not all(isinstance(s, str) for s in scopes):
-            raise _invalid("allowed_scopes", _("A list of scopes."))
+            message = _("A list of scopes.")
+            raise ValidationFailed({"allowed_scopes": [message]}, message)
         unknown = sorted(set(scopes) - set(ALL_SCOPES))
         if unknown:
-            raise _invalid(
-                "allowed_scopes",
-                _("Unknown scopes: %(unknown)s. Known: %(known)s.")
-                % {"unknown": ", ".join(unknown), "known": ", ".join(ALL_SCOPES)},
-            )
+            message = _("Unknown scopes: %(unknown)s. Known: %(known)s.") % {
+                "unknown": ", ".join(unknown),
+                "known": ", ".join(ALL_SCOPES),
+            }
+            raise ValidationFailed({"allowed_scopes": [message]}, message)
         data["allowed_scopes"] = sorted(set(scopes))
     if "cognito_client_id" in data:
         data["cognito_client_id"] = (data["cognito_client_id"] or "").strip()
@@ -92,7 +90,7 @@ def api_key_issue(*, client: ApiClient, label: str = "", actor=None) -> IssuedKe
     )
     key.full_clean()
     key.save()
-    audit_record(action="api_key_issue", instance=key, changes={"after": _key_snapshot(key)}, actor=actor)
+    audit_record(action=AuditAction.API_KEY_ISSUE, instance=key, changes={"after": _key_snapshot(key)}, actor=actor)
     return IssuedKey(key=key, plaintext=plaintext)
 
 
@@ -109,7 +107,7 @@ def api_key_revoke(*, key: ApiKey, actor=None, at: datetime | None = None) -> Ap
     key.revoked_at = when
     key.save(update_fields=["revoked_at"])
     audit_record(
-        action="api_key_revoke",
+        action=AuditAction.API_KEY_REVOKE,
         instance=key,
         changes={"revoked_at": [before.isoformat() if before else None, when.isoformat()]},
         actor=actor,
@@ -128,7 +126,8 @@ def api_key_rotate(*, key: ApiKey, overlap: timedelta = ROTATION_OVERLAP, actor=
     The overlap lets a partner deploy the new key before the old one stops working.
     """
     if overlap < timedelta(0):
-        raise _invalid("overlap", _("The overlap cannot be negative."))
+        message = _("The overlap cannot be negative.")
+        raise ValidationFailed({"overlap": [message]}, message)
     key = ApiKey.objects.select_for_update().select_related("client").get(pk=key.pk)
     if not key.is_usable():
         raise ConflictError(_("This key is already revoked; issue a new one instead."), code="already_revoked")

@@ -11,14 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.assistances.models import Event
 from apps.assistances.selectors import event_list
+from apps.audit.crud import audited_create, audited_file_add, audited_update
 from apps.consultations import files
 from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
-from apps.core.context import get_context
-from apps.core.crud import audited_create, audited_update
-from apps.core.exceptions import ApplicationError, coded
-from apps.core.files.services import FileRules, stored_file_add
+from apps.core.context import current_actor, user_or_none
+from apps.core.exceptions import ValidationFailed, coded
+from apps.core.files.services import FileRules
 from apps.core.visibility import partner_source
 
 # Clocks of phones, PBXs and browsers drift: a start this far ahead of ours is still accepted.
@@ -29,22 +28,7 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 EARLIEST_CALL = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def _actor(actor):
-    return actor if actor is not None else get_context().user
-
-
-def _user(actor):
-    """The user to store in user columns (API clients are recorded in the audit trail only)."""
-    if actor is None or getattr(actor, "is_api_client", False) or not getattr(actor, "is_authenticated", False):
-        return None
-    return actor
-
-
-def _invalid(errors: dict) -> ApplicationError:
-    return ApplicationError(_("One or more fields are invalid."), code="validation_error", extra={"errors": errors})
-
-
-def _case_code(event: Event | None) -> str:
+def _case_code(event) -> str:
     return event.code if event is not None else ""
 
 
@@ -70,18 +54,18 @@ def consultation_validate(*, instance: PhoneConsultation, data: dict, actor=None
     elif started_at is not None and started_at < EARLIEST_CALL:
         errors["started_at"] = [coded(_("A call cannot start before 2000."), "date_out_of_range")]
     if errors:
-        raise _invalid(errors)
+        raise ValidationFailed(errors)
 
 
 @transaction.atomic
 def consultation_create(*, data: dict, actor=None) -> PhoneConsultation:
     """Record a call. ``started_at`` defaults to now, ``operator`` to the acting user."""
-    actor = _actor(actor)
+    actor = current_actor(actor)
     data = dict(data)
     if data.get("started_at") is None:
         data["started_at"] = timezone.now()
     if data.get("operator") is None:
-        data["operator"] = _user(actor)
+        data["operator"] = user_or_none(actor)
     return audited_create(
         model=PhoneConsultation,
         data=data,
@@ -94,7 +78,7 @@ def consultation_create(*, data: dict, actor=None) -> PhoneConsultation:
 @transaction.atomic
 def consultation_update(*, instance: PhoneConsultation, data: dict, actor=None) -> PhoneConsultation:
     """Change a call's record; unlinking it from a case is audited under the case it left."""
-    actor = _actor(actor)
+    actor = current_actor(actor)
     data = dict(data)
     previous = instance.event if instance.event_id else None
     current = data.get("event", previous)
@@ -125,7 +109,7 @@ def consultation_file_add(*, consultation: PhoneConsultation, upload, actor=None
     Too large → 413 (``file_too_large``); another format → 400 (``unsupported_file_type``); a
     declared type that disagrees → 400 (``content_type_mismatch``). Nothing is stored when refused.
     """
-    return stored_file_add(
+    return audited_file_add(
         rules=FILE_RULES,
         owner=consultation,
         upload=upload,

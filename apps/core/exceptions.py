@@ -60,6 +60,12 @@ class ValidationFailed(ApplicationError):
         super().__init__(message, code=code, status_code=status_code, extra={"errors": errors})
         self.errors = errors
 
+    @classmethod
+    def field(cls, name: str, message, code: str = "invalid", *, status_code: int | None = None) -> "ValidationFailed":
+        """One field at fault, whose message and code are also the problem's ``detail`` and ``code``
+        (a client that reads only the top level still learns what was wrong)."""
+        return cls({name: [coded(message, code)]}, message, code=code, status_code=status_code)
+
 
 def coded(message, code: str) -> drf_exceptions.ErrorDetail:
     """A field message that carries its machine-readable code into ``error_codes``.

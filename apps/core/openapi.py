@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import RegexValidator
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -57,6 +58,12 @@ PROBLEM_SCHEMA = {
             "description": "The same tree as `errors`, each message replaced by its machine-readable code "
             "(`required`, `invalid`, `does_not_exist`, `unknown_code`...).",
         },
+        # The one extension member so far: the case opening refused as ``not_covered`` carries the
+        # check that refused it, in the shape a case stores it (apps.vouchers.api.serializers).
+        "coverage": {
+            "allOf": [{"$ref": "#/components/schemas/OpeningCoverage"}],
+            "description": "With `not_covered`: the coverage check that refused to open the case.",
+        },
     },
     "required": ["type", "title", "status", "detail", "code", "request_id"],
 }
@@ -68,6 +75,7 @@ DESCRIPTIONS = {
     404: "Not found.",
     409: "Conflict with the current state, or an Idempotency-Key reused with another request.",
     412: "Precondition failed: the resource changed since it was read (If-Match).",
+    413: "Request too large.",
     415: "Unsupported media type.",
     429: "Too many requests: the API key's rate, burst or monthly quota is used up (see Retry-After).",
     503: "A dependency is unavailable; retry after the number of seconds in Retry-After.",
@@ -123,6 +131,15 @@ def _problem_response(status: int) -> dict:
     if status in HEADERS:
         response["headers"] = dict(HEADERS[status])
     return response
+
+
+def problem_responses(*statuses: int) -> dict:
+    """``extend_schema(responses=...)`` entries for statuses the hook cannot infer from an operation
+    (the 413 of an upload over its size limit); the hook adds the others everywhere."""
+    return {
+        (status, PROBLEM_MEDIA_TYPE): OpenApiResponse(dict(_PROBLEM_REF), description=DESCRIPTIONS[status])
+        for status in statuses
+    }
 
 
 def document_error_responses(result: dict, generator=None, request=None, public=None) -> dict:

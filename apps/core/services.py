@@ -1,12 +1,21 @@
 """Generic write helpers shared by every app's services."""
 
-from django.db import connections, models
+from django.db import connections, models, transaction
 
 
 def _comparable(value):
     if isinstance(value, models.Model):
         return value.pk
     return value
+
+
+def run_after_commit(func) -> None:
+    """Run ``func`` once the current transaction commits (at once outside a transaction).
+
+    A seam of its own so the test suite, whose tests run inside a transaction that never commits,
+    can run the publication where the commit would have been (it patches the name where it is used).
+    """
+    transaction.on_commit(func, robust=True)
 
 
 def model_update(*, instance: models.Model, data: dict) -> dict:

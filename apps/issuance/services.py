@@ -12,12 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.audit.crud import audited_file_add
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
-from apps.core.context import get_context
+from apps.core.context import current_actor, user_or_none
 from apps.core.exceptions import ApplicationError, ConflictError
 from apps.core.files.formats import PDF
-from apps.core.files.services import ContentCheck, FileRules, stored_file_add
+from apps.core.files.services import ContentCheck, FileRules
 from apps.issuance.models import IssuanceDocument, IssuanceRecord
 from apps.vouchers import services as voucher_services
 from apps.vouchers.choices import VoucherSource
@@ -39,16 +40,6 @@ def payload_digest(payload) -> str:
     """SHA-256 of the payload's canonical JSON: key order and whitespace do not make a new version."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _actor(actor):
-    return actor if actor is not None else get_context().user
-
-
-def _user(actor):
-    if actor is None or not getattr(actor, "is_authenticated", False) or getattr(actor, "is_api_client", False):
-        return None
-    return actor
 
 
 def _at_voucher(index: int, exc: ApplicationError) -> ApplicationError:
@@ -110,7 +101,7 @@ def issuance_receive(*, payload: dict, data: dict, actor=None) -> IngestionResul
     of an earlier version that the new one leaves out are kept as they are. Any error leaves
     nothing stored.
     """
-    actor = _actor(actor)
+    actor = current_actor(actor)
     issuance_id = data["issuance_id"]
     issued_at = data.get("issued_at")
     digest = payload_digest(payload)
@@ -125,8 +116,8 @@ def issuance_receive(*, payload: dict, data: dict, actor=None) -> IngestionResul
             payload_sha256=digest,
             times_received=1,
             last_received_at=now,
-            created_by=_user(actor),
-            updated_by=_user(actor),
+            created_by=user_or_none(actor),
+            updated_by=user_or_none(actor),
         )
         try:
             with transaction.atomic():
@@ -162,8 +153,8 @@ def issuance_receive(*, payload: dict, data: dict, actor=None) -> IngestionResul
     record.payload, record.payload_sha256, record.issued_at = payload, digest, issued_at
     record.times_received += 1
     record.last_received_at = now
-    if _user(actor) is not None:
-        record.updated_by = _user(actor)
+    if user_or_none(actor) is not None:
+        record.updated_by = user_or_none(actor)
     record.save()
     record.vouchers.add(*vouchers)
     after_numbers = sorted(record.vouchers.values_list("number", flat=True))
@@ -193,6 +184,6 @@ def issuance_document_add(*, record: IssuanceRecord, upload, actor=None) -> tupl
     document. Too large → 413 (``file_too_large``); not a PDF (a renamed executable, an image...)
     → 400 (``unsupported_file_type``). Nothing is stored when refused.
     """
-    return stored_file_add(
+    return audited_file_add(
         rules=DOCUMENT_RULES, owner=record, upload=upload, actor=actor, audit={"record": record.mok_issuance_id}
     )

@@ -6,8 +6,9 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from apps.audit.crud import audited_create, audited_delete, audited_update
+from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
-from apps.core.crud import audited_create, audited_delete, audited_update
 from apps.core.exceptions import ApplicationError
 from apps.core.services import bulk_upsert
 from apps.core.text import ascii_fold
@@ -166,7 +167,7 @@ def geo_import(
         cities_updated=len(city_keys & existing_cities),
     )
     audit_record(
-        action="import",
+        action=AuditAction.IMPORT,
         object_type=Country._meta.label_lower,
         object_id="*",
         object_repr=source_label or "geo import",

@@ -5,26 +5,22 @@ import re
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from apps.core.crud import audited_create, audited_delete, audited_update
-from apps.core.exceptions import ApplicationError, coded
+from apps.audit.crud import audited_create, audited_delete, audited_update
+from apps.core.exceptions import ValidationFailed
 from apps.core.validators import is_currency_code, is_website
 from apps.providers.models import LocationService, Provider, ProviderLocation, ProviderPaymentMethod
 
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 
 
-def _field_error(field: str, message: str, code: str) -> ApplicationError:
-    return ApplicationError(message, code=code, extra={"errors": {field: [coded(message, code)]}})
-
-
 def provider_validate(*, instance: Provider, data: dict) -> None:
     languages = data.get("languages")
     if languages is not None:
         if not isinstance(languages, list) or not all(isinstance(x, str) and _LANGUAGE.match(x) for x in languages):
-            raise _field_error("languages", _('Use a list of two-letter language codes, e.g. ["es", "en"].'), "invalid")
+            raise ValidationFailed.field("languages", _('Use a list of two-letter language codes, e.g. ["es", "en"].'))
         data["languages"] = sorted(set(languages))
     if data.get("website") and not is_website(data["website"]):
-        raise _field_error("website", _("Give the website as http(s)://name.domain, with an optional path."), "invalid")
+        raise ValidationFailed.field("website", _("Give the website as http(s)://name.domain, with an optional path."))
 
 
 def search_index_rebuild(*, provider_ids) -> int:
@@ -102,10 +98,10 @@ def location_validate(*, instance: ProviderLocation, data: dict) -> None:
     city = data.get("city", instance.city if instance.city_id else None)
     country = data.get("country", instance.country if instance.country_id else None)
     if city is not None and country is not None and city.country_id != country.pk:
-        raise _field_error("city", _("The city is not in the location's country."), "city_country_mismatch")
+        raise ValidationFailed.field("city", _("The city is not in the location's country."), "city_country_mismatch")
     if "opening_hours" in data and not _opening_hours_valid(data["opening_hours"]):
         message = _('Use {"mon": [["08:00", "18:00"]], ...}: weekdays mon-sun, intervals of two HH:MM times.')
-        raise _field_error("opening_hours", message, "invalid")
+        raise ValidationFailed.field("opening_hours", message)
 
 
 @transaction.atomic
@@ -141,12 +137,14 @@ def payment_method_validate(*, instance: ProviderPaymentMethod, data: dict) -> N
     kind = data.get("kind", instance.kind)
     account = data.get("account_number", instance.account_number)
     if kind == "bank_transfer" and not account:
-        raise _field_error("account_number", _("A bank transfer needs an account number or IBAN."), "required_for_kind")
+        raise ValidationFailed.field(
+            "account_number", _("A bank transfer needs an account number or IBAN."), "required_for_kind"
+        )
     if "account_number" in data:
         data["account_number"] = re.sub(r"\s+", "", data["account_number"] or "").upper()
     if "currency" in data:
         if not is_currency_code(data["currency"]):
-            raise _field_error("currency", _("Use a three-letter ISO 4217 code."), "invalid")
+            raise ValidationFailed.field("currency", _("Use a three-letter ISO 4217 code."))
         data["currency"] = data["currency"].upper()
 
 

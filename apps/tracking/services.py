@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import time
 from datetime import timedelta
 
@@ -24,8 +23,9 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from apps.audit.models import AuditAction
-from apps.audit.services import audit_record, run_after_commit
+from apps.audit.services import audit_record
 from apps.core.celery import publish_breaker
+from apps.core.services import run_after_commit
 from apps.tracking.models import AttemptKind, DeliveryState, TrackingAttempt, TrackingMessage
 
 logger = logging.getLogger(__name__)
@@ -136,8 +136,8 @@ def _post(message: TrackingMessage) -> tuple[int | None, str]:
 
 @functools.lru_cache(maxsize=4)
 def _sns_client(region: str, endpoint: str | None):
-    # One client per process (building one costs milliseconds); keyed by the endpoint too, which
-    # boto3 would otherwise read from AWS_ENDPOINT_URL itself (moto in tests).
+    # One client per process (building one costs milliseconds); keyed by the endpoint too, so a
+    # change of settings.AWS_ENDPOINT_URL (a stand-in such as moto in tests) gets its own client.
     return boto3.client("sns", region_name=region, endpoint_url=endpoint or None)
 
 
@@ -145,7 +145,7 @@ def _publish(message: TrackingMessage, *, subject: str, details: dict, **attribu
     """One SNS notification about ``message`` on the notification topic (raises what boto3 raises)."""
     body = {"tracking_message_id": message.pk, "event_code": message.event.code, "action": message.action, **details}
     attributes = {"action": message.action, **attributes}
-    _sns_client(settings.AWS_REGION, os.environ.get("AWS_ENDPOINT_URL")).publish(
+    _sns_client(settings.AWS_REGION, settings.AWS_ENDPOINT_URL).publish(
         TopicArn=settings.SNS_NOTIFICATION_TOPIC_ARN,
         Subject=subject[:100],
         Message=json.dumps(body),
@@ -286,13 +286,13 @@ def tracking_dispatch_due(*, limit: int = 500) -> int:
 
 def tracking_retry(*, messages, actor=None) -> int:
     """Put failed messages back to pending, due now (the admin's retry action); returns the count."""
-    from apps.assistances.models import Event
+    from apps.assistances.selectors import event_codes
 
     with transaction.atomic():
         rows = list(
             messages.filter(state=DeliveryState.FAILED).select_for_update().values_list("pk", "attempts", "event_id")
         )
-        codes = dict(Event.objects.filter(pk__in={event_id for _, _, event_id in rows}).values_list("pk", "code"))
+        codes = event_codes(ids={event_id for _, _, event_id in rows})
         now = timezone.now()
         for pk, attempts, event_id in rows:
             TrackingMessage.objects.filter(pk=pk).update(

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.bulk import insert_rows
 from apps.masters.models import Assistance, Category, Country, VoucherStatus
@@ -251,7 +252,7 @@ def generate_vouchers(
             progress(size)
     if created:
         audit_record(
-            action="import",
+            action=AuditAction.IMPORT,
             object_type=Voucher._meta.label_lower,
             object_id="*",
             object_repr="demo vouchers",

@@ -11,11 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.audit.crud import audited_create, audited_delete, audited_update
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import current_actor, user_or_none
-from apps.core.crud import audited_create, audited_delete, audited_update
-from apps.core.exceptions import ApplicationError, ConflictError, coded
+from apps.core.exceptions import ApplicationError, ConflictError, ValidationFailed, coded
 from apps.core.services import model_snapshot, model_update, serialize_value
 from apps.masters.models import Assistance, VoucherStatus
 from apps.masters.selectors import status_allows
@@ -34,16 +34,6 @@ TRAVELLER_FIELDS = ("first_name", "last_name", "document_type", "document_number
 BENEFIT_LIMIT_FIELDS = ("limit_amount", "currency", "limit_count")
 
 
-_actor = current_actor
-_user = user_or_none
-
-
-def _invalid(errors: dict, message: str | None = None) -> ApplicationError:
-    return ApplicationError(
-        message or _("One or more fields are invalid."), code="validation_error", extra={"errors": errors}
-    )
-
-
 def _messages(exc: DjangoValidationError) -> dict:
     return {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
 
@@ -56,16 +46,18 @@ def voucher_validate(*, instance: Voucher, data: dict) -> None:
     valid_from = data.get("valid_from", instance.valid_from)
     valid_to = data.get("valid_to", instance.valid_to)
     if valid_from and valid_to and valid_to < valid_from:
-        raise _invalid({"valid_to": [coded(_("The end of validity cannot be before its start."), "date_out_of_range")]})
+        raise ValidationFailed(
+            {"valid_to": [coded(_("The end of validity cannot be before its start."), "date_out_of_range")]}
+        )
     if "status" in data:
         status = data["status"]
         if instance.pk is None:
             if status is not None and not status.is_initial:
-                raise _invalid(
+                raise ValidationFailed(
                     {"status": [_("A voucher cannot start in status %(status)s.") % {"status": status.code}]}
                 )
         elif status is not None and status.pk != instance.status_id:
-            raise _invalid({"status": [_("Change the status with a transition, which records the reason.")]})
+            raise ValidationFailed({"status": [_("Change the status with a transition, which records the reason.")]})
 
 
 def _benefit_errors(data: dict) -> dict:
@@ -127,7 +119,7 @@ def voucher_benefit_validate(*, instance: VoucherBenefit, data: dict) -> None:
         if clash.exists():
             errors.setdefault(key[0], []).append(_("This voucher already has a benefit for it."))
     if errors:
-        raise _invalid(errors)
+        raise ValidationFailed(errors)
 
 
 def _children_errors(rows: list[dict], model, exclude: tuple = ("voucher",)) -> list[dict]:
@@ -157,7 +149,7 @@ def _validate_children(*, travellers: list[dict] | None, benefits: list[dict] | 
         if benefit_errors := _by_index(combined):
             errors["benefits"] = benefit_errors
     if errors:
-        raise _invalid(errors)
+        raise ValidationFailed(errors)
 
 
 # --- Snapshots for the audit trail ---------------------------------------------------------------------
@@ -211,7 +203,7 @@ def _record_status(*, voucher: Voucher, from_status, to_status, reason: str, act
         from_status=from_status,
         to_status=to_status,
         reason=reason,
-        actor=_user(actor),
+        actor=user_or_none(actor),
         actor_repr=str(actor)[:255] if actor is not None else "system",
         changed_at=timezone.now(),
     )
@@ -229,7 +221,7 @@ def voucher_issue(*, data: dict, actor=None) -> Voucher:
     field names; a benefit names an ``assistance`` or a ``category``). The status must be an
     initial one; it defaults to ACTIVE. Nothing is written if anything is invalid.
     """
-    actor = _actor(actor)
+    actor = current_actor(actor)
     data = dict(data)
     travellers = list(data.pop("travellers", None) or [])
     benefits = list(data.pop("benefits", None) or [])
@@ -242,7 +234,7 @@ def voucher_issue(*, data: dict, actor=None) -> Voucher:
         message = _("A voucher numbered %(number)s already exists.") % {"number": data["number"]}
         raise ConflictError(message, code="duplicate_voucher_number", extra={"errors": {"number": [message]}})
 
-    voucher.created_by = voucher.updated_by = _user(actor)
+    voucher.created_by = voucher.updated_by = user_or_none(actor)
     model_update(instance=voucher, data=data)
     VoucherTraveller.objects.bulk_create([VoucherTraveller(voucher=voucher, **row) for row in travellers])
     VoucherBenefit.objects.bulk_create([VoucherBenefit(voucher=voucher, **row) for row in benefits])
@@ -325,7 +317,7 @@ def voucher_update(*, voucher: Voucher, data: dict, actor=None) -> Voucher:
     are the complete new lists. The status is not changed here (see ``voucher_transition``).
     Nothing is audited when nothing changed.
     """
-    actor = _actor(actor)
+    actor = current_actor(actor)
     data = dict(data)
     travellers = data.pop("travellers", None)
     benefits = data.pop("benefits", None)
@@ -336,7 +328,7 @@ def voucher_update(*, voucher: Voucher, data: dict, actor=None) -> Voucher:
     # Serialize with commitments on the same voucher (benefit_commit locks the same row).
     Voucher.objects.select_for_update().filter(pk=voucher.pk).values_list("pk").first()
 
-    user = _user(actor)
+    user = user_or_none(actor)
     if user is not None:
         voucher.updated_by = user
     changes = model_update(instance=voucher, data=data)
@@ -368,7 +360,7 @@ def voucher_transition(*, voucher: Voucher, to_code: str, reason: str = "", acto
     current status is a 409 (``illegal_transition``). The row is locked so two concurrent moves
     are checked one after the other.
     """
-    actor = _actor(actor)
+    actor = current_actor(actor)
     locked = Voucher.objects.select_for_update().select_related("status").get(pk=voucher.pk)
     to_status = VoucherStatus.objects.filter(code=to_code).first()
     if to_status is None:
@@ -386,8 +378,8 @@ def voucher_transition(*, voucher: Voucher, to_code: str, reason: str = "", acto
         )
     locked.status = to_status
     update_fields = ["status", "updated_at"]
-    if _user(actor) is not None:
-        locked.updated_by = _user(actor)
+    if user_or_none(actor) is not None:
+        locked.updated_by = user_or_none(actor)
         update_fields.append("updated_by")
     locked.save(update_fields=update_fields)
     _record_status(voucher=locked, from_status=from_status, to_status=to_status, reason=reason, actor=actor)
@@ -450,11 +442,11 @@ def benefit_commit(
     ConflictError ``benefit_not_covered`` without a benefit, ``benefit_limit_exceeded`` when the
     amount or the number of uses would go over what is left.
     """
-    actor = _actor(actor)
+    actor = current_actor(actor)
     if amount is not None and amount <= 0:
-        raise _invalid({"amount": [_("The amount must be greater than zero.")]})
+        raise ValidationFailed({"amount": [_("The amount must be greater than zero.")]})
     if count < 0 or (count == 0 and amount is None):
-        raise _invalid({"count": [_("Commit at least one use or an amount.")]})
+        raise ValidationFailed({"count": [_("Commit at least one use or an amount.")]})
     Voucher.objects.select_for_update().filter(pk=voucher.pk).values_list("pk").first()
     benefit = applicable_benefit(voucher=voucher, assistance=assistance)
     if benefit is None:
@@ -491,7 +483,7 @@ def benefit_commit(
 @transaction.atomic
 def benefit_release(*, commitment: BenefitCommitment, actor=None) -> BenefitCommitment:
     """Give a commitment's amount and uses back to the benefit. Releasing twice changes nothing."""
-    actor = _actor(actor)
+    actor = current_actor(actor)
     Voucher.objects.select_for_update().filter(pk=commitment.voucher_id).values_list("pk").first()
     commitment.refresh_from_db()
     if commitment.released:

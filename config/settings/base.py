@@ -321,6 +321,10 @@ SPECTACULAR_SETTINGS = {
 # Locally there is no broker and tasks run eagerly (same code path, run in-process).
 
 AWS_REGION = env.str("AWS_REGION", default="us-east-2")
+# An AWS stand-in (moto, LocalStack) instead of AWS's own endpoints: never in a deployment, so only
+# the local and test settings read AWS_ENDPOINT_URL. Empty: boto3 picks the endpoint (and still
+# honours the variable itself where a client is built without this setting).
+AWS_ENDPOINT_URL = ""
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://localhost/")
 
 

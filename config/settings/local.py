@@ -18,6 +18,8 @@ DATABASES = {
 STORAGES = local_storages(VAR_DIR / "media")
 
 # Without a broker, Celery runs tasks in-process: the same code path, no queue.
+# The AWS stand-in the tests and local work may point at (see base.py).
+AWS_ENDPOINT_URL = env.str("AWS_ENDPOINT_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 
 # HTTP Basic on the API is a local convenience for the demo operators; partners' tokens work as everywhere.

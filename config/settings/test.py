@@ -18,6 +18,8 @@ DATABASES = {"default": _db}
 
 STORAGES = local_storages(BASE_DIR / "var" / "test-media")
 
+# The AWS stand-in the tests and local work may point at (see base.py).
+AWS_ENDPOINT_URL = env.str("AWS_ENDPOINT_URL", default="")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # In-process tasks run eagerly; the worker processes of the integration tests set this to false.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)

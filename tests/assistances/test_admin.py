@@ -165,7 +165,10 @@ def test_a_call_logged_from_the_case_comes_back_to_it(console, operator):
     from apps.consultations.models import PhoneConsultation
 
     case = covered_case(actor=operator, traveller_phone="+34 600 000 002")
-    add = f"/admin/consultations/phoneconsultation/add/?event={case.pk}&caller_name=Ana+P%C3%A9rez&phone_number=%2B34+600+000+002"
+    add = (
+        f"/admin/consultations/phoneconsultation/add/?event={case.pk}"
+        "&caller_name=Ana+P%C3%A9rez&phone_number=%2B34+600+000+002"
+    )
     page = console.get(add)
     initial = page.context["adminform"].form.initial
     assert str(initial["event"]) == str(case.pk) and initial["phone_number"] == "+34 600 000 002"

@@ -91,6 +91,6 @@ def test_refusals_speak_the_request_language(rules, content, expected):
     owner = IssuanceRecord(pk=1) if rules.model is IssuanceDocument else PhoneConsultation(pk=1)
     upload = SimpleUploadedFile("a.txt", content, content_type="text/plain")
     with translation.override("es"), pytest.raises(ValidationFailed) as caught:
-        stored_file_add(rules=rules, owner=owner, upload=upload, audit={})
+        stored_file_add(rules=rules, owner=owner, upload=upload)
     assert str(caught.value.message).startswith(expected)
     assert str(caught.value.errors["file"][0]).startswith(expected)

@@ -26,8 +26,8 @@ def mok(settings):
 
 
 @pytest.fixture
-def sns_topic(aws, settings, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL", aws.endpoint)
+def sns_topic(aws, settings):
+    settings.AWS_ENDPOINT_URL = aws.endpoint
     settings.SNS_NOTIFICATION_TOPIC_ARN = aws.client("sns").create_topic(Name="t")["TopicArn"]
     return settings.SNS_NOTIFICATION_TOPIC_ARN
 
@@ -97,8 +97,8 @@ def test_timeout_is_recorded_as_the_error(mok, operator, settings):
     assert message.response_code is None
 
 
-def test_sns_failure_retries_the_notification_only(mok, operator, settings, aws, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL", aws.endpoint)
+def test_sns_failure_retries_the_notification_only(mok, operator, settings, aws):
+    settings.AWS_ENDPOINT_URL = aws.endpoint
     settings.SNS_NOTIFICATION_TOPIC_ARN = "arn:aws:sns:us-east-2:123456789012:missing-topic"
     message = mok_note(operator)
     message.refresh_from_db()

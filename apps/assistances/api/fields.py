@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from apps.assistances.models import Event
+from apps.assistances.selectors import case_lookup
 from apps.core.visibility import VisiblePrimaryKeyRelatedField
 
 
@@ -18,5 +18,5 @@ class VisibleCaseField(VisiblePrimaryKeyRelatedField):
     }
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("queryset", Event.objects.only("id", "code", "source_code"))
+        kwargs.setdefault("queryset", case_lookup())
         super().__init__(**kwargs)

@@ -27,7 +27,7 @@ from apps.masters.api.fields import AssistanceField, CountryField
 from apps.masters.models import City
 from apps.providers.models import Provider, ProviderLocation
 from apps.vouchers.api.fields import VisibleVoucherField
-from apps.vouchers.api.schema import OpeningCoverageSchema
+from apps.vouchers.api.serializers import OpeningCoverageSchema
 
 _TIMESTAMPS = ["created_at", "updated_at"]
 

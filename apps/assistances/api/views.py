@@ -6,6 +6,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from apps.accounts.permissions import OperatorsOnlyPermission
 from apps.assistances import selectors, services
 from apps.assistances.api import examples
 from apps.assistances.api.serializers import (
@@ -24,7 +25,7 @@ from apps.assistances.api.serializers import (
 )
 from apps.assistances.filters import EventFilter, NoteFilter
 from apps.assistances.models import Event, EventDraft, EventProvider, EventStatusSwitch, Note
-from apps.clients.permissions import ANY_SOURCE, OperatorsOnlyPermission
+from apps.clients.permissions import ANY_SOURCE
 from apps.core.api import APIMixin, CommandAPIView
 from apps.core.exceptions import ConflictError
 from apps.core.pagination import CursorPagination

@@ -153,7 +153,7 @@ def event_provider_transition(
     assignment.save()
     Event.objects.filter(pk=assignment.event_id).update(version=F("version") + 1)
     audit_record(
-        action="status_change",
+        action=AuditAction.STATUS_CHANGE,
         instance=assignment,
         changes={"status": [before, to_code], "reason": reason, "final_cost": serialize_value(final_cost)},
         actor=actor,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.assistances.models import Event, EventStatusSwitch, StatusChangeKind, SwitchState
 from apps.assistances.services._common import bump_version, lock_event, record_status
+from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import Actor, current_actor, user_or_none
 from apps.core.exceptions import ConflictError, ValidationFailed, coded
@@ -38,7 +39,7 @@ def _apply_status(*, event: Event, to_status: EventStatus, kind: str, reason: st
         event=event, from_status=from_status, to_status=to_status, kind=kind, reason=reason, actor=actor, at=now
     )
     audit_record(
-        action="status_change",
+        action=AuditAction.STATUS_CHANGE,
         instance=event,
         changes={"status": [from_status.code, to_status.code], "kind": kind, "reason": reason},
         actor=actor,

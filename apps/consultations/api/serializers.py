@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from apps.assistances.api.fields import VisibleCaseField
+from apps.assistances.selectors import case_lookup
 from apps.consultations.api import examples
 from apps.consultations.choices import Direction, FileKind, Outcome
 from apps.consultations.models import MAX_DURATION_SECONDS, PhoneConsultation, PhoneConsultationFile
@@ -17,6 +17,7 @@ from apps.consultations.validators import PHONE_MAX_LENGTH, PHONE_PATTERN, valid
 from apps.core.fields import PersonField
 from apps.core.files.api import FileUploadSerializer
 from apps.core.serializers import StrictFieldsMixin
+from apps.core.visibility import VisiblePrimaryKeyRelatedField
 
 
 @extend_schema_field({"type": "string", "pattern": PHONE_PATTERN, "maxLength": PHONE_MAX_LENGTH})
@@ -44,7 +45,15 @@ class PhoneConsultationSerializer(StrictFieldsMixin, serializers.ModelSerializer
     duration_seconds = serializers.IntegerField(
         min_value=0, max_value=MAX_DURATION_SECONDS, required=False, help_text=_("At most 24 hours.")
     )
-    event = VisibleCaseField(required=False, allow_null=True, help_text=_("Id of the linked case."))
+    # The cases API's VisibleCaseField, built here from the assistances selector: consultations sit
+    # below assistances and reach them only through their services and selectors.
+    event = VisiblePrimaryKeyRelatedField(
+        queryset=case_lookup(),
+        error_messages={"does_not_exist": _("Unknown case.")},
+        required=False,
+        allow_null=True,
+        help_text=_("Id of the linked case."),
+    )
     event_code = serializers.CharField(source="event.code", read_only=True, default=None)
     operator = PersonField(
         name="operator.email",

@@ -15,7 +15,6 @@ from apps.core.api import CommandAPIView, ResourceViewSet
 from apps.core.files.api import StoredFileUploadMixin, StoredFileURLMixin, download_url_schema, upload_schema
 from apps.core.filters import DjangoFilterBackend, OrderingFilter
 from apps.core.pagination import CursorPagination
-from apps.vouchers.api.schema import problems
 
 _ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Phone consultation id.")
 
@@ -28,7 +27,7 @@ class PhoneConsultationPagination(CursorPagination):
     list=extend_schema(
         summary="List phone consultations",
         description="Newest call first. Partners see only consultations linked to their own cases.",
-        responses={200: PhoneConsultationSerializer(many=True), **problems(400, 401, 403)},
+        responses={200: PhoneConsultationSerializer(many=True)},
     ),
     create=extend_schema(
         summary="Record a phone consultation",
@@ -36,18 +35,18 @@ class PhoneConsultationPagination(CursorPagination):
             "`started_at` defaults to now and the operator is the caller. `event` (a case id) must be a case "
             "the caller may see; partners must link one of their cases. Unknown or read-only keys are 400s."
         ),
-        responses={201: PhoneConsultationSerializer, **problems(400, 401, 403)},
+        responses={201: PhoneConsultationSerializer},
     ),
     retrieve=extend_schema(
         summary="A phone consultation",
         parameters=[_ID],
-        responses={200: PhoneConsultationSerializer, **problems(401, 403, 404)},
+        responses={200: PhoneConsultationSerializer},
     ),
     partial_update=extend_schema(
         summary="Change a phone consultation",
         description="Only the fields sent change.",
         parameters=[_ID],
-        responses={200: PhoneConsultationSerializer, **problems(400, 401, 403, 404)},
+        responses={200: PhoneConsultationSerializer},
         examples=examples.CONSULTATION_UPDATE_EXAMPLES,
     ),
 )
@@ -79,7 +78,6 @@ class PhoneConsultationViewSet(ResourceViewSet):
         "413 (`file_too_large`). Uploading the same content again answers 200 with the stored file."
     ),
     parameters=[_ID],
-    errors=problems(400, 401, 403, 404, 413, 415),
     examples=examples.UPLOAD_EXAMPLES,
 )
 class PhoneConsultationFilesView(StoredFileUploadMixin, CommandAPIView):
@@ -101,7 +99,6 @@ class PhoneConsultationFilesView(StoredFileUploadMixin, CommandAPIView):
 @download_url_schema(
     summary="Download URL of a phone consultation file",
     parameters=[_ID, OpenApiParameter("file_id", int, OpenApiParameter.PATH, description="File id.")],
-    errors=problems(401, 403, 404),
 )
 class PhoneConsultationFileURLView(StoredFileURLMixin, CommandAPIView):
     """A short-lived download URL for one file."""

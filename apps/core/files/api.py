@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from apps.core.files.models import StoredFile
 from apps.core.files.selectors import stored_file_url
 from apps.core.files.services import FileRules, file_too_large
+from apps.core.openapi import problem_responses
 from apps.core.serializers import StrictFieldsMixin
 
 # Multipart framing (boundaries, part headers) on top of the file itself.
@@ -65,13 +66,14 @@ class StoredFileUploadMixin:
 
 
 def upload_schema(
-    *, summary: str, description: str, errors: dict, parameters: list | None = None, examples: list | None = None
+    *, summary: str, description: str, parameters: list | None = None, examples: list | None = None
 ) -> Callable:
     """Class decorator of a ``StoredFileUploadMixin`` view: its ``POST`` in the OpenAPI schema.
 
     The request is multipart with the view's upload serializer, the ``file`` part's encoding lists
-    the media types its ``file_rules`` accept, and 201 and 200 answer the file serializer.
-    ``errors`` are the problem responses (``problems(400, 401, ...)``).
+    the media types its ``file_rules`` accept, and 201 and 200 answer the file serializer. The
+    error responses are the shared ones (``apps.core.openapi``), plus the 413 of a file over the limit,
+    which the shared hook cannot tell from the operation.
     """
 
     def decorate(view_class):
@@ -84,7 +86,11 @@ def upload_schema(
             description=description,
             parameters=parameters,
             request={"multipart/form-data": request},
-            responses={201: view_class.file_serializer_class, 200: view_class.file_serializer_class, **errors},
+            responses={
+                201: view_class.file_serializer_class,
+                200: view_class.file_serializer_class,
+                **problem_responses(413),
+            },
             examples=examples,
         )
         return extend_schema_view(post=operation)(view_class)
@@ -92,9 +98,7 @@ def upload_schema(
     return decorate
 
 
-def download_url_schema(
-    *, summary: str, errors: dict, parameters: list | None = None, examples: list | None = None
-) -> Callable:
+def download_url_schema(*, summary: str, parameters: list | None = None, examples: list | None = None) -> Callable:
     """Class decorator of a ``StoredFileURLMixin`` view: its ``GET`` in the OpenAPI schema."""
 
     def decorate(view_class):
@@ -102,7 +106,7 @@ def download_url_schema(
             summary=summary,
             description="Files are private; this answers a presigned URL that expires after `expires_in` seconds.",
             parameters=parameters,
-            responses={200: view_class.url_serializer_class, **errors},
+            responses={200: view_class.url_serializer_class},
             examples=examples,
         )
         return extend_schema_view(get=operation)(view_class)

@@ -17,10 +17,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from apps.audit.models import AuditAction
-from apps.audit.services import audit_record
 from apps.core.context import Actor, current_actor, user_or_none
-from apps.core.exceptions import ValidationFailed, coded
+from apps.core.exceptions import ValidationFailed
 from apps.core.files.formats import PDF, FileFormat, detect_format, is_readable_pdf, read_head
 from apps.core.files.models import StoredFile
 
@@ -31,7 +29,7 @@ _UNSAFE_NAME = re.compile(r"[^\w.\- ]+")
 
 def file_refused(message, *, code: str, status_code: int = 400) -> ValidationFailed:
     message = str(message)
-    return ValidationFailed({"file": [coded(message, code)]}, message, code=code, status_code=status_code)
+    return ValidationFailed.field("file", message, code, status_code=status_code)
 
 
 def file_too_large(max_bytes: int) -> ValidationFailed:
@@ -114,13 +112,14 @@ def _clean_filename(name: str, default: str) -> str:
 
 @transaction.atomic
 def stored_file_add(
-    *, rules: FileRules, owner, upload, actor: Actor = None, audit: dict, case_reference: str = ""
+    *, rules: FileRules, owner, upload, actor: Actor = None, record: Callable[[StoredFile, dict], None] | None = None
 ) -> tuple[StoredFile, bool]:
     """Store ``upload`` as a file of ``owner``, after checking its size and content.
 
     Returns ``(file, created)``: the same content uploaded again for the same owner returns the
-    stored file. ``audit`` names the owner in the audit entry (``{"record": "MOK-1"}``), whose
-    ``after`` also lists what was stored.
+    stored file. ``record(file, after)`` runs once the row is written, in the same transaction, with
+    what was stored: the audit entry (``apps.audit.crud.audited_file_add``; core is below the audit
+    app), whose failure must also take the object out of the bucket.
     """
     actor = current_actor(actor)
     max_bytes = rules.max_bytes()
@@ -150,23 +149,16 @@ def stored_file_add(
     stored.file.save(format_name, upload, save=False)
     try:
         stored.save()
-        audit_record(
-            action=AuditAction.CREATE,
-            instance=stored,
-            changes={
-                "after": {
-                    **audit,
-                    **extra,
-                    "original_name": stored.original_name,
-                    "content_type": stored.content_type,
-                    "size": stored.size,
-                    "sha256": sha256,
-                    "file": stored.file.name,
-                }
-            },
-            actor=actor,
-            case_reference=case_reference,
-        )
+        if record is not None:
+            after = {
+                **extra,
+                "original_name": stored.original_name,
+                "content_type": stored.content_type,
+                "size": stored.size,
+                "sha256": sha256,
+                "file": stored.file.name,
+            }
+            record(stored, after)
     except Exception:
         # The row was not written: do not leave an orphan object in the bucket.
         stored.file.storage.delete(stored.file.name)

@@ -18,7 +18,6 @@ from apps.issuance.api.serializers import (
     MokIssuanceSerializer,
 )
 from apps.issuance.models import IssuanceDocument, IssuanceRecord
-from apps.vouchers.api.schema import problems
 
 
 class AddChangeModelPermissions(ModelPermissions):
@@ -49,7 +48,6 @@ class IssuanceReceiveView(CommandAPIView):
         responses={
             201: IngestionResultSerializer,
             200: IngestionResultSerializer,
-            **problems(400, 401, 403, 409),
         },
         examples=examples.RECEIVE_EXAMPLES,
     )
@@ -65,7 +63,7 @@ class IssuanceReceiveView(CommandAPIView):
     retrieve=extend_schema(
         summary="A MOK issuance record",
         description="The payload as last received, its vouchers and documents.",
-        responses={200: IssuanceRecordSerializer, **problems(401, 403, 404)},
+        responses={200: IssuanceRecordSerializer},
         examples=examples.RECORD_EXAMPLES,
     )
 )
@@ -88,7 +86,6 @@ class IssuanceRecordViewSet(ReadOnlyResourceViewSet):
         "as a PDF). Anything else is a 400 (`unsupported_file_type`); a file over the size limit is a 413 "
         "(`file_too_large`). Uploading the same content again answers 200 with the stored document."
     ),
-    errors=problems(400, 401, 403, 404, 413, 415),
     examples=examples.UPLOAD_EXAMPLES,
 )
 class IssuanceDocumentUploadView(StoredFileUploadMixin, CommandAPIView):
@@ -109,7 +106,6 @@ class IssuanceDocumentUploadView(StoredFileUploadMixin, CommandAPIView):
 
 @download_url_schema(
     summary="Download URL of a MOK issuance document",
-    errors=problems(401, 403, 404),
     examples=examples.DOCUMENT_URL_EXAMPLES,
 )
 class IssuanceDocumentURLView(StoredFileURLMixin, CommandAPIView):

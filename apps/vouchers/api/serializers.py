@@ -8,21 +8,12 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.core.fields import PersonField
-from apps.core.serializers import ListOnlyManyMixin, OptionalCurrencyCodeField, StrictFieldsMixin
-from apps.masters.models import Assistance, Category, Country, VoucherStatus
+from apps.core.serializers import OptionalCurrencyCodeField, StrictFieldsMixin
+from apps.masters.api.fields import AssistanceField, CategoryField, CodeRelatedField, CountryField
+from apps.masters.models import VoucherStatus
 from apps.vouchers.api import examples
 from apps.vouchers.choices import DocumentType, VoucherSource
 from apps.vouchers.models import Voucher, VoucherBenefit, VoucherStatusHistory, VoucherTraveller
-
-
-class UpperSlugRelatedField(ListOnlyManyMixin, serializers.SlugRelatedField):
-    """A code (assistance type, category, ISO country) matched whatever its case."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, str):
-            data = data.strip().upper()
-        return super().to_internal_value(data)
-
 
 # --- Shared pieces ------------------------------------------------------------------------------------
 
@@ -49,16 +40,12 @@ class TravellerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 class BenefitInputSerializer(StrictFieldsMixin, serializers.Serializer):
     """A benefit limit: for an ``assistance`` type or a whole ``category`` (one of the two, by code)."""
 
-    assistance = UpperSlugRelatedField(
-        slug_field="code",
-        queryset=Assistance.objects.all(),
+    assistance = AssistanceField(
         required=False,
         allow_null=True,
         help_text="Assistance type code (give this or `category`).",
     )
-    category = UpperSlugRelatedField(
-        slug_field="code",
-        queryset=Category.objects.all(),
+    category = CategoryField(
         required=False,
         allow_null=True,
         help_text="Category code: the limit is shared by the category's assistance types.",
@@ -176,16 +163,12 @@ class VoucherWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """The fields a partner gives when it issues a voucher (MOK's payload reuses them)."""
 
     holder = HolderSerializer(source="*")
-    destinations = UpperSlugRelatedField(
-        slug_field="iso2",
+    destinations = CountryField(
         many=True,
-        queryset=Country.objects.all(),
         required=False,
         help_text="ISO 3166-1 alpha-2 codes of the covered countries (unless `worldwide`).",
     )
-    residence_country = UpperSlugRelatedField(
-        slug_field="iso2",
-        queryset=Country.objects.all(),
+    residence_country = CountryField(
         required=False,
         allow_null=True,
         help_text="ISO alpha-2 code; coverage never applies there.",
@@ -214,7 +197,7 @@ class VoucherWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 @extend_schema_serializer(examples=examples.ISSUE_EXAMPLES)
 class VoucherIssueSerializer(VoucherWriteSerializer):
     source = serializers.ChoiceField(choices=VoucherSource.choices, help_text="Issuing channel.")
-    status = UpperSlugRelatedField(
+    status = CodeRelatedField(
         slug_field="code",
         queryset=VoucherStatus.objects.all(),
         required=False,
@@ -235,12 +218,8 @@ class TransitionSerializer(StrictFieldsMixin, serializers.Serializer):
 class CoverageQuerySerializer(serializers.Serializer):
     """The question asked of a voucher: this assistance, in this country, on this date."""
 
-    assistance = UpperSlugRelatedField(
-        slug_field="code", queryset=Assistance.objects.all(), help_text="Assistance type code."
-    )
-    country = UpperSlugRelatedField(
-        slug_field="iso2", queryset=Country.objects.all(), help_text="ISO alpha-2 code of where help is needed."
-    )
+    assistance = AssistanceField(help_text="Assistance type code.")
+    country = CountryField(help_text="ISO alpha-2 code of where help is needed.")
     date = serializers.DateField(required=False, help_text="Date of the event (YYYY-MM-DD); today by default.")
 
 
@@ -284,3 +263,23 @@ class CoverageResultSerializer(serializers.Serializer):
     committed_count = serializers.IntegerField()
     remaining_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     remaining_count = serializers.IntegerField(allow_null=True)
+
+
+class OpeningCoverageReason(serializers.Serializer):
+    code = serializers.CharField()
+    passed = serializers.BooleanField()
+    message = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="OpeningCoverage")
+class OpeningCoverageSchema(serializers.Serializer):
+    """The coverage check stored on a case when it was opened (``Event.coverage``), or refusing to open one."""
+
+    covered = serializers.BooleanField(required=False)
+    reasons = OpeningCoverageReason(many=True, required=False)
+    benefit = serializers.CharField(required=False, allow_null=True, help_text="Code of the benefit that applied.")
+    currency = serializers.CharField(required=False, allow_blank=True)
+    limit_amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    limit_count = serializers.IntegerField(required=False, allow_null=True)
+    remaining_amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    remaining_count = serializers.IntegerField(required=False, allow_null=True)

@@ -6,7 +6,8 @@
 
 ``--events`` cases come with ``--notes`` notes spread over them; ``--notes`` alone adds notes to existing cases.
 
-Demo rows bypass the services (and the audit trail): they are fixtures, not business events.
+Demo rows bypass the services (and the audit trail): they are fixtures, not business events. The command
+lives in the top app (assistances) because it fills every app below it.
 """
 
 import random

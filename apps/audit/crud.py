@@ -1,8 +1,9 @@
-"""Audited create / update / delete, the building blocks of every app's write services.
+"""Audited create / update / delete / file upload, the building blocks of every app's write services.
 
 Each app's ``services.py`` wraps these with its own rules (validation callback, extra steps), so
 stamping the actor, running model validation, turning "still referenced" into a 409 and writing
-the audit entry happen the same way everywhere.
+the audit entry happen the same way everywhere. They live here rather than in core because core
+sits below the audit app: it knows nothing of the audit trail.
 """
 
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import current_actor, user_or_none
 from apps.core.exceptions import ConflictError
+from apps.core.files.services import FileRules, stored_file_add
 from apps.core.services import model_snapshot, model_update
 
 Validator = Callable[..., None]  # validate(instance=, data=) raises ApplicationError
@@ -29,14 +31,11 @@ def _stamp_actor(instance: Model, actor, *, creating: bool) -> None:
     instance.updated_by = actor
 
 
-_actor = current_actor
-
-
 @transaction.atomic
 def audited_create(
     *, model: type[Model], data: dict, actor=None, validate: Validator | None = None, case_reference: str = ""
 ) -> Model:
-    actor = _actor(actor)
+    actor = current_actor(actor)
     instance = model()
     if validate:
         validate(instance=instance, data=data)
@@ -57,7 +56,7 @@ def audited_update(
     *, instance: Model, data: dict, actor=None, validate: Validator | None = None, case_reference: str = ""
 ) -> Model:
     """Apply ``data``; audit the before/after of the fields that really changed (nothing if none did)."""
-    actor = _actor(actor)
+    actor = current_actor(actor)
     if validate:
         validate(instance=instance, data=data)
     _stamp_actor(instance, actor, creating=False)
@@ -72,7 +71,7 @@ def audited_update(
 @transaction.atomic
 def audited_delete(*, instance: Model, actor=None, case_reference: str = "") -> None:
     """Delete unless something still refers to the row (then 409: deactivate it instead)."""
-    actor = _actor(actor)
+    actor = current_actor(actor)
     snapshot = model_snapshot(instance)
     object_id, object_repr = instance.pk, str(instance)
     try:
@@ -91,3 +90,22 @@ def audited_delete(*, instance: Model, actor=None, case_reference: str = "") -> 
         actor=actor,
         case_reference=case_reference,
     )
+
+
+def audited_file_add(
+    *, rules: FileRules, owner, upload, actor=None, audit: dict, case_reference: str = ""
+) -> tuple[Model, bool]:
+    """``stored_file_add`` with its audit entry: ``audit`` names the owner (``{"record": "MOK-1"}``),
+    and the entry's ``after`` also lists what was stored. Nothing is recorded for a file already there."""
+    actor = current_actor(actor)
+
+    def record(stored: Model, after: dict) -> None:
+        audit_record(
+            action=AuditAction.CREATE,
+            instance=stored,
+            changes={"after": {**audit, **after}},
+            actor=actor,
+            case_reference=case_reference,
+        )
+
+    return stored_file_add(rules=rules, owner=owner, upload=upload, actor=actor, record=record)
