@@ -1,6 +1,6 @@
 """The two operator roles of the seed's Cognito pool, as Django groups with their permissions.
 
-Rules are per app label and permission action, so permissions of apps added later are granted
+Rules are per app label (or ``app_label.model`` for one model) and permission action, so permissions of apps added later are granted
 without editing this file: ``assistances-admin`` gets everything; ``assistances-tmo`` operates cases
 and reads catalogs and reference data. Syncing only adds missing permissions; it never removes
 what an administrator granted by hand.
@@ -18,13 +18,17 @@ TMO_RULES: dict[str, tuple[str, ...]] = {
     "assistances": ("view", "add", "change"),
     "consultations": ("view", "add", "change"),
     "tracking": ("view",),
+    # The case's audit timeline links to the audit log: operators read the log (never change it; the
+    # outbox beside it is plumbing and stays administrators').
+    "audit.auditlog": ("view",),
 }
 
 
 def _wanted(permissions, rules):
     for perm in permissions:
         action = perm.codename.split("_", 1)[0]
-        if action in rules.get(perm.content_type.app_label, ()):
+        app_label, model = perm.content_type.app_label, perm.content_type.model
+        if action in rules.get(app_label, ()) or action in rules.get(f"{app_label}.{model}", ()):
             yield perm
 
 

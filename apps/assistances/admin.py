@@ -1,20 +1,22 @@
 """The operators' console: cases in the Django admin, every write through the case services."""
 
 import datetime
+from contextlib import suppress
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
@@ -30,7 +32,6 @@ from apps.assistances.models import (
     NoteKind,
     NoteVisibility,
 )
-from apps.audit.models import AuditLog
 from apps.consultations.models import PhoneConsultation
 from apps.core.admin import ConflictGuardMixin, LargeTablePaginator, sync_saved
 from apps.core.exceptions import ApplicationError
@@ -75,6 +76,50 @@ def _due_text(due, now) -> str:
     else:
         span = _("%(minutes)d min") % {"minutes": minutes}
     return (_("due in %(span)s") if due > now else _("%(span)s overdue")) % {"span": span}
+
+
+def _timeline_entry(row, status_names: dict[str, str]) -> dict:
+    """One audit entry as the case page tells it: when, who, what, and each change as before → after."""
+    app_label, _dot, model_name = row.object_type.partition(".")
+    try:
+        model = apps.get_model(app_label, model_name)
+    except LookupError:
+        model = None
+    try:
+        link = reverse(f"admin:{app_label}_{model_name}_change", args=[row.object_id])
+    except NoReverseMatch:
+        link = ""
+    changes = []
+    for name, value in (row.changes or {}).items():
+        if not (isinstance(value, list) and len(value) == 2):
+            continue  # a creation's snapshot or a free remark: the action says enough
+        label = name
+        if model is not None:
+            with suppress(FieldDoesNotExist):
+                label = model._meta.get_field(name).verbose_name
+        before, after = (_timeline_value(v, name, status_names) for v in value)
+        changes.append({"label": label, "before": before, "after": after})
+    reason = (row.changes or {}).get("reason") if isinstance(row.changes, dict) else ""
+    return {
+        "when": row.occurred_at,
+        "who": row.actor_repr or row.get_actor_type_display(),
+        "action": row.action_label,
+        "object": model._meta.verbose_name if model is not None else row.object_type,
+        "object_repr": row.object_repr,
+        "link": link,
+        "changes": changes,
+        "reason": reason if isinstance(reason, str) else "",
+    }
+
+
+def _timeline_value(value, field: str, status_names: dict[str, str]) -> str:
+    if value in (None, ""):
+        return "—"
+    if field == "status" and isinstance(value, str):
+        return status_names.get(value, value)
+    if isinstance(value, dict):
+        return str(value.get("repr") or value.get("id") or "")
+    return str(value)
 
 
 def _call_log_url(event: Event) -> str:
@@ -404,21 +449,15 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
     def audit_timeline(self, obj):
         if not obj.pk:
             return "—"
-        rows = AuditLog.objects.filter(case_reference=obj.code).order_by("-occurred_at")[:50]
-        items = format_html_join(
-            "",
-            "<li>{} · {} · {} {}</li>",
-            (
-                (
-                    timezone.localtime(row.occurred_at).strftime("%d/%m/%Y %H:%M"),
-                    row.actor_repr or row.actor_type,
-                    row.action,
-                    row.object_type,
-                )
-                for row in rows
-            ),
+        names = selectors.status_names()
+        entries = [_timeline_entry(row, names) for row in selectors.case_audit_entries(event=obj)]
+        return render_to_string(
+            "admin/assistances/event/audit_timeline.html",
+            {
+                "entries": entries,
+                "all_url": f"{reverse('admin:audit_auditlog_changelist')}?{urlencode({'case_reference': obj.code})}",
+            },
         )
-        return format_html("<ul>{}</ul>", items) if rows else "—"
 
     # --- writes through the services ----------------------------------------------------------------------
 
@@ -777,7 +816,10 @@ class StatusForm(forms.Form):
     revert_at = forms.DateTimeField(
         label=_("Revert at (temporary switch)"),
         required=False,
-        help_text=_("Leave empty for a permanent change. Format: YYYY-MM-DD HH:MM."),
+        # The browser's own date-and-time picker, in the operator's time zone (the one the page shows).
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        help_text=_("Leave empty for a permanent change; the case goes back to its status at this time."),
     )
 
     def __init__(self, *args, event: Event, **kwargs):

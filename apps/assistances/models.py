@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import BaseModel, TimeStampedModel
@@ -210,7 +211,8 @@ class EventStatusSwitch(TimeStampedModel):
         indexes = [models.Index(fields=["state", "revert_at"], name="switch_due_idx")]
 
     def __str__(self) -> str:
-        return f"{self.event_id} until {self.revert_at:%Y-%m-%d %H:%M}"
+        until = timezone.localtime(self.revert_at)  # the operator's clock, as everywhere in the console
+        return _("until %(time)s") % {"time": f"{until:%d/%m/%Y %H:%M}"}
 
 
 class EventProvider(BaseModel):

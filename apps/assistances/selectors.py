@@ -12,6 +12,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from apps.assistances.models import Event, EventDraft, EventProvider, EventStatusHistory, Note
+from apps.audit.models import AuditLog
+from apps.masters.models import EventProviderStatus, EventStatus
 from apps.vouchers.models import Voucher
 from apps.vouchers.selectors import voucher_check_coverage
 
@@ -253,3 +255,15 @@ def case_lookup() -> QuerySet[Event]:
 def event_codes(*, ids) -> dict[int, str]:
     """Case codes by case id."""
     return dict(Event.objects.filter(pk__in=ids).values_list("pk", "code"))
+
+
+def case_audit_entries(*, event: Event, limit: int = 50):
+    """The newest audit entries about a case (the case and its rows carry its code)."""
+    return AuditLog.objects.filter(case_reference=event.code).order_by("-occurred_at", "-id")[:limit]
+
+
+def status_names() -> dict[str, str]:
+    """Status code → name in the active language, for telling a status change in words."""
+    names = {s.code: s.name for s in EventProviderStatus.objects.all()}
+    names.update({s.code: s.name for s in EventStatus.objects.all()})
+    return names

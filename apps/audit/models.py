@@ -1,6 +1,7 @@
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -62,7 +63,13 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         who = self.actor_repr or self.actor_type
-        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {who} {self.action} {self.object_type}#{self.object_id}"
+        when = timezone.localtime(self.occurred_at) if self.occurred_at else None  # the operator's clock, not UTC
+        return f"{when:%d/%m/%Y %H:%M:%S} · {who} · {self.action_label} · {self.object_repr or self.object_id}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in the reader's language (older entries may hold an action no longer listed)."""
+        return str(AuditAction(self.action).label) if self.action in AuditAction.values else self.action
 
 
 class AuditOutbox(models.Model):

@@ -45,7 +45,8 @@ class CatalogEntry(LocalizedNameMixin, BaseModel):
         ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
-        return f"{self.code} · {self.name}"
+        # Operators read names; codes are for machines (searching by code still works).
+        return self.name
 
 
 class Category(CatalogEntry):
@@ -149,7 +150,7 @@ class Country(LocalizedNameMixin, BaseModel):
         ordering = ["name_es"]
 
     def __str__(self) -> str:
-        return f"{self.iso2} · {self.name}"
+        return self.name
 
 
 class City(BaseModel):

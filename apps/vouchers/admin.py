@@ -189,7 +189,9 @@ class CoverageForm(forms.Form):
         label=_("assistance type"), queryset=Assistance.objects.select_related("category").order_by("code")
     )
     country = forms.ModelChoiceField(label=_("country"), queryset=Country.objects.order_by("iso2"))
-    date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )  # a date input takes ISO only
 
 
 class TransitionForm(forms.Form):

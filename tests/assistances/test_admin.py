@@ -190,3 +190,17 @@ def test_a_call_logged_from_the_case_comes_back_to_it(console, operator):
     assert response.status_code == 302, response.content.decode()[-3000:]
     assert response["Location"].endswith(f"/admin/assistances/event/{case.pk}/change/")
     assert PhoneConsultation.objects.get(event=case).duration_seconds == 270
+
+
+def test_audit_timeline_tells_changes_in_words_with_links(console, operator):
+    from apps.assistances import services
+
+    case = covered_case(actor=operator)
+    services.event_change_status(event=case, to_code="IN_PROGRESS", reason="Llamada atendida", actor=operator)
+    html = console.get(f"/admin/assistances/event/{case.pk}/change/").content.decode()
+    timeline = html[html.index('class="audit-timeline"'):]
+    assert "Abierto" in timeline and "En gestión" in timeline and "→" in timeline  # from → to, by name
+    assert "status_change" not in timeline and "Llamada atendida" in timeline
+    assert f"/admin/audit/auditlog/?case_reference={case.code}" in timeline
+    # The operator can follow the link: the audit log is readable by operators.
+    assert console.get(f"/admin/audit/auditlog/?case_reference={case.code}").status_code == 200
