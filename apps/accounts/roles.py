@@ -1,9 +1,9 @@
 """The two operator roles of the seed's Cognito pool, as Django groups with their permissions.
 
-Rules are per app label (or ``app_label.model`` for one model) and permission action, so permissions of apps added later are granted
-without editing this file: ``assistances-admin`` gets everything; ``assistances-tmo`` operates cases
-and reads catalogs and reference data. Syncing only adds missing permissions; it never removes
-what an administrator granted by hand.
+Rules are per app label (or ``app_label.model`` for one model) and permission action, so
+permissions of apps added later are granted without editing this file: ``assistances-admin`` gets
+everything; ``assistances-tmo`` operates cases and reads catalogs and reference data. Syncing only
+adds missing permissions; it never removes what an administrator granted by hand.
 """
 
 ADMIN_GROUP = "assistances-admin"

@@ -1,9 +1,11 @@
 """The operators' console: cases in the Django admin, every write through the case services."""
 
 import datetime
+import math
 from contextlib import suppress
 from decimal import Decimal
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.apps import apps
@@ -36,6 +38,7 @@ from apps.consultations.models import PhoneConsultation
 from apps.core.admin import ConflictGuardMixin, LargeTablePaginator, sync_saved
 from apps.core.exceptions import ApplicationError
 from apps.masters.models import Assistance, Country, EventStatus
+from apps.providers import selectors as provider_selectors
 from apps.providers.models import ProviderLocation
 from apps.providers.selectors import LocationQuery, location_search
 from apps.vouchers.models import Voucher
@@ -120,6 +123,47 @@ def _timeline_value(value, field: str, status_names: dict[str, str]) -> str:
     if isinstance(value, dict):
         return str(value.get("repr") or value.get("id") or "")
     return str(value)
+
+
+def _case_zone(event: Event) -> ZoneInfo | None:
+    """The case's local time zone (its city's, else its country's capital's); None: the operator's."""
+    name = (event.city.time_zone if event.city_id else "") or event.country.time_zone
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _nearby_map(event: Event, rows: list[dict], size: int = 360) -> dict | None:
+    """A map drawn on the server (SVG: no tiles, no third-party key): the case at the centre, each
+    provider numbered as in the list, distance rings in km. A flat projection is exact enough at
+    the 100 km the search covers."""
+    if event.latitude is None:
+        return None
+    km_x = 111.32 * math.cos(math.radians(event.latitude))
+    km_y = 110.57
+    offsets = [
+        ((row["hit"].longitude - event.longitude) * km_x, (row["hit"].latitude - event.latitude) * km_y) for row in rows
+    ]
+    extent = max([abs(value) for offset in offsets for value in offset] + [2.0])
+    centre = size / 2
+    scale = (centre - 18) / extent
+    rings = [km for km in (1, 2, 5, 10, 25, 50, 100) if km <= extent][-3:]
+    return {
+        "size": size,
+        "centre": centre,
+        "rings": [{"km": km, "r": round(km * scale, 1)} for km in rings],
+        "markers": [
+            {
+                "n": row["n"],
+                "x": round(centre + dx * scale, 1),
+                "y": round(centre - dy * scale, 1),
+                "open": row["opening"].open_now,
+                "name": row["hit"].provider.display_name,
+            }
+            for row, (dx, dy) in zip(rows, offsets, strict=True)
+        ],
+    }
 
 
 def _call_log_url(event: Event) -> str:
@@ -723,7 +767,7 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
     def _event_or_403(self, request, pk):
         if not self.has_change_permission(request):
             raise PermissionDenied
-        return get_object_or_404(Event.objects.select_related("status", "assistance", "country"), pk=pk)
+        return get_object_or_404(Event.objects.select_related("status", "assistance", "country", "city"), pk=pk)
 
     def status_view(self, request, pk):
         event = self._event_or_403(request, pk)
@@ -780,11 +824,34 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
             else:
                 self.message_user(request, _("Provider assigned."))
                 return redirect("admin:assistances_event_change", pk)
+        local_now = timezone.localtime(timezone.now(), _case_zone(event))
+        hours = provider_selectors.opening_hours_of(location_ids=[hit.id for hit in hits])
+        rows = [
+            {
+                "n": number,
+                "hit": hit,
+                "opening": provider_selectors.opening_state(
+                    hours=hours.get(hit.id), is_24h=hit.is_24h, local_time=local_now
+                ),
+            }
+            for number, hit in enumerate(hits, start=1)
+        ]
+        # The nearest open ones first: the closest provider is no help if it is closed at this hour.
+        rows.sort(key=lambda row: row["opening"].open_now is False)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Assign a provider to %(code)s") % {"code": event.code},
         }
-        context.update(event=event, hits=hits, form=form, opts=self.model._meta)
+        context.update(
+            event=event,
+            rows=rows,
+            hits=hits,
+            form=form,
+            opts=self.model._meta,
+            local_now=local_now,
+            remaining=selectors.case_remaining_coverage(event=event),
+            map=_nearby_map(event, rows),
+        )
         return TemplateResponse(request, "admin/assistances/event/assign.html", context)
 
 

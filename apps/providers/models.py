@@ -8,6 +8,9 @@ from apps.core.models import BaseModel
 from apps.core.visibility import OpenQuerySet
 from apps.providers import geo
 
+# Opening hours are kept per weekday under these keys (Monday first, as Python counts them).
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
 
 class ProviderType(models.TextChoices):
     HOSPITAL = "hospital", _("Hospital")

@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from apps.masters.models import Assistance, Category, City, Country
 from apps.providers import geo
-from apps.providers.models import LocationService, Provider, ProviderLocation, ProviderPaymentMethod
+from apps.providers.models import WEEKDAYS, LocationService, Provider, ProviderLocation, ProviderPaymentMethod
 
 _SERVES = Provider.assistances.through
 
@@ -297,4 +297,43 @@ def location_search(query: LocationQuery, *, use_index: bool = True) -> list[Loc
         .filter(distance_km__lte=query.radius_km)
         .order_by("distance_km", "-provider__rating", "id")
         .values_list("hit_id", "distance_km")[: query.limit]
+    )
+
+
+# --- opening hours, read in the case's local time ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpeningState:
+    """Whether a location serves at a given local time, and today's hours as text."""
+
+    open_now: bool | None  # None: the location has no hours on record
+    is_24h: bool
+    today: str  # "08:00–18:00, 20:00–23:00", "" when closed all day or unknown
+
+
+def opening_hours_of(*, location_ids) -> dict[int, dict]:
+    """Opening hours per location id (one query; the search's hits do not carry them)."""
+    return dict(ProviderLocation.objects.filter(pk__in=list(location_ids)).values_list("id", "opening_hours"))
+
+
+def opening_state(*, hours: dict | None, is_24h: bool, local_time) -> OpeningState:
+    """Open or closed at ``local_time`` (an aware datetime in the place's zone).
+
+    Intervals closing earlier than they open run past midnight, so yesterday's late interval is
+    checked too (a pharmacy open 20:00–02:00 is open at 01:00 on the next day).
+    """
+    if is_24h:
+        return OpeningState(open_now=True, is_24h=True, today="00:00–24:00")
+    if not hours:
+        return OpeningState(open_now=None, is_24h=False, today="")
+    day = WEEKDAYS[local_time.weekday()]
+    yesterday = WEEKDAYS[(local_time.weekday() - 1) % 7]
+    now = local_time.strftime("%H:%M")
+    today_intervals = hours.get(day) or []
+    is_open = any((start <= now < end) if start < end else (now >= start) for start, end in today_intervals) or any(
+        start > end and now < end for start, end in hours.get(yesterday) or []
+    )
+    return OpeningState(
+        open_now=is_open, is_24h=False, today=", ".join(f"{start}–{end}" for start, end in today_intervals)
     )

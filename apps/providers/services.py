@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from apps.audit.crud import audited_create, audited_delete, audited_update
 from apps.core.exceptions import ValidationFailed
 from apps.core.validators import is_currency_code, is_website
-from apps.providers.models import LocationService, Provider, ProviderLocation, ProviderPaymentMethod
+from apps.providers.models import WEEKDAYS, LocationService, Provider, ProviderLocation, ProviderPaymentMethod
 
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 
@@ -73,7 +73,6 @@ def provider_delete(*, instance: Provider, actor=None) -> None:
     audited_delete(instance=instance, actor=actor)
 
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HOUR_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 

@@ -198,9 +198,29 @@ def test_audit_timeline_tells_changes_in_words_with_links(console, operator):
     case = covered_case(actor=operator)
     services.event_change_status(event=case, to_code="IN_PROGRESS", reason="Llamada atendida", actor=operator)
     html = console.get(f"/admin/assistances/event/{case.pk}/change/").content.decode()
-    timeline = html[html.index('class="audit-timeline"'):]
+    timeline = html[html.index('class="audit-timeline"') :]
     assert "Abierto" in timeline and "En gestión" in timeline and "→" in timeline  # from → to, by name
     assert "status_change" not in timeline and "Llamada atendida" in timeline
     assert f"/admin/audit/auditlog/?case_reference={case.code}" in timeline
     # The operator can follow the link: the audit log is readable by operators.
     assert console.get(f"/admin/audit/auditlog/?case_reference={case.code}").status_code == 200
+
+
+def test_provider_near_case_page_has_a_map_hours_and_coverage(console, operator):
+    event = covered_case(actor=operator, latitude=40.4168, longitude=-3.7038)
+    closed = ProviderFactory(assistances=[event.assistance], display_name="Clínica Cerrada")
+    LocationFactory(provider=closed, latitude=40.417, longitude=-3.704, is_24h=False, opening_hours={})
+    closed_location = closed.locations.get()
+    # Closed every day of the week: never open at the test's hour.
+    closed_location.opening_hours = {day: [] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    closed_location.save()
+    open_all_day = ProviderFactory(assistances=[event.assistance], display_name="Hospital 24 h")
+    LocationFactory(provider=open_all_day, latitude=40.45, longitude=-3.70, is_24h=True)
+
+    page = console.get(f"/admin/assistances/event/{event.pk}/assign/")
+    html = page.content.decode()
+    assert "<svg" in html and html.count('class="map-marker') == 2 and "map-marker is-closed" in html
+    assert "1000,00 USD" in html or "1000.00 USD" in html  # what the voucher still covers
+    names = [row["hit"].provider.display_name for row in page.context["rows"]]
+    assert names == ["Hospital 24 h", "Clínica Cerrada"]  # the open one first, though farther
+    assert [row["opening"].open_now for row in page.context["rows"]] == [True, False]

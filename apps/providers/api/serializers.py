@@ -11,9 +11,9 @@ from apps.masters.api.fields import AssistanceField, CategoryField, CountryField
 from apps.masters.models import City
 from apps.providers import geo
 from apps.providers.api import examples
-from apps.providers.models import Provider, ProviderLocation, ProviderPaymentMethod, ProviderType, mask
+from apps.providers.models import WEEKDAYS, Provider, ProviderLocation, ProviderPaymentMethod, ProviderType, mask
 from apps.providers.selectors import LocationQuery
-from apps.providers.services import HOUR_PATTERN, WEEKDAYS
+from apps.providers.services import HOUR_PATTERN
 
 _TIMESTAMPS = ["created_at", "updated_at"]
 
