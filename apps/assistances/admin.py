@@ -624,6 +624,7 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
     def get_urls(self):
         custom = [
             path("queue/", self.admin_site.admin_view(self.queue_view), name="assistances_event_queue"),
+            path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name="assistances_event_dashboard"),
             path("coverage/", self.admin_site.admin_view(self.coverage_view), name="assistances_event_coverage"),
             path(
                 "voucher-travellers/",
@@ -649,6 +650,39 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
             return TemplateResponse(request, "admin/assistances/event/queue_fragment.html", context)
         context.update(self.admin_site.each_context(request), title=_("Case queue"), opts=self.model._meta)
         return TemplateResponse(request, "admin/assistances/event/queue.html", context)
+
+    def dashboard_view(self, request):
+        """The supervisors' figures for the last days: volume, SLA, dispatch speed, where the open work is."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        days = selectors.DASHBOARD_DAYS
+        per_day = selectors.cases_opened_per_day(days=days)
+        sources = sorted({row["source"] for row in per_day})
+        day_list = sorted({row["day"] for row in per_day})
+        counts = {(row["day"], row["source"]): row["count"] for row in per_day}
+        chart = {
+            "days": [day.strftime("%d/%m") for day in day_list],
+            "series": [
+                {"label": source, "data": [counts.get((day, source), 0) for day in day_list]} for source in sources
+            ],
+        }
+        by_status = selectors.open_cases_by_status()
+        by_country = selectors.open_cases_by_country()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Supervisor dashboard"),
+            "opts": self.model._meta,
+            "days": days,
+            "per_day": per_day,
+            "per_day_chart": chart,
+            "breach": selectors.sla_breach_rate(days=days),
+            "first_provider": selectors.time_to_first_provider(days=days),
+            "by_status": by_status,
+            "by_country": by_country,
+            "status_chart": {"labels": [r["status"] for r in by_status], "data": [r["count"] for r in by_status]},
+            "country_chart": {"labels": [r["country"] for r in by_country], "data": [r["count"] for r in by_country]},
+        }
+        return TemplateResponse(request, "admin/assistances/event/dashboard.html", context)
 
     def take_view(self, request, pk):
         """The queue's Take button: the operator becomes the case's owner."""

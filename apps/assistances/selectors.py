@@ -5,11 +5,13 @@ Who may see which row is each model's rule (``Event.objects.visible_to(caller)``
 selectors that take a ``caller`` apply the same rule for callers outside a view.
 """
 
+import math
 from collections.abc import Sequence
 from datetime import timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone, translation
 
 from apps.assistances.models import Event, EventDraft, EventProvider, EventStatusHistory, Note
 from apps.audit.models import AuditLog
@@ -267,3 +269,94 @@ def status_names() -> dict[str, str]:
     names = {s.code: s.name for s in EventProviderStatus.objects.all()}
     names.update({s.code: s.name for s in EventStatus.objects.all()})
     return names
+
+
+# --- the supervisors' dashboard (each figure one selector; a window of days ending now) -------------------
+
+DASHBOARD_DAYS = 30
+
+
+def _window_start(days: int, now):
+    start = timezone.localtime(now) - timedelta(days=days - 1)
+    return start.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def cases_opened_per_day(*, days: int = DASHBOARD_DAYS, now=None) -> list[dict]:
+    """Cases opened per local day and source: [{"day": date, "source": code, "count": n}], oldest first."""
+    now = now or timezone.now()
+    rows = (
+        Event.objects.filter(opened_at__gte=_window_start(days, now))
+        .annotate(day=TruncDate("opened_at", tzinfo=timezone.get_current_timezone()))
+        .values("day", "source_code")
+        .annotate(count=Count("pk"))
+        .order_by("day", "source_code")
+    )
+    return [{"day": row["day"], "source": row["source_code"], "count": row["count"]} for row in rows]
+
+
+def sla_breach_rate(*, days: int = DASHBOARD_DAYS, now=None) -> dict:
+    """Of the cases opened in the window with an SLA, how many missed it (flagged, or still open past due)."""
+    now = now or timezone.now()
+    counts = Event.objects.filter(opened_at__gte=_window_start(days, now), sla_due_at__isnull=False).aggregate(
+        total=Count("pk"),
+        breached=Count("pk", filter=Q(sla_breached_at__isnull=False) | Q(closed_at__isnull=True, sla_due_at__lte=now)),
+    )
+    total, breached = counts["total"], counts["breached"]
+    return {"total": total, "breached": breached, "rate": (breached / total) if total else None}
+
+
+def time_to_first_provider(*, days: int = DASHBOARD_DAYS, now=None) -> dict:
+    """Minutes from opening to the first provider assignment, for cases opened in the window: p50, p90."""
+    now = now or timezone.now()
+    rows = (
+        EventProvider.objects.filter(event__opened_at__gte=_window_start(days, now))
+        .values("event_id", "event__opened_at")
+        .annotate(first=Min("assigned_at"))
+    )
+    minutes = sorted(max(0.0, (row["first"] - row["event__opened_at"]).total_seconds() / 60) for row in rows)
+    return {"cases": len(minutes), "p50": _percentile(minutes, 0.5), "p90": _percentile(minutes, 0.9)}
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    """Nearest-rank percentile of sorted values (None for none)."""
+    if not values:
+        return None
+    return values[max(0, math.ceil(share * len(values)) - 1)]
+
+
+def open_cases_by_status() -> list[dict]:
+    """Open cases per status, in the machine's order: [{"status": name, "count": n}]."""
+    rows = (
+        Event.objects.filter(closed_at__isnull=True)
+        .values("status__code", "status__name_es", "status__name_en", "status__sort_order")
+        .annotate(count=Count("pk"))
+        .order_by("status__sort_order", "status__code")
+    )
+    english = (translation.get_language() or "es").startswith("en")
+    return [
+        {
+            "code": row["status__code"],
+            "status": (row["status__name_en"] if english else "") or row["status__name_es"],
+            "count": row["count"],
+        }
+        for row in rows
+    ]
+
+
+def open_cases_by_country(*, limit: int = 10) -> list[dict]:
+    """The countries with the most open cases: [{"country": name, "count": n}], most first."""
+    rows = (
+        Event.objects.filter(closed_at__isnull=True)
+        .values("country__iso2", "country__name_es", "country__name_en")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "country__iso2")[:limit]
+    )
+    english = (translation.get_language() or "es").startswith("en")
+    return [
+        {
+            "iso2": row["country__iso2"],
+            "country": (row["country__name_en"] if english else "") or row["country__name_es"],
+            "count": row["count"],
+        }
+        for row in rows
+    ]
