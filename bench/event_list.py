@@ -19,7 +19,8 @@ What is measured
                    key): the ratio against it is what the framework costs, free of query-plan effects.
 
     Then, in-process with Django's test client (server time, no network), the admin case changelist
-    (unfiltered, by status, a search) and a case change page.
+    (unfiltered, by status, a search), a case change page, the console's queue (its landing page, and
+    two of its views), the supervisors' dashboard and the provider-near-case page.
 
 How to read it
     req/s: throughput of the two workers together; p50/p95: latency per request in ms (wrk's, averaged
@@ -118,6 +119,11 @@ pages = [
     ("changelist search", f"/admin/assistances/event/?q={newest[1]}"),
     ("changelist sla=breached", "/admin/assistances/event/?sla=breached"),
     ("change page", f"/admin/assistances/event/{newest[0]}/change/"),
+    ("queue (landing page)", "/admin/assistances/event/queue/"),
+    ("queue breached", "/admin/assistances/event/queue/?view=breached"),
+    ("queue waiting provider", "/admin/assistances/event/queue/?view=waiting_provider"),
+    ("dashboard", "/admin/assistances/event/dashboard/"),
+    ("assign page", f"/admin/assistances/event/{newest[0]}/assign/"),
 ]
 out = []
 for label, url in pages:
