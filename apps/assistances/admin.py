@@ -12,15 +12,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
 from apps.assistances import selectors, services
+from apps.assistances.fields import EVENT_IDENTITY_FIELDS
 from apps.assistances.models import (
     Event,
     EventDraft,
     EventProvider,
-    EventSource,
     EventStatusHistory,
     EventStatusSwitch,
     Note,
@@ -72,23 +71,6 @@ class CaseQuerySet(models.QuerySet):
             months = range(first.year * 12 + first.month - 1, last.year * 12 + last.month)
             periods = [datetime.datetime(m // 12, m % 12 + 1, 1, tzinfo=zone) for m in months]
         return periods if order == "ASC" else periods[::-1]
-
-
-def _search_ids(term: str) -> list[int]:
-    """Cases whose code, traveller document, voucher number or partner reference is ``term`` (any case).
-
-    One UNION of four lookups, each answered by its own index (the partner reference through the
-    (source, reference) unique index, hence the list of sources).
-    """
-    base = Event.objects.order_by()
-    parts = [
-        base.filter(code__iexact=term),
-        base.filter(traveller_document_number__iexact=term),
-        base.filter(voucher__number__iexact=term),
-        base.filter(source_code__in=EventSource.values, external_reference__iexact=term),
-    ]
-    first, *others = (part.values_list("pk", flat=True) for part in parts)
-    return list(first.union(*others))
 
 
 class MineFilter(admin.SimpleListFilter):
@@ -217,6 +199,10 @@ class EventAdmin(admin.ModelAdmin):
     ]
     list_filter = [MineFilter, "status", "priority", SlaFilter, "source_code", "country"]
     search_fields = ["=code", "=traveller_document_number", "=voucher__number", "=external_reference"]
+    search_help_text = _(
+        "Case code or number, external reference, voucher number, traveller document or e-mail, "
+        "or part of the traveller's name. Every word must match."
+    )
     list_select_related = ["status", "assistance", "country", "city", "assigned_operator"]
     date_hierarchy = "opened_at"
     show_full_result_count = False
@@ -265,12 +251,10 @@ class EventAdmin(admin.ModelAdmin):
         return CaseQuerySet(model=queryset.model, query=queryset.query, using=queryset.db, hints=queryset._hints)
 
     def get_search_results(self, request, queryset, search_term):
-        # Same meaning as Django's search over search_fields ("=" lookups: each word must equal one of
-        # the identifiers, ignoring case), but from indexed lookups instead of an OR that scans every case.
-        for bit in smart_split(search_term):
-            quoted = bit.startswith(('"', "'")) and bit[0] == bit[-1]
-            queryset = queryset.filter(pk__in=_search_ids(unescape_string_literal(bit) if quoted else bit))
-        return queryset, False
+        # The cases' one search (selectors.event_search), the API's ``q`` too: indexed lookups per word
+        # instead of Django's OR over search_fields, which scans every case. search_fields only turns
+        # the search box on; its lookups are not used.
+        return selectors.event_search(queryset, search_term), False
 
     # --- list columns -----------------------------------------------------------------------------------
 
@@ -339,7 +323,7 @@ class EventAdmin(admin.ModelAdmin):
         fields = list(self.readonly_fields)
         if obj is not None:
             # After opening, the source, reference, voucher, assistance and country are the case's identity.
-            fields += ["source_code", "external_reference", "voucher", "assistance", "country"]
+            fields += list(EVENT_IDENTITY_FIELDS)
         return fields
 
     def save_model(self, request, obj, form, change):
