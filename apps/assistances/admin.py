@@ -502,9 +502,23 @@ class EventDraftAdmin(admin.ModelAdmin):
     list_display = ["pk", "owner", "updated_at", "expires_at", "promoted_event"]
     list_select_related = ["owner", "promoted_event"]
     readonly_fields = ["owner", "data", "expires_at", "promoted_event", "created_at", "updated_at"]
+    actions = ["promote_drafts"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description=_("Open cases from the selected drafts"), permissions=["change"])
+    def promote_drafts(self, request, queryset):
+        # The same promotion as the API's (draft_promote): an incomplete draft names its missing fields.
+        for draft in queryset:
+            try:
+                event = services.draft_promote(draft=draft, actor=request.user)
+            except ApplicationError as exc:
+                errors = exc.extra.get("errors") or {}
+                detail = "; ".join(f"{name}: {' '.join(str(m) for m in problems)}" for name, problems in errors.items())
+                self.message_user(request, f"{draft}: {exc.message} {detail}".strip(), level=messages.ERROR)
+            else:
+                self.message_user(request, _("%(draft)s opened as %(code)s.") % {"draft": draft, "code": event.code})
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
