@@ -143,11 +143,12 @@ def test_list_and_detail_answer_the_same_json(who, operator_client, api_client, 
 
 def test_every_list_is_built_from_the_one_definition():
     assert list(EventSerializer.Meta.fields) == list(fields.EVENT_READ_FIELDS)
-    assert selectors.EVENT_ROW_FIELDS == tuple(
-        fields.read_path(name) for name in fields.EVENT_READ_FIELDS if name not in fields.EVENT_COMPUTED_FIELDS
+    assert (
+        tuple(fields.read_path(name) for name in fields.EVENT_READ_FIELDS if name not in fields.EVENT_COMPUTED_FIELDS)
+        == selectors.EVENT_ROW_FIELDS
     )
-    assert services.OPENING_FIELDS == set(fields.EVENT_OPENING_FIELDS)
-    assert services.UPDATABLE_FIELDS == set(fields.EVENT_UPDATABLE_FIELDS)
+    assert set(fields.EVENT_OPENING_FIELDS) == services.OPENING_FIELDS
+    assert set(fields.EVENT_UPDATABLE_FIELDS) == services.UPDATABLE_FIELDS
     # The API's write serializers declare each field's input format (the contract); they take exactly
     # what a partner may write (override_reason is an opening option, not a field of the case).
     assert set(EventCreateSerializer().fields) - {"override_reason"} == set(fields.EVENT_PARTNER_OPENING_FIELDS)
