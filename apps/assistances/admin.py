@@ -19,15 +19,14 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
 from apps.assistances import selectors, services
+from apps.assistances.fields import EVENT_IDENTITY_FIELDS
 from apps.assistances.models import (
     Event,
     EventDraft,
     EventProvider,
-    EventSource,
     EventStatusHistory,
     EventStatusSwitch,
     Note,
@@ -206,23 +205,6 @@ class CaseQuerySet(models.QuerySet):
         return periods if order == "ASC" else periods[::-1]
 
 
-def _search_ids(term: str) -> list[int]:
-    """Cases whose code, traveller document, voucher number or partner reference is ``term`` (any case).
-
-    One UNION of four lookups, each answered by its own index (the partner reference through the
-    (source, reference) unique index, hence the list of sources).
-    """
-    base = Event.objects.order_by()
-    parts = [
-        base.filter(code__iexact=term),
-        base.filter(traveller_document_number__iexact=term),
-        base.filter(voucher__number__iexact=term),
-        base.filter(source_code__in=EventSource.values, external_reference__iexact=term),
-    ]
-    first, *others = (part.values_list("pk", flat=True) for part in parts)
-    return list(first.union(*others))
-
-
 class MineFilter(admin.SimpleListFilter):
     title = _("assigned to")
     parameter_name = "mine"
@@ -382,6 +364,10 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
     ]
     list_filter = [MineFilter, "status", "priority", SlaFilter, "source_code", "country"]
     search_fields = ["=code", "=traveller_document_number", "=voucher__number", "=external_reference"]
+    search_help_text = _(
+        "Case code or number, external reference, voucher number, traveller document or e-mail, "
+        "or part of the traveller's name. Every word must match."
+    )
     list_select_related = ["status", "assistance", "country", "city", "assigned_operator"]
     date_hierarchy = "opened_at"
     show_full_result_count = False
@@ -433,12 +419,10 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
         return CaseQuerySet(model=queryset.model, query=queryset.query, using=queryset.db, hints=queryset._hints)
 
     def get_search_results(self, request, queryset, search_term):
-        # Same meaning as Django's search over search_fields ("=" lookups: each word must equal one of
-        # the identifiers, ignoring case), but from indexed lookups instead of an OR that scans every case.
-        for bit in smart_split(search_term):
-            quoted = bit.startswith(('"', "'")) and bit[0] == bit[-1]
-            queryset = queryset.filter(pk__in=_search_ids(unescape_string_literal(bit) if quoted else bit))
-        return queryset, False
+        # The cases' one search (selectors.event_search), the API's ``q`` too: indexed lookups per word
+        # instead of Django's OR over search_fields, which scans every case. search_fields only turns
+        # the search box on; its lookups are not used.
+        return selectors.event_search(queryset, search_term), False
 
     # --- list columns -----------------------------------------------------------------------------------
 
@@ -560,7 +544,7 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
             fields.append("coverage_preview")
         if obj is not None:
             # After opening, the source, reference, voucher, assistance and country are the case's identity.
-            fields += ["source_code", "external_reference", "voucher", "assistance", "country"]
+            fields += list(EVENT_IDENTITY_FIELDS)
         return fields
 
     def save_model(self, request, obj, form, change):
@@ -954,9 +938,23 @@ class EventDraftAdmin(admin.ModelAdmin):
     list_display = ["pk", "owner", "updated_at", "expires_at", "promoted_event"]
     list_select_related = ["owner", "promoted_event"]
     readonly_fields = ["owner", "data", "expires_at", "promoted_event", "created_at", "updated_at"]
+    actions = ["promote_drafts"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description=_("Open cases from the selected drafts"), permissions=["change"])
+    def promote_drafts(self, request, queryset):
+        # The same promotion as the API's (draft_promote): an incomplete draft names its missing fields.
+        for draft in queryset:
+            try:
+                event = services.draft_promote(draft=draft, actor=request.user)
+            except ApplicationError as exc:
+                errors = exc.extra.get("errors") or {}
+                detail = "; ".join(f"{name}: {' '.join(str(m) for m in problems)}" for name, problems in errors.items())
+                self.message_user(request, f"{draft}: {exc.message} {detail}".strip(), level=messages.ERROR)
+            else:
+                self.message_user(request, _("%(draft)s opened as %(code)s.") % {"draft": draft, "code": event.code})
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

@@ -135,41 +135,9 @@ NOTE_TEMPLATES = {
     ],
 }
 
-EVENT_COLUMNS = [
-    "id",
-    "code",
-    "source_code",
-    "external_reference",
-    "voucher_id",
-    "covered",
-    "coverage",
-    "coverage_override_reason",
-    "traveller_name",
-    "traveller_document_type",
-    "traveller_document_number",
-    "traveller_phone",
-    "traveller_email",
-    "assistance_id",
-    "country_id",
-    "city_id",
-    "address",
-    "latitude",
-    "longitude",
-    "description",
-    "priority",
-    "status_id",
-    "assigned_operator_id",
-    "opened_at",
-    "first_response_at",
-    "closed_at",
-    "sla_due_at",
-    "sla_breached_at",
-    "version",
-    "created_at",
-    "updated_at",
-    "created_by_id",
-    "updated_by_id",
-]
+# Every column of the model: a field added to Event and not filled by ``_case`` fails the generator
+# (KeyError) instead of being silently left to the database default.
+EVENT_COLUMNS = [field.attname for field in Event._meta.concrete_fields]
 HISTORY_COLUMNS = ["event_id", "from_status_id", "to_status_id", "kind", "reason", "changed_by_id", "actor_repr",
                    "changed_at"]  # fmt: skip
 NOTE_COLUMNS = ["event_id", "kind", "visibility", "body", "author_id", "author_repr", "created_at", "updated_at"]
@@ -329,8 +297,8 @@ def _coverage(rng: random.Random, *, voucher: bool, covered: bool, assistance_co
 
 def _case(
     rng: random.Random, catalog: _Catalog, pk: int, opened: datetime.datetime, now: datetime.datetime
-) -> tuple[tuple, list[tuple], _CaseTimes]:
-    """One event row (EVENT_COLUMNS), its status-history rows and what its notes need."""
+) -> tuple[dict, list[tuple], _CaseTimes]:
+    """One event row (by column, see EVENT_COLUMNS), its status-history rows and what its notes need."""
     stamp = connection.ops.adapt_datetimefield_value
     source = rng.choices(catalog.sources, cum_weights=catalog.source_cum)[0].value
     assistance_id, assistance_code, sla_minutes = rng.choices(catalog.assistances, cum_weights=catalog.assistance_cum)[
@@ -391,14 +359,14 @@ def _case(
     )
     opener = operator if source in ("PHONE", "WEB") else None
     code = f"BT-{opened:%Y}-{pk:07d}"
-    event = (
-        pk,
-        code,
-        source,
-        f"{source}-{opened:%Y}-{pk:08d}" if source in ("KOM", "MOK") else None,
-        voucher[0] if voucher else None,
-        covered,
-        orjson.dumps(
+    event = {
+        "id": pk,
+        "code": code,
+        "source_code": source,
+        "external_reference": f"{source}-{opened:%Y}-{pk:08d}" if source in ("KOM", "MOK") else None,
+        "voucher_id": voucher[0] if voucher else None,
+        "covered": covered,
+        "coverage": orjson.dumps(
             _coverage(
                 rng,
                 voucher=voucher is not None,
@@ -407,33 +375,37 @@ def _case(
                 country=catalog.iso2.get(country_id, ""),
             )
         ).decode(),
-        override,
-        holder[:200],
-        doc_type,
-        doc_number,
-        f"+{rng.randint(1, 99)} {rng.randint(100, 999)} {rng.randint(1000000, 9999999)}" if rng.random() < 0.8 else "",
-        email,
-        assistance_id,
-        country_id,
-        city_id,
-        address[:255],
-        latitude,
-        longitude,
-        rng.choice(DESCRIPTIONS[category]),
-        priority,
-        catalog.status_ids[status_code],
-        operator[0] if operator else None,
-        stamp(opened),
-        stamp(first_response) if first_response else None,
-        stamp(closed) if closed else None,
-        stamp(sla_due),
-        stamp(breached) if breached else None,
-        len(path) + (rng.random() < 0.3),
-        stamp(opened),
-        stamp(times[-1]),
-        opener[0] if opener else None,
-        operator[0] if operator else None,
-    )
+        "coverage_override_reason": override,
+        "traveller_name": holder[:200],
+        "traveller_document_type": doc_type,
+        "traveller_document_number": doc_number,
+        "traveller_phone": (
+            f"+{rng.randint(1, 99)} {rng.randint(100, 999)} {rng.randint(1000000, 9999999)}"
+            if rng.random() < 0.8
+            else ""
+        ),
+        "traveller_email": email,
+        "assistance_id": assistance_id,
+        "country_id": country_id,
+        "city_id": city_id,
+        "address": address[:255],
+        "latitude": latitude,
+        "longitude": longitude,
+        "description": rng.choice(DESCRIPTIONS[category]),
+        "priority": priority,
+        "status_id": catalog.status_ids[status_code],
+        "assigned_operator_id": operator[0] if operator else None,
+        "opened_at": stamp(opened),
+        "first_response_at": stamp(first_response) if first_response else None,
+        "closed_at": stamp(closed) if closed else None,
+        "sla_due_at": stamp(sla_due),
+        "sla_breached_at": stamp(breached) if breached else None,
+        "version": len(path) + (rng.random() < 0.3),
+        "created_at": stamp(opened),
+        "updated_at": stamp(times[-1]),
+        "created_by_id": opener[0] if opener else None,
+        "updated_by_id": operator[0] if operator else None,
+    }
     opener_repr = opener[1] if opener else f"{source} API" if source in ("KOM", "MOK") else "system"
     history = [(pk, None, catalog.status_ids[path[0]], StatusChangeKind.OPENED.value, "", None, opener_repr,
                 stamp(opened))]  # fmt: skip
@@ -526,7 +498,7 @@ def generate_events(
         events, history, cases = [], [], []
         for offset in range(start, end):
             event, steps, case = _case(rng, catalog, first_pk + offset, openings[offset], now)
-            events.append(event)
+            events.append(tuple(event[column] for column in EVENT_COLUMNS))
             history.extend(steps)
             cases.append(case)
         notes = _note_rows(rng, catalog, cases, total_notes * end // count - total_notes * start // count)

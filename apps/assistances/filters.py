@@ -1,7 +1,7 @@
 import django_filters
 
 from apps.assistances.models import Event, EventSource, Note, Priority
-from apps.assistances.selectors import filter_sla
+from apps.assistances.selectors import event_search, filter_sla
 from apps.core.filters import FilterSet, IdFilter, IsoDateTimeFilter
 
 
@@ -26,7 +26,12 @@ class EventFilter(FilterSet):
         method="filter_sla_state", choices=[("ok", "ok"), ("at_risk", "at_risk"), ("breached", "breached")]
     )
     q = django_filters.CharFilter(
-        method="filter_q", help_text="Case code, traveller document, voucher number or external reference."
+        method="filter_q",
+        help_text=(
+            "Search: every word must be the case code (whole, without 'BT-', or its number), the external "
+            "reference, the voucher number, the traveller's document number or e-mail, or part of the "
+            "traveller's name (3 characters or more). Case-insensitive."
+        ),
     )
 
     class Meta:
@@ -42,17 +47,8 @@ class EventFilter(FilterSet):
         return filter_sla(queryset, value)
 
     def filter_q(self, queryset, name, value):
-        # One indexed lookup per kind of reference, then the cases by primary key: an OR across
-        # the voucher join made MySQL scan every case. Each lookup runs inside ``queryset`` (already
-        # narrowed to the caller's cases and the other filters), so the 500-row cap can never be
-        # filled by cases the caller cannot see.
-        value = value.strip()
-        keys = queryset.order_by().values_list("pk", flat=True)
-        ids = set(keys.filter(code=value.upper()))
-        ids |= set(keys.filter(traveller_document_number=value)[:500])
-        ids |= set(keys.filter(external_reference=value)[:500])
-        ids |= set(keys.filter(voucher__number=value)[:500])
-        return queryset.filter(pk__in=ids)
+        # ``queryset`` is already the caller's cases (and the other filters): the search runs inside it.
+        return event_search(queryset, value)
 
 
 class NoteFilter(FilterSet):

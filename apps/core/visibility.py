@@ -111,13 +111,16 @@ class VisibleRelatedFieldMixin:
     """A related field (by id, number, code...) that finds only what the request's caller may see.
 
     A partner naming another source's object gets the same "unknown" error as for a missing one.
-    Without a request in the serializer's context there is no caller to scope by: nothing is found
-    (fail closed), which the tests would show at once.
+    The caller is the request's user, or ``caller`` in the context when a service reads input outside
+    a request (a draft promoted from the admin). Without either there is no caller to scope by:
+    nothing is found (fail closed), which the tests would show at once.
     """
 
     def get_queryset(self):
-        request = self.context.get("request")
         queryset = super().get_queryset()
+        if "caller" in self.context:
+            return visible(queryset, self.context["caller"])
+        request = self.context.get("request")
         if request is None:
             return queryset.none()
         return visible(queryset, request.user)

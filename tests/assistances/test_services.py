@@ -223,14 +223,19 @@ def test_drafts_promote_and_expire(operator, admin_user):
     with pytest.raises(ConflictError):
         services.draft_save(owner=admin_user, draft=draft, data={})
     event = covered_case(actor=operator)
+    with pytest.raises(ConflictError) as incomplete:
+        services.draft_promote(draft=draft, actor=operator)
+    assert incomplete.value.code == "draft_incomplete" and incomplete.value.status_code == 409
+    assert {"source_code", "assistance", "country"} <= set(incomplete.value.extra["errors"])
     data = {
         "source_code": "PHONE",
         "traveller_name": "Luis",
-        "assistance": event.assistance,
-        "country": event.country,
-        "voucher": event.voucher,
+        "assistance": event.assistance.code,
+        "country": event.country.iso2,
+        "voucher": event.voucher.number,
     }
-    promoted = services.draft_promote(draft=draft, data=data, actor=operator)
+    draft = services.draft_save(owner=operator, draft=draft, data=data)
+    promoted = services.draft_promote(draft=draft, actor=operator)
     draft.refresh_from_db()
     assert draft.promoted_event == promoted
     stale = services.draft_save(owner=operator, data={}, now=timezone.now() - datetime.timedelta(days=8))

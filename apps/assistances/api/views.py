@@ -27,7 +27,6 @@ from apps.assistances.filters import EventFilter, NoteFilter
 from apps.assistances.models import Event, EventDraft, EventProvider, EventStatusSwitch, Note
 from apps.clients.permissions import ANY_SOURCE
 from apps.core.api import APIMixin, CommandAPIView
-from apps.core.exceptions import ConflictError
 from apps.core.pagination import CursorPagination
 from apps.core.visibility import is_partner
 
@@ -315,17 +314,8 @@ class DraftPromoteView(CommandAPIView):
         draft = self.get_visible(EventDraft, pk=pk, owner_id=request.user.pk, promoted_event__isnull=True)
         options = DraftPromoteSerializer(data=request.data)
         options.is_valid(raise_exception=True)
-        content = self.serializer(EventCreateSerializer, data=draft.data)
-        if not content.is_valid():
-            # The request is fine; the stored draft is not a case yet: a conflict with its state.
-            raise ConflictError(
-                _("The draft is not a complete case yet; complete the fields named in errors."),
-                code="draft_incomplete",
-                extra={"errors": content.errors},
-            )
-        data = dict(content.validated_data)
-        override = options.validated_data["override_reason"] or data.pop("override_reason", "")
-        data.pop("override_reason", None)
-        event = services.draft_promote(draft=draft, data=data, override_reason=override, actor=request.user)
+        event = services.draft_promote(
+            draft=draft, override_reason=options.validated_data["override_reason"], actor=request.user
+        )
         event = self.get_visible(selectors.event_list(), pk=event.pk)
         return Response(self.serializer(EventSerializer, event).data, status=status.HTTP_201_CREATED)

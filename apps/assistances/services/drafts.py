@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.assistances.api.serializers import EventCreateSerializer
 from apps.assistances.models import Event, EventDraft
 from apps.assistances.services.opening import event_open
 from apps.core.context import Actor, current_actor, user_or_none
@@ -57,15 +58,31 @@ def drafts_expire(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def draft_promote(*, draft: EventDraft, data: dict, override_reason: str = "", actor: Actor = None) -> Event:
-    """Open the case a draft describes (``data``: the draft's content, validated like a new case)."""
+def draft_promote(*, draft: EventDraft, override_reason: str = "", actor: Actor = None) -> Event:
+    """Open the case a draft describes, exactly as opening it directly would.
+
+    The draft holds what the API's opening takes (codes and numbers, not ids), so its content is read
+    by that same input serializer, scoped to ``actor``: a draft that is not a complete case yet is a
+    409 ``draft_incomplete`` naming every missing or invalid field, from the admin as from the API.
+    ``override_reason`` (or the draft's own) is the operator's reason to open an uncovered case.
+    """
     actor = current_actor(actor)
     draft = EventDraft.objects.select_for_update().get(pk=draft.pk)
     if draft.promoted_event_id:
         raise ConflictError(_("This draft was already promoted."), code="draft_promoted")
     if user_or_none(actor) is not None and draft.owner_id != actor.pk:
         raise ConflictError(_("Only the author can promote a draft."), code="not_owner", status_code=403)
-    result = event_open(data=data, override_reason=override_reason, actor=actor)
+    content = EventCreateSerializer(data=draft.data, context={"caller": actor})
+    if not content.is_valid():
+        # The request is fine; the stored draft is not a case yet: a conflict with its state.
+        raise ConflictError(
+            _("The draft is not a complete case yet; complete the fields named in errors."),
+            code="draft_incomplete",
+            extra={"errors": content.errors},
+        )
+    data = dict(content.validated_data)
+    drafted_reason = data.pop("override_reason", "")
+    result = event_open(data=data, override_reason=override_reason or drafted_reason, actor=actor)
     draft.promoted_event = result.event
     draft.save(update_fields=["promoted_event", "updated_at"])
     return result.event

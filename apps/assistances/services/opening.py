@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.assistances.fields import EVENT_OPENING_FIELDS
 from apps.assistances.models import Event, StatusChangeKind
 from apps.assistances.services._common import record_status
 from apps.assistances.services.sla import sla_due
@@ -22,25 +23,7 @@ from apps.masters.models import EventStatus
 from apps.vouchers.models import UNKNOWN_VOUCHER, Voucher
 from apps.vouchers.selectors import voucher_check_coverage
 
-OPENING_FIELDS = {
-    "source_code",
-    "external_reference",
-    "voucher",
-    "traveller_name",
-    "traveller_document_type",
-    "traveller_document_number",
-    "traveller_phone",
-    "traveller_email",
-    "assistance",
-    "country",
-    "city",
-    "address",
-    "latitude",
-    "longitude",
-    "description",
-    "priority",
-    "assigned_operator",
-}
+OPENING_FIELDS = frozenset(EVENT_OPENING_FIELDS)
 
 
 def event_validate_place(data: dict) -> dict:

@@ -5,6 +5,7 @@ recomputed when the priority changes, and an operator taking a case."""
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from apps.assistances.fields import EVENT_UPDATABLE_FIELDS
 from apps.assistances.models import Event
 from apps.assistances.services._common import bump_version
 from apps.assistances.services.opening import event_validate_place
@@ -15,20 +16,7 @@ from apps.core.context import Actor, current_actor, user_or_none
 from apps.core.exceptions import ValidationFailed
 from apps.core.services import model_update
 
-UPDATABLE_FIELDS = {
-    "traveller_name",
-    "traveller_document_type",
-    "traveller_document_number",
-    "traveller_phone",
-    "traveller_email",
-    "city",
-    "address",
-    "latitude",
-    "longitude",
-    "description",
-    "priority",
-    "assigned_operator",
-}
+UPDATABLE_FIELDS = frozenset(EVENT_UPDATABLE_FIELDS)
 
 
 @transaction.atomic
