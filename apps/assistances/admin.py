@@ -20,7 +20,6 @@ from apps.assistances.models import (
     Event,
     EventDraft,
     EventProvider,
-    EventSource,
     EventStatusHistory,
     EventStatusSwitch,
     Note,
@@ -29,7 +28,9 @@ from apps.audit.models import AuditLog
 from apps.consultations.models import PhoneConsultation
 from apps.core.admin import LargeTablePaginator
 from apps.core.exceptions import ApplicationError
+from apps.masters.admin import source_formfield, source_list_filter
 from apps.masters.models import EventStatus
+from apps.masters.selectors import source_choices
 from apps.providers.models import ProviderLocation
 from apps.providers.selectors import LocationQuery, location_search
 
@@ -85,7 +86,7 @@ def _search_ids(term: str) -> list[int]:
         base.filter(code__iexact=term),
         base.filter(traveller_document_number__iexact=term),
         base.filter(voucher__number__iexact=term),
-        base.filter(source_code__in=EventSource.values, external_reference__iexact=term),
+        base.filter(source_code__in=[code for code, _name in source_choices()], external_reference__iexact=term),
     ]
     first, *others = (part.values_list("pk", flat=True) for part in parts)
     return list(first.union(*others))
@@ -215,7 +216,7 @@ class EventAdmin(admin.ModelAdmin):
         "assigned_operator",
         "opened_at",
     ]
-    list_filter = [MineFilter, "status", "priority", SlaFilter, "source_code", "country"]
+    list_filter = [MineFilter, "status", "priority", SlaFilter, source_list_filter("source_code"), "country"]
     search_fields = ["=code", "=traveller_document_number", "=voucher__number", "=external_reference"]
     list_select_related = ["status", "assistance", "country", "city", "assigned_operator"]
     date_hierarchy = "opened_at"
@@ -334,6 +335,11 @@ class EventAdmin(admin.ModelAdmin):
         return format_html("<ul>{}</ul>", items) if rows else "—"
 
     # --- writes through the services ----------------------------------------------------------------------
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "source_code":
+            return source_formfield(db_field)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.readonly_fields)

@@ -23,7 +23,6 @@ from django.utils import timezone
 from apps.assistances.models import (
     SLA_FACTOR,
     Event,
-    EventSource,
     EventStatusHistory,
     Note,
     NoteKind,
@@ -39,7 +38,7 @@ from apps.vouchers.models import Voucher
 
 HISTORY_SPAN = datetime.timedelta(days=730)  # cases opened over the last two years, more of them recently
 
-SOURCES = [(EventSource.KOM, 40), (EventSource.MOK, 30), (EventSource.PHONE, 20), (EventSource.WEB, 8)]
+SOURCES = [("KOM", 40), ("MOK", 30), ("PHONE", 20), ("WEB", 8)]  # codes of the masters.Source seed
 PRIORITIES = [(Priority.LOW, 10), (Priority.NORMAL, 60), (Priority.HIGH, 22), (Priority.CRITICAL, 8)]
 # Weight of each assistance type by code prefix (medical cases dominate a travel-assistance book).
 ASSISTANCE_WEIGHTS = {

@@ -12,7 +12,6 @@ from apps.assistances.models import (
     Event,
     EventDraft,
     EventProvider,
-    EventSource,
     EventStatusHistory,
     Note,
     NoteKind,
@@ -23,7 +22,7 @@ from apps.assistances.selectors import sla_state, sla_state_of
 from apps.core.fields import PersonField
 from apps.core.serializers import JSONObjectField, OptionalCurrencyCodeField, StrictFieldsMixin
 from apps.core.visibility import OPERATOR_LABEL, VisiblePrimaryKeyRelatedField
-from apps.masters.api.fields import AssistanceField, CountryField
+from apps.masters.api.fields import AssistanceField, CountryField, SourceField
 from apps.masters.models import City
 from apps.providers.models import Provider, ProviderLocation
 from apps.vouchers.api.fields import VisibleVoucherField
@@ -41,6 +40,7 @@ class OpeningCoverageField(serializers.JSONField):
 class EventSerializer(serializers.ModelSerializer):
     """A case as partners and operators read it."""
 
+    source_code = SourceField(read_only=True)
     voucher = serializers.CharField(source="voucher.number", read_only=True, default=None)
     coverage = OpeningCoverageField(read_only=True)
     assistance = serializers.CharField(source="assistance.code", read_only=True)
@@ -175,7 +175,7 @@ class EventCreateSerializer(_PlaceMixin, serializers.Serializer):
 
     refuses_unknown_fields = True  # checked in validate(), with its own messages
 
-    source_code = serializers.ChoiceField(choices=EventSource.choices)
+    source_code = SourceField()
     external_reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
     voucher = VisibleVoucherField(required=False, allow_null=True)
     traveller_name = serializers.CharField(max_length=200)

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.core.serializers import ListOnlyManyMixin
+from apps.masters import selectors
 from apps.masters.models import Assistance, Category, Country
 
 
@@ -31,3 +32,36 @@ def AssistanceField(**kwargs):
 
 def CategoryField(**kwargs):
     return CodeRelatedField(slug_field="code", queryset=Category.objects.all(), **kwargs)
+
+
+class SourceField(serializers.ChoiceField):
+    """A source code of the catalog (MOK, KOM, PHONE...), documented as an enum of its codes.
+
+    The choices are read from the catalog when they are needed (the schema, a written value), never
+    at import, so a source added in the admin needs no deploy. A value read from a row is written
+    out as stored, without a query; a written one must be a known, active source.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=(), **kwargs)
+
+    def _get_choices(self):
+        return dict(selectors.source_choices())
+
+    def _set_choices(self, choices):
+        pass  # the catalog holds them
+
+    choices = property(_get_choices, _set_choices)
+
+    @property
+    def grouped_choices(self):  # the browsable API's select
+        return self.choices
+
+    def to_internal_value(self, data):
+        code = data if isinstance(data, str) else ""
+        if not selectors.source_is_usable(code):
+            self.fail("invalid_choice", input=data)
+        return code
+
+    def to_representation(self, value):
+        return value

@@ -9,9 +9,10 @@ from rest_framework import serializers
 
 from apps.core.fields import PersonField
 from apps.core.serializers import ListOnlyManyMixin, OptionalCurrencyCodeField, StrictFieldsMixin
+from apps.masters.api.fields import SourceField
 from apps.masters.models import Assistance, Category, Country, VoucherStatus
 from apps.vouchers.api import examples
-from apps.vouchers.choices import DocumentType, VoucherSource
+from apps.vouchers.choices import DocumentType
 from apps.vouchers.models import Voucher, VoucherBenefit, VoucherStatusHistory, VoucherTraveller
 
 
@@ -134,6 +135,7 @@ class VoucherListSerializer(serializers.ModelSerializer):
     )
     residence_country = serializers.SlugRelatedField(slug_field="iso2", read_only=True, allow_null=True)
     status = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    source = SourceField(read_only=True)
 
     class Meta:
         model = Voucher
@@ -213,7 +215,7 @@ class VoucherWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
 @extend_schema_serializer(examples=examples.ISSUE_EXAMPLES)
 class VoucherIssueSerializer(VoucherWriteSerializer):
-    source = serializers.ChoiceField(choices=VoucherSource.choices, help_text="Issuing channel.")
+    source = SourceField(help_text="Issuing channel.")
     status = UpperSlugRelatedField(
         slug_field="code",
         queryset=VoucherStatus.objects.all(),
