@@ -1,6 +1,8 @@
 """Serializer fields that refer to catalog rows by their public codes (never database ids)."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_choice_field, list_hash
 from rest_framework import serializers
 
 from apps.core.serializers import ListOnlyManyMixin
@@ -65,3 +67,19 @@ class SourceField(serializers.ChoiceField):
 
     def to_representation(self, value):
         return value
+
+
+class SourceFieldSchema(OpenApiSerializerFieldExtension):
+    """The catalog's codes as an enum, one enum per field name as before the catalog.
+
+    Cases call the field ``source_code`` and vouchers ``source``; generated clients know the two
+    enums as ``SourceCodeEnum`` and ``SourceEnum``. The same choices under two names would make
+    drf-spectacular warn and pick names by luck, so the enum's identity includes the field name.
+    """
+
+    target_class = SourceField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = build_choice_field(self.target)
+        schema["x-spec-enum-id"] = list_hash([self.target.field_name, schema["x-spec-enum-id"]])
+        return schema
