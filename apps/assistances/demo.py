@@ -330,7 +330,7 @@ def _case(
 ) -> tuple[tuple, list[tuple], _CaseTimes]:
     """One event row (EVENT_COLUMNS), its status-history rows and what its notes need."""
     stamp = connection.ops.adapt_datetimefield_value
-    source = rng.choices(catalog.sources, cum_weights=catalog.source_cum)[0].value
+    source = rng.choices(catalog.sources, cum_weights=catalog.source_cum)[0]
     assistance_id, assistance_code, sla_minutes = rng.choices(catalog.assistances, cum_weights=catalog.assistance_cum)[
         0
     ]
