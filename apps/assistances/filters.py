@@ -3,7 +3,7 @@ import django_filters
 from apps.assistances.models import Event, Note, Priority
 from apps.assistances.selectors import filter_sla
 from apps.core.filters import FilterSet, IdFilter, IsoDateTimeFilter
-from apps.masters.selectors import SourceChoices
+from apps.masters.filters import SourceFilter
 
 
 class CodeFilter(django_filters.CharFilter):
@@ -15,7 +15,7 @@ class CodeFilter(django_filters.CharFilter):
 
 class EventFilter(FilterSet):
     status = CodeFilter(field_name="status__code")
-    source = django_filters.ChoiceFilter(field_name="source_code", choices=SourceChoices())
+    source = SourceFilter(field_name="source_code")
     assistance = CodeFilter(field_name="assistance__code")
     country = CodeFilter(field_name="country__iso2")
     city = django_filters.CharFilter(field_name="city__code")

@@ -1,7 +1,18 @@
 import django_filters
+from drf_spectacular.utils import extend_schema_field
 
 from apps.core.filters import CountFilter, FilterSet
+from apps.masters.api.fields import DOCUMENTED_SOURCES
 from apps.masters.models import Category, City, Country
+from apps.masters.selectors import SourceChoices
+
+
+@extend_schema_field({"type": "string", "enum": list(DOCUMENTED_SOURCES)})
+class SourceFilter(django_filters.ChoiceFilter):
+    """A source code among the catalog's (the schema documents the seeded ones, like ``SourceField``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, choices=SourceChoices(), **kwargs)
 
 
 class CategoryFilter(FilterSet):
