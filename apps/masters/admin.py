@@ -18,7 +18,7 @@ from apps.masters.models import (
     Source,
     VoucherStatus,
 )
-from apps.masters.selectors import SourceChoices, source_choices
+from apps.masters.selectors import source_choices
 
 
 class CatalogAdminForm(ServiceAdminForm):
@@ -122,7 +122,7 @@ def source_list_filter(field_name: str) -> type[admin.SimpleListFilter]:
 def source_formfield(db_field) -> forms.Field:
     """The select of the catalog's sources for a source column (the service checks the choice again)."""
     return forms.ChoiceField(
-        choices=SourceChoices(),
+        choices=source_choices,
         label=db_field.verbose_name.capitalize(),
         help_text=db_field.help_text,
         required=not db_field.blank,

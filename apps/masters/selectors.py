@@ -1,7 +1,6 @@
 """Reads of the catalogs, shaped for their consumers (API lists, status checks)."""
 
 from django.db.models import Prefetch, QuerySet
-from django.utils.choices import BaseChoiceIterator
 
 from apps.masters.models import STATUS_MODELS, Assistance, Category, City, Country, Source, StatusBase
 
@@ -28,15 +27,11 @@ def city_list(*, country: Country) -> QuerySet[City]:
 
 
 def source_choices() -> list[tuple[str, str]]:
-    """Every source as (code, name in the active language), in catalog order (inactive ones too: old rows use them)."""
+    """Every source as (code, name in the active language), in catalog order (inactive ones too: old rows use them).
+
+    Form fields and filters take the function itself as their choices, so they are read when used, not at import.
+    """
     return [(source.code, source.name) for source in Source.objects.order_by("sort_order", "code")]
-
-
-class SourceChoices(BaseChoiceIterator):
-    """``source_choices()`` read when iterated, never at import: for form fields and filters."""
-
-    def __iter__(self):
-        yield from source_choices()
 
 
 def active_source_codes() -> list[str]:
