@@ -36,6 +36,7 @@ from apps.assistances.models import (
 from apps.consultations.models import PhoneConsultation
 from apps.core.admin import ConflictGuardMixin, LargeTablePaginator, sync_saved
 from apps.core.exceptions import ApplicationError
+from apps.masters.admin import source_formfield, source_list_filter
 from apps.masters.models import Assistance, Country, EventStatus
 from apps.providers import selectors as provider_selectors
 from apps.providers.models import ProviderLocation
@@ -362,7 +363,7 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
         "assigned_operator",
         "opened_at",
     ]
-    list_filter = [MineFilter, "status", "priority", SlaFilter, "source_code", "country"]
+    list_filter = [MineFilter, "status", "priority", SlaFilter, source_list_filter("source_code"), "country"]
     search_fields = ["=code", "=traveller_document_number", "=voucher__number", "=external_reference"]
     search_help_text = _(
         "Case code or number, external reference, voucher number, traveller document or e-mail, "
@@ -537,6 +538,11 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
             context["draft_id"] = draft.pk if draft else ""
             context["voucher_travellers_url"] = reverse("admin:assistances_event_voucher_travellers")
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "source_code":
+            return source_formfield(db_field)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.readonly_fields)

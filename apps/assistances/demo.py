@@ -23,7 +23,6 @@ from django.utils import timezone
 from apps.assistances.models import (
     SLA_FACTOR,
     Event,
-    EventSource,
     EventStatusHistory,
     Note,
     NoteKind,
@@ -40,7 +39,7 @@ from apps.vouchers.models import Voucher
 
 HISTORY_SPAN = datetime.timedelta(days=730)  # cases opened over the last two years, more of them recently
 
-SOURCES = [(EventSource.KOM, 40), (EventSource.MOK, 30), (EventSource.PHONE, 20), (EventSource.WEB, 8)]
+SOURCES = [("KOM", 40), ("MOK", 30), ("PHONE", 20), ("WEB", 8)]  # codes of the masters.Source seed
 PRIORITIES = [(Priority.LOW, 10), (Priority.NORMAL, 60), (Priority.HIGH, 22), (Priority.CRITICAL, 8)]
 # Weight of each assistance type by code prefix (medical cases dominate a travel-assistance book).
 ASSISTANCE_WEIGHTS = {
@@ -300,7 +299,7 @@ def _case(
 ) -> tuple[dict, list[tuple], _CaseTimes]:
     """One event row (by column, see EVENT_COLUMNS), its status-history rows and what its notes need."""
     stamp = connection.ops.adapt_datetimefield_value
-    source = rng.choices(catalog.sources, cum_weights=catalog.source_cum)[0].value
+    source = rng.choices(catalog.sources, cum_weights=catalog.source_cum)[0]
     assistance_id, assistance_code, sla_minutes = rng.choices(catalog.assistances, cum_weights=catalog.assistance_cum)[
         0
     ]

@@ -1,8 +1,9 @@
 import django_filters
 
-from apps.assistances.models import Event, EventSource, Note, Priority
+from apps.assistances.models import Event, Note, Priority
 from apps.assistances.selectors import event_search, filter_sla
 from apps.core.filters import FilterSet, IdFilter, IsoDateTimeFilter
+from apps.masters.filters import SourceFilter
 
 
 class CodeFilter(django_filters.CharFilter):
@@ -14,7 +15,7 @@ class CodeFilter(django_filters.CharFilter):
 
 class EventFilter(FilterSet):
     status = CodeFilter(field_name="status__code")
-    source = django_filters.ChoiceFilter(field_name="source_code", choices=EventSource.choices)
+    source = SourceFilter(field_name="source_code")
     assistance = CodeFilter(field_name="assistance__code")
     country = CodeFilter(field_name="country__iso2")
     city = django_filters.CharFilter(field_name="city__code")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import BaseModel, TimeStampedModel
 from apps.core.visibility import OperatorsOnlyQuerySet, ScopedQuerySet
+from apps.masters.models import SOURCE_CODE_LENGTH
 
 
 class EventQuerySet(ScopedQuerySet):
@@ -28,14 +29,6 @@ class NoteQuerySet(CaseChildQuerySet):
 
     def partner_q(self, source: str) -> Q:
         return super().partner_q(source) & Q(visibility=NoteVisibility.SHARED)
-
-
-class EventSource(models.TextChoices):
-    MOK = "MOK", "MOK"
-    KOM = "KOM", "KOM"
-    PHONE = "PHONE", _("Phone")
-    WEB = "WEB", _("Web")
-    OTHER = "OTHER", _("Other")
 
 
 class Priority(models.TextChoices):
@@ -59,7 +52,8 @@ class Event(BaseModel):
     """
 
     code = models.CharField(_("code"), max_length=20, unique=True, editable=False)
-    source_code = models.CharField(_("source"), max_length=8, choices=EventSource.choices, db_index=True)
+    # A code of masters.Source, checked when the case is opened (a plain column, see masters.Source).
+    source_code = models.CharField(_("source"), max_length=SOURCE_CODE_LENGTH, db_index=True)
     external_reference = models.CharField(_("external reference"), max_length=100, null=True, blank=True)
     voucher = models.ForeignKey(
         "vouchers.Voucher",

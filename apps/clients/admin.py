@@ -14,6 +14,7 @@ from apps.clients.models import ApiClient, ApiKey
 from apps.clients.scopes import ALL_SCOPES
 from apps.core.admin import ServiceAdminForm, ServiceModelAdmin
 from apps.core.exceptions import ApplicationError
+from apps.masters.admin import source_formfield, source_list_filter
 
 
 def _create_client(*, model, data, actor=None):
@@ -66,7 +67,7 @@ class ApiKeyInline(admin.TabularInline):
 class ApiClientAdmin(ServiceModelAdmin):
     form = ApiClientForm
     list_display = ["name", "source_code", "cognito_client_id", "scopes", "is_active", "usage_plan", "updated_at"]
-    list_filter = ["is_active", "source_code"]
+    list_filter = ["is_active", source_list_filter("source_code")]
     search_fields = ["name", "=cognito_client_id"]
     readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
     inlines = [ApiKeyInline]
@@ -82,6 +83,11 @@ class ApiClientAdmin(ServiceModelAdmin):
     service_create = staticmethod(_create_client)
     service_update = staticmethod(services.api_client_update)
     service_delete = staticmethod(services.api_client_delete)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "source_code":
+            return source_formfield(db_field)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description=_("scopes"))
     def scopes(self, obj):

@@ -7,8 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.assistances.models import EventSource
 from apps.core.models import BaseModel
+from apps.masters.models import SOURCE_CODE_LENGTH
 
 # The seed's API Gateway usage plan, applied to every client unless changed.
 DEFAULT_RATE_PER_SECOND = 10.0
@@ -28,8 +28,7 @@ class ApiClient(BaseModel):
     name = models.CharField(_("name"), max_length=100, unique=True)
     source_code = models.CharField(
         _("source"),
-        max_length=8,
-        choices=EventSource.choices,
+        max_length=SOURCE_CODE_LENGTH,
         help_text=_("The partner's source: the client sees and changes only cases of this source."),
     )
     cognito_client_id = models.CharField(

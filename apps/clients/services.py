@@ -18,6 +18,7 @@ from apps.clients.models import ApiClient, ApiKey
 from apps.clients.scopes import ALL_SCOPES
 from apps.core.context import current_actor, user_or_none
 from apps.core.exceptions import ConflictError, ValidationFailed
+from apps.masters.services import source_check
 
 # How often ``last_used_at`` is written: often enough to tell idle keys, rarely enough not to
 # turn every API request into a database write.
@@ -33,7 +34,9 @@ class IssuedKey:
 
 
 def api_client_validate(*, instance: ApiClient, data: dict) -> None:
-    """Scopes must be among the resource servers' (a typo would silently grant nothing); stored sorted."""
+    """A known, active source; scopes among the resource servers' (a typo would silently grant nothing), sorted."""
+    if "source_code" in data and (instance.pk is None or data["source_code"] != instance.source_code):
+        source_check(code=data["source_code"], field="source_code")
     if "allowed_scopes" in data:
         scopes = data["allowed_scopes"]
         if not isinstance(scopes, list | tuple) or not all(isinstance(s, str) for s in scopes):

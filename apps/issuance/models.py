@@ -15,7 +15,8 @@ from apps.core.models import BaseModel
 from apps.core.visibility import ScopedQuerySet
 from apps.vouchers.models import Voucher
 
-# Issuance is MOK's feed: every record and document belongs to MOK.
+# Issuance is MOK's feed (its payload, its ids): every record and document, and every voucher it
+# issues, belongs to MOK, a code of masters.Source.
 ISSUANCE_SOURCE = "MOK"
 
 

@@ -19,9 +19,8 @@ from apps.core.context import current_actor, user_or_none
 from apps.core.exceptions import ApplicationError, ConflictError
 from apps.core.files.formats import PDF
 from apps.core.files.services import ContentCheck, FileRules
-from apps.issuance.models import IssuanceDocument, IssuanceRecord
+from apps.issuance.models import ISSUANCE_SOURCE, IssuanceDocument, IssuanceRecord
 from apps.vouchers import services as voucher_services
-from apps.vouchers.choices import VoucherSource
 from apps.vouchers.models import Voucher
 
 logger = logging.getLogger(__name__)
@@ -64,7 +63,7 @@ def _claimable(voucher: Voucher, *, record: IssuanceRecord | None, issuance_id: 
     """A number already in use may be updated only if it came from this very MOK issuance."""
     if record is not None and voucher.issuance_records.filter(pk=record.pk).exists():
         return True
-    return voucher.source == VoucherSource.MOK and voucher.external_reference == issuance_id
+    return voucher.source == ISSUANCE_SOURCE and voucher.external_reference == issuance_id
 
 
 def _upsert_vouchers(*, items: list[dict], issuance_id: str, issued_at, record, actor) -> list[Voucher]:
@@ -74,7 +73,7 @@ def _upsert_vouchers(*, items: list[dict], issuance_id: str, issued_at, record, 
         try:
             existing = Voucher.objects.filter(number=item["number"]).first()
             if existing is None:
-                voucher = voucher_services.voucher_issue(data={**data, "source": VoucherSource.MOK}, actor=actor)
+                voucher = voucher_services.voucher_issue(data={**data, "source": ISSUANCE_SOURCE}, actor=actor)
             elif _claimable(existing, record=record, issuance_id=issuance_id):
                 voucher = voucher_services.voucher_update(voucher=existing, data=data, actor=actor)
             else:

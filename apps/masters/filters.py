@@ -1,7 +1,23 @@
 import django_filters
 
 from apps.core.filters import CountFilter, FilterSet
+from apps.masters.api.fields import DOCUMENTED_SOURCES
 from apps.masters.models import Category, City, Country
+from apps.masters.selectors import source_choices
+
+
+class _SourceFormField(django_filters.fields.ChoiceField):
+    def valid_value(self, value):
+        return value in dict(source_choices())  # the catalog's, not only the documented ones
+
+
+class SourceFilter(django_filters.ChoiceFilter):
+    """A source code of the catalog; the schema documents the seeded ones (like ``SourceField``)."""
+
+    field_class = _SourceFormField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, choices=list(DOCUMENTED_SOURCES.items()), **kwargs)
 
 
 class CategoryFilter(FilterSet):

@@ -1,4 +1,4 @@
-"""Catalogs: assistance categories and types, the three status machines, countries and cities.
+"""Catalogs: assistance categories and types, sources, the three status machines, countries and cities.
 
 The status machines are data (allowed next statuses per status), editable in the admin; code
 compares status *codes*, never database ids.
@@ -75,6 +75,31 @@ class Assistance(CatalogEntry):
     class Meta(CatalogEntry.Meta):
         verbose_name = _("assistance type")
         verbose_name_plural = _("assistance types")
+
+
+SOURCE_CODE_LENGTH = 8
+
+
+class Source(CatalogEntry):
+    """Where a case, a voucher or a partner's API client comes from (MOK, KOM, phone, web...).
+
+    Cases (``Event.source_code``), vouchers (``Voucher.source``) and API clients
+    (``ApiClient.source_code``) store the code; a partner sees the rows of its own source only.
+    ``receives_tracking`` says whether changes to this source's cases produce MOK tracking
+    messages. Sources are deactivated, never deleted or recoded: stored rows keep their code.
+    """
+
+    # Cases, vouchers and API clients store the code in eight characters.
+    code = models.CharField(_("code"), max_length=SOURCE_CODE_LENGTH, unique=True, validators=[code_validator])
+    receives_tracking = models.BooleanField(
+        _("receives tracking"),
+        default=False,
+        help_text=_("Changes to cases of this source produce MOK tracking messages."),
+    )
+
+    class Meta(CatalogEntry.Meta):
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
 
 
 class StatusBase(CatalogEntry):

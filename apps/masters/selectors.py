@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from apps.masters.models import STATUS_MODELS, Assistance, Category, City, Country, StatusBase
+from apps.masters.models import STATUS_MODELS, Assistance, Category, City, Country, Source, StatusBase
 
 
 def category_list() -> QuerySet[Category]:
@@ -24,6 +24,27 @@ def country_list() -> QuerySet[Country]:
 
 def city_list(*, country: Country) -> QuerySet[City]:
     return City.objects.filter(country=country).select_related("country").order_by("-population", "pk")
+
+
+def source_choices() -> list[tuple[str, str]]:
+    """Every source as (code, name in the active language), in catalog order (inactive ones too: old rows use them).
+
+    Form fields and filters take the function itself as their choices, so they are read when used, not at import.
+    """
+    return [(source.code, source.name) for source in Source.objects.order_by("sort_order", "code")]
+
+
+def active_source_codes() -> list[str]:
+    return list(Source.objects.filter(is_active=True).order_by("sort_order", "code").values_list("code", flat=True))
+
+
+def source_is_usable(code: str) -> bool:
+    """Whether new cases, vouchers and API clients may take ``code`` (a known, active source)."""
+    return bool(code) and Source.objects.filter(code=code, is_active=True).exists()
+
+
+def source_receives_tracking(code: str) -> bool:
+    return bool(code) and Source.objects.filter(code=code, receives_tracking=True).exists()
 
 
 def status_allows(model: type[StatusBase], *, from_code: str, to_code: str) -> bool:

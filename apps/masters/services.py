@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 from apps.audit.crud import audited_create, audited_delete, audited_update
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
-from apps.core.exceptions import ApplicationError
+from apps.core.exceptions import ApplicationError, ValidationFailed, coded
 from apps.core.services import bulk_upsert
 from apps.core.text import ascii_fold
-from apps.masters.models import City, Country, StatusBase
+from apps.masters import selectors
+from apps.masters.models import City, Country, Source, StatusBase
 
 
 def _validate_status_transitions(instance: StatusBase, data: dict) -> None:
@@ -39,10 +40,19 @@ def _validate_status_transitions(instance: StatusBase, data: dict) -> None:
         )
 
 
+def _validate_source_edit(instance: Source, data: dict) -> None:
+    # Cases, vouchers and API clients store the code itself: renaming it would orphan them.
+    if instance.pk and "code" in data and data["code"] != Source.objects.get(pk=instance.pk).code:
+        message = _("A source's code cannot change: cases, vouchers and API clients refer to it.")
+        raise ApplicationError(message, code="source_code_immutable", extra={"errors": {"code": [message]}})
+
+
 def catalog_entry_validate(*, instance: Model, data: dict) -> None:
     """Business rules of a catalog edit beyond field validation (raises ApplicationError)."""
     if isinstance(instance, StatusBase):
         _validate_status_transitions(instance, data)
+    if isinstance(instance, Source):
+        _validate_source_edit(instance, data)
 
 
 def catalog_entry_create(*, model: type[Model], data: dict, actor=None) -> Model:
@@ -55,7 +65,26 @@ def catalog_entry_update(*, instance: Model, data: dict, actor=None) -> Model:
 
 
 def catalog_entry_delete(*, instance: Model, actor=None) -> None:
+    if isinstance(instance, Source):
+        # Rows keep the code (no foreign key holds them back): a source goes out of use instead.
+        raise ApplicationError(
+            _("A source cannot be deleted; deactivate it instead."), code="source_not_deletable", status_code=409
+        )
     audited_delete(instance=instance, actor=actor)
+
+
+def source_error(code: str):
+    """The field error for a source that is not a known, active one of the catalog, or None."""
+    if selectors.source_is_usable(code):
+        return None
+    return coded(_("Unknown source: %(code)s.") % {"code": code}, "invalid_choice")
+
+
+def source_check(*, code: str, field: str) -> None:
+    """Refuse a source that is not a known, active one (cases, vouchers and API clients take one)."""
+    error = source_error(code)
+    if error is not None:
+        raise ValidationFailed({field: [error]})
 
 
 # --- Countries and cities import ------------------------------------------------------------------

@@ -26,12 +26,11 @@ from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.celery import publish_breaker
 from apps.core.services import run_after_commit
+from apps.masters.selectors import source_receives_tracking
 from apps.tracking.models import AttemptKind, DeliveryState, TrackingAttempt, TrackingMessage
 
 logger = logging.getLogger(__name__)
 
-# The seed's Step Functions Choice state: only cases of this source are tracked.
-TRACKED_SOURCE = "MOK"
 SIGNATURE_HEADER = "X-Bigtree-Signature"
 MESSAGE_ID_HEADER = "X-Bigtree-Message-Id"
 # A 4xx answer means MOK refuses this message as it is: retrying cannot help. These few can.
@@ -39,8 +38,12 @@ RETRYABLE_CLIENT_ERRORS = {408, 425, 429}
 
 
 def tracking_record(*, event, action: str, payload: dict) -> TrackingMessage | None:
-    """Record a pending message for ``event`` if its source is tracked; call inside the change's transaction."""
-    if event.source_code != TRACKED_SOURCE:
+    """Record a pending message for ``event`` if its source is tracked; call inside the change's transaction.
+
+    The seed's Step Functions Choice state, now the source's ``receives_tracking`` in the catalog: one
+    lookup by code, only on the writes that report to MOK (notes, provider services), never on opening.
+    """
+    if not source_receives_tracking(event.source_code):
         return None
     body = {
         "action": action,
@@ -171,7 +174,7 @@ def tracking_deliver(message_id: int) -> str:
     message = _claim(message_id)
     if message is None:
         return "skipped"
-    if message.event.source_code != TRACKED_SOURCE:  # the Choice state, checked again at delivery
+    if not source_receives_tracking(message.event.source_code):  # the Choice state, checked again at delivery
         _finish(message, state=DeliveryState.FAILED, last_error="case source is not tracked")
         return DeliveryState.FAILED
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin import ConflictGuardMixin, ServiceAdminForm, ServiceModelAdmin
 from apps.core.exceptions import ApplicationError
+from apps.masters.admin import source_formfield, source_list_filter
 from apps.masters.models import Assistance, Country, VoucherStatus
 from apps.vouchers import selectors, services
 from apps.vouchers.choices import DEFAULT_INITIAL_STATUS
@@ -216,7 +217,7 @@ class VoucherAdmin(ConflictGuardMixin, ServiceModelAdmin):
     list_display = ["number", "holder_name", "product_name", "source", "status_code", "valid_from", "valid_to"]
     list_filter = [
         "status",
-        "source",
+        source_list_filter("source"),
         ValidityFilter,
         ("valid_from", admin.DateFieldListFilter),
         ("valid_to", admin.DateFieldListFilter),
@@ -251,6 +252,11 @@ class VoucherAdmin(ConflictGuardMixin, ServiceModelAdmin):
         (_("Issuance"), {"fields": ["external_reference", "issued_at"]}),
         (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "updated_at", "created_by", "updated_by"]}),
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "source":
+            return source_formfield(db_field)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description=_("status"), ordering="status__code")
     def status_code(self, obj):

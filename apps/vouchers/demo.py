@@ -17,7 +17,7 @@ from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.bulk import insert_rows
 from apps.masters.models import Assistance, Category, Country, VoucherStatus
-from apps.vouchers.choices import DocumentType, VoucherSource
+from apps.vouchers.choices import DocumentType
 from apps.vouchers.models import Voucher, VoucherBenefit, VoucherStatusHistory, VoucherTraveller
 
 NUMBER_PREFIX = "DEMO-"
@@ -47,13 +47,7 @@ PRODUCTS = [
     ("CRUISE", "Cruise", Decimal("80000"), 0.7),
 ]
 
-SOURCES = [
-    (VoucherSource.MOK, 40),
-    (VoucherSource.KOM, 30),
-    (VoucherSource.WEB, 20),
-    (VoucherSource.PHONE, 8),
-    (VoucherSource.OTHER, 2),
-]
+SOURCES = [("MOK", 40), ("KOM", 30), ("WEB", 20), ("PHONE", 8), ("OTHER", 2)]  # codes of the masters.Source seed
 STATUSES = [("ACTIVE", 86), ("ISSUED", 3), ("SUSPENDED", 3), ("EXPIRED", 5), ("CANCELLED", 3)]
 
 
@@ -188,7 +182,7 @@ def _voucher(rng: random.Random, catalog: _Catalog, number: str, today: datetime
         number,
         product_code,
         product_name,
-        _weighted(rng, SOURCES).value,
+        _weighted(rng, SOURCES),
         f"{holder[0]} {holder[1]}",
         holder[2],
         holder[3],

@@ -2,8 +2,8 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.filters import FilterSet
+from apps.masters.filters import SourceFilter
 from apps.masters.models import VoucherStatus
-from apps.vouchers.choices import VoucherSource
 from apps.vouchers.models import Voucher
 from apps.vouchers.selectors import voucher_ids_by_document
 
@@ -17,7 +17,7 @@ class VoucherFilter(FilterSet):
         field_name="holder_name", lookup_expr="icontains", help_text=_("Part of the holder's name.")
     )
     status = django_filters.CharFilter(method="filter_status", help_text=_("Status code (e.g. ACTIVE)."))
-    source = django_filters.ChoiceFilter(choices=VoucherSource.choices, help_text=_("Issuing channel."))
+    source = SourceFilter(help_text=_("Issuing channel."))
     valid_on = django_filters.DateFilter(method="filter_valid_on", help_text=_("In force on this date (YYYY-MM-DD)."))
     valid_from_after = django_filters.DateFilter(
         field_name="valid_from", lookup_expr="gte", help_text=_("Validity starts on or after this date.")

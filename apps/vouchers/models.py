@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import BaseModel, TimeStampedModel
 from apps.core.visibility import ScopedQuerySet
-from apps.masters.models import Assistance, Category, Country, VoucherStatus
-from apps.vouchers.choices import DocumentType, VoucherSource
+from apps.masters.models import SOURCE_CODE_LENGTH, Assistance, Category, Country, VoucherStatus
+from apps.vouchers.choices import DocumentType
 
 _currency_format = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 currency code (e.g. USD)."))
 
@@ -52,7 +52,8 @@ class Voucher(BaseModel):
     number = models.CharField(_("number"), max_length=40, unique=True)
     product_code = models.CharField(_("product code"), max_length=40)
     product_name = models.CharField(_("product name"), max_length=150)
-    source = models.CharField(_("source"), max_length=8, choices=VoucherSource.choices)
+    # The issuing channel, a code of masters.Source (checked by the services; see masters.Source).
+    source = models.CharField(_("source"), max_length=SOURCE_CODE_LENGTH)
     holder_name = models.CharField(_("holder name"), max_length=200)
     holder_document_type = models.CharField(
         _("holder document type"), max_length=16, choices=DocumentType.choices, default=DocumentType.PASSPORT

@@ -19,6 +19,7 @@ from apps.core.exceptions import ApplicationError, ConflictError, ValidationFail
 from apps.core.services import model_snapshot, model_update, serialize_value
 from apps.masters.models import Assistance, VoucherStatus
 from apps.masters.selectors import status_allows
+from apps.masters.services import source_check
 from apps.vouchers.choices import DEFAULT_INITIAL_STATUS, DocumentType
 from apps.vouchers.models import (
     BenefitCommitment,
@@ -42,13 +43,15 @@ def _messages(exc: DjangoValidationError) -> dict:
 
 
 def voucher_validate(*, instance: Voucher, data: dict) -> None:
-    """Rules of a voucher edit beyond field validation: the validity period and the status."""
+    """Rules of a voucher edit beyond field validation: the validity period, the source and the status."""
     valid_from = data.get("valid_from", instance.valid_from)
     valid_to = data.get("valid_to", instance.valid_to)
     if valid_from and valid_to and valid_to < valid_from:
         raise ValidationFailed(
             {"valid_to": [coded(_("The end of validity cannot be before its start."), "date_out_of_range")]}
         )
+    if "source" in data and (instance.pk is None or data["source"] != instance.source):
+        source_check(code=data["source"], field="source")  # a voucher keeps a source that went out of use
     if "status" in data:
         status = data["status"]
         if instance.pk is None:

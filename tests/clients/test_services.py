@@ -40,12 +40,19 @@ def test_scopes_are_checked_and_stored_sorted_without_duplicates():
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("source_code", "FAX"), ("rate_per_second", 0), ("burst", 0), ("monthly_quota", 0), ("cognito_client_id", "")],
+    [("rate_per_second", 0), ("burst", 0), ("monthly_quota", 0), ("cognito_client_id", "")],
 )
 def test_invalid_values_are_refused(field, value):
     with pytest.raises(ValidationError) as excinfo:
         _client(**{field: value})
     assert list(excinfo.value.message_dict) == [field]
+    assert not ApiClient.objects.exists()
+
+
+def test_a_source_outside_the_catalog_is_refused():
+    with pytest.raises(ApplicationError) as excinfo:
+        _client(source_code="FAX")
+    assert list(excinfo.value.extra["errors"]) == ["source_code"]
     assert not ApiClient.objects.exists()
 
 

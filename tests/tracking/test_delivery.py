@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from apps.assistances.services import note_create
+from apps.masters.models import Source
 from apps.tracking import services
 from apps.tracking.models import DeliveryState, TrackingMessage
 from tests.assistances.factories import covered_case
@@ -128,6 +129,21 @@ def test_non_mok_cases_record_nothing(mok, operator):
     note_create(event=event, body="x", visibility="shared", actor=operator)
     assert not TrackingMessage.objects.filter(event=event).exists()
     assert mok.received == []
+
+
+def test_tracking_follows_the_sources_receives_tracking(mok, operator):
+    Source.objects.filter(code="KOM").update(receives_tracking=True)
+    event = covered_case(source="KOM")
+    note_create(event=event, body="x", visibility="shared", actor=operator)
+    message = TrackingMessage.objects.get(event=event)
+    assert message.state == DeliveryState.DELIVERED and len(mok.received) == 1
+
+    Source.objects.filter(code="KOM").update(receives_tracking=False)
+    note_create(event=event, body="y", visibility="shared", actor=operator)
+    assert TrackingMessage.objects.filter(event=event).count() == 1  # nothing new once the flag is off
+    message.state, message.delivered_at = DeliveryState.PENDING, None
+    message.save(update_fields=["state", "delivered_at"])
+    assert services.tracking_deliver(message.pk) == DeliveryState.FAILED  # checked again at delivery
 
 
 def test_admin_lists_filters_and_retries(mok, operator, admin_browser):

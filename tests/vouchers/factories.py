@@ -5,7 +5,7 @@ import factory
 from django.utils import timezone
 
 from apps.masters.models import Assistance, Country, VoucherStatus
-from apps.vouchers.choices import DocumentType, VoucherSource
+from apps.vouchers.choices import DocumentType
 from apps.vouchers.models import BenefitCommitment, Voucher, VoucherBenefit, VoucherTraveller
 from tests.masters.factories import CountryFactory
 
@@ -34,7 +34,7 @@ class VoucherFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: f"V-{n:07d}")
     product_code = "GOLD150"
     product_name = "Gold 150"
-    source = VoucherSource.KOM
+    source = "KOM"
     # Sequences, not random names: a random "Pérez" would make name-search tests flaky.
     holder_name = factory.Sequence(lambda n: f"Titular {n}")
     holder_document_type = DocumentType.PASSPORT

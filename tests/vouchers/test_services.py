@@ -11,7 +11,6 @@ from apps.audit.models import AuditLog
 from apps.core.exceptions import ApplicationError, ConflictError
 from apps.masters.models import Category
 from apps.vouchers import selectors, services
-from apps.vouchers.choices import VoucherSource
 from apps.vouchers.models import BenefitCommitment, Voucher, VoucherBenefit, VoucherStatusHistory
 from tests.vouchers.factories import BenefitFactory, TravellerFactory, VoucherFactory, assistance, country, status
 
@@ -26,7 +25,7 @@ def _issue_data(**overrides) -> dict:
         "number": "KOM-1",
         "product_code": "GOLD150",
         "product_name": "Gold 150",
-        "source": VoucherSource.KOM,
+        "source": "KOM",
         "holder_name": "Sofía González",
         "holder_document_number": "AAB123456",
         "valid_from": datetime.date(2030, 6, 1),

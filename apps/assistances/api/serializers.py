@@ -15,7 +15,6 @@ from apps.assistances.models import (
     Event,
     EventDraft,
     EventProvider,
-    EventSource,
     EventStatusHistory,
     Note,
     NoteKind,
@@ -26,7 +25,7 @@ from apps.assistances.selectors import sla_state, sla_state_of
 from apps.core.fields import PersonField
 from apps.core.serializers import JSONObjectField, OptionalCurrencyCodeField, StrictFieldsMixin
 from apps.core.visibility import OPERATOR_LABEL, VisiblePrimaryKeyRelatedField
-from apps.masters.api.fields import AssistanceField, CountryField
+from apps.masters.api.fields import AssistanceField, CountryField, SourceField
 from apps.masters.models import City
 from apps.providers.models import Provider, ProviderLocation
 from apps.vouchers.api.fields import VisibleVoucherField
@@ -49,6 +48,7 @@ def _source(name: str) -> str:
 class EventSerializer(serializers.ModelSerializer):
     """A case as partners and operators read it."""
 
+    source_code = SourceField(read_only=True)
     voucher = serializers.CharField(source=_source("voucher"), read_only=True, default=None)
     coverage = OpeningCoverageField(read_only=True)
     assistance = serializers.CharField(source=_source("assistance"), read_only=True)
@@ -131,7 +131,7 @@ class EventCreateSerializer(_PlaceMixin, serializers.Serializer):
 
     refuses_unknown_fields = True  # checked in validate(), with its own messages
 
-    source_code = serializers.ChoiceField(choices=EventSource.choices)
+    source_code = SourceField()
     external_reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
     voucher = VisibleVoucherField(required=False, allow_null=True)
     traveller_name = serializers.CharField(max_length=200)

@@ -20,6 +20,7 @@ from apps.core.exceptions import ApplicationError, ConflictError, ValidationFail
 from apps.core.services import model_snapshot, model_update, serialize_value
 from apps.core.visibility import partner_source
 from apps.masters.models import EventStatus
+from apps.masters.services import source_error
 from apps.vouchers.models import UNKNOWN_VOUCHER, Voucher
 from apps.vouchers.selectors import voucher_check_coverage
 
@@ -39,6 +40,12 @@ def event_validate_place(data: dict) -> dict:
     if assistance is not None and not assistance.is_active:
         errors["assistance"] = [_("This assistance type is not offered any more.")]
     return errors
+
+
+def _source_errors(source: str | None, *, own_source: str | None) -> dict:
+    """An unknown or inactive source. A partner's own (its API client's, checked then) is not read again."""
+    problem = source_error(source) if source and source != own_source else None
+    return {"source_code": [problem]} if problem is not None else {}
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,7 @@ def event_open(
     for required in ("source_code", "traveller_name", "assistance", "country"):
         if not data.get(required):
             errors.setdefault(required, [_("This field is required.")])
+    errors.update(_source_errors(source, own_source=own_source))
     if errors:
         raise ValidationFailed(errors)
 

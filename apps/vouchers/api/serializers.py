@@ -9,10 +9,10 @@ from rest_framework import serializers
 
 from apps.core.fields import PersonField
 from apps.core.serializers import OptionalCurrencyCodeField, StrictFieldsMixin
-from apps.masters.api.fields import AssistanceField, CategoryField, CodeRelatedField, CountryField
+from apps.masters.api.fields import AssistanceField, CategoryField, CodeRelatedField, CountryField, SourceField
 from apps.masters.models import VoucherStatus
 from apps.vouchers.api import examples
-from apps.vouchers.choices import DocumentType, VoucherSource
+from apps.vouchers.choices import DocumentType
 from apps.vouchers.models import Voucher, VoucherBenefit, VoucherStatusHistory, VoucherTraveller
 
 # --- Shared pieces ------------------------------------------------------------------------------------
@@ -121,6 +121,7 @@ class VoucherListSerializer(serializers.ModelSerializer):
     )
     residence_country = serializers.SlugRelatedField(slug_field="iso2", read_only=True, allow_null=True)
     status = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    source = SourceField(read_only=True)
 
     class Meta:
         model = Voucher
@@ -196,7 +197,7 @@ class VoucherWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
 @extend_schema_serializer(examples=examples.ISSUE_EXAMPLES)
 class VoucherIssueSerializer(VoucherWriteSerializer):
-    source = serializers.ChoiceField(choices=VoucherSource.choices, help_text="Issuing channel.")
+    source = SourceField(help_text="Issuing channel.")
     status = CodeRelatedField(
         slug_field="code",
         queryset=VoucherStatus.objects.all(),

@@ -3,11 +3,11 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.assistances.models import EventSource
 from apps.clients import services
 from apps.clients.scopes import ALL_SCOPES
 from apps.core.context import use_context
 from apps.core.exceptions import ApplicationError
+from apps.masters.selectors import active_source_codes
 
 
 def _describe(message: str, errors: dict) -> str:
@@ -23,7 +23,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--name", required=True)
-        parser.add_argument("--source", required=True, choices=EventSource.values, help="The partner's source code.")
+        parser.add_argument("--source", required=True, help="The partner's source code (a source of the catalog).")
         parser.add_argument("--client-id", required=True, help="The Cognito app client id (client_id claim).")
         parser.add_argument(
             "--scopes",
@@ -37,6 +37,9 @@ class Command(BaseCommand):
         scopes = [scope for item in options["scopes"] for scope in item.replace(",", " ").split()]
         if not scopes:
             raise CommandError("Give at least one scope with --scopes (" + ", ".join(ALL_SCOPES) + ").")
+        known = active_source_codes()
+        if options["source"] not in known:
+            raise CommandError(f"{options['source']}: not a known source ({', '.join(known)}).")
         with use_context(source="system"):
             try:
                 client, issued = services.api_client_register(

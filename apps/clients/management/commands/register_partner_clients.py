@@ -15,11 +15,11 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.assistances.models import EventSource
 from apps.clients import services
 from apps.clients.models import ApiClient
 from apps.core.context import use_context
 from apps.core.exceptions import ApplicationError
+from apps.masters.selectors import active_source_codes
 
 
 def _partner_clients(document) -> dict:
@@ -30,9 +30,10 @@ def _partner_clients(document) -> dict:
         document = document["value"]  # `terraform output -json partner_clients` wraps the value
     if not isinstance(document, dict) or not document:
         raise CommandError("Expected a JSON object of partner clients by source (terraform output partner_clients).")
+    known = active_source_codes()
     for source, entry in document.items():
-        if source not in EventSource.values:
-            raise CommandError(f"{source}: not a known source ({', '.join(EventSource.values)}).")
+        if source not in known:
+            raise CommandError(f"{source}: not a known source ({', '.join(known)}).")
         if not isinstance(entry, dict) or not entry.get("client_id") or not isinstance(entry.get("scopes"), list):
             raise CommandError(f"{source}: needs client_id and scopes.")
     return document
