@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.assistances.models import Event, StatusChangeKind
-from apps.assistances.services._common import record_status
+from apps.assistances.services._common import EVENT_MACHINE
 from apps.assistances.services.sla import sla_due
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
@@ -166,8 +166,8 @@ def event_open(
             # The public code comes from the primary key: unique under any concurrency.
             event.code = f"BT-{now:%Y}-{event.pk:07d}"
             event.save(update_fields=["code", "sla_due_at"])
-            record_status(
-                event=event,
+            EVENT_MACHINE.record(
+                subject=event,
                 from_status=None,
                 to_status=initial,
                 kind=StatusChangeKind.OPENED,
