@@ -52,6 +52,10 @@ class StatusMachine:
     nobody: str = ""  # actor_repr of a change no one made (a periodic task, an import)
     field: str = "status"  # where an unknown code is reported in ``errors``
 
+    def __post_init__(self):
+        if self.history is not None and not self.subject:
+            raise TypeError("A machine with a history names the history's foreign key to the record (subject=...).")
+
     def resolve(self, code: str) -> StatusBase:
         """The status with this code; a 400 if the machine has none."""
         status = self.statuses.objects.filter(code=code).first()
