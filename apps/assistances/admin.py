@@ -49,7 +49,6 @@ SLA_BADGES = {
     "ok": ("#417690", _("on time")),
     "closed": ("#666", _("closed")),
 }
-STATUS_COLOURS = {"OPENED": "#417690", "IN_PROGRESS": "#2d7a2d", "ON_HOLD": "#c77c02", "MONITORING": "#6a4fa3"}
 
 
 # The queue's views as the counters name them (selectors.QUEUE_VIEWS) and how often it refreshes
@@ -429,8 +428,14 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
 
     @admin.display(description=_("status"), ordering="status__sort_order")
     def coloured_status(self, obj):
-        colour = STATUS_COLOURS.get(obj.status.code, "#666")
-        return format_html('<b style="color:{}">{}</b>', colour, obj.status.name)
+        # The colour is catalog data on the status row, already joined by list_select_related. It marks
+        # a dot beside the name, never the text itself: the text keeps the page's own contrast (AA in
+        # light and dark modes, whatever colour an administrator picks).
+        return format_html(
+            '<span class="case-status" style="--status-colour: {}">{}</span>',
+            obj.status.display_colour,
+            obj.status.name,
+        )
 
     @admin.display(description=_("assistance type"), ordering="assistance__code")
     def assistance_name(self, obj):

@@ -16,6 +16,7 @@ from apps.masters.models import (
     EventProviderStatus,
     EventStatus,
     Source,
+    StatusRole,
     VoucherStatus,
 )
 from apps.masters.selectors import source_choices
@@ -130,7 +131,18 @@ def source_formfield(db_field) -> forms.Field:
 
 
 class StatusAdmin(CatalogAdmin):
-    list_display = ["code", "name_es", "name_en", "is_initial", "is_final", "allowed_next", "sort_order", "is_active"]
+    list_display = [
+        "code",
+        "swatch",
+        "name_es",
+        "name_en",
+        "is_initial",
+        "is_final",
+        "role",
+        "allowed_next",
+        "sort_order",
+        "is_active",
+    ]
     list_filter = ["is_initial", "is_final", "is_active"]
     filter_horizontal = ["next_statuses"]
     fields = [
@@ -141,12 +153,34 @@ class StatusAdmin(CatalogAdmin):
         "is_initial",
         "is_final",
         "next_statuses",
+        "colour",
+        "role",
         "sort_order",
         "is_active",
     ]
 
+    # A machine whose services read no role (cases) does not show the field at all.
+    def get_list_display(self, request):
+        return [f for f in super().get_list_display(request) if f != "role" or self.model.ROLES]
+
+    def get_fields(self, request, obj=None):
+        return [f for f in super().get_fields(request, obj) if f != "role" or self.model.ROLES]
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role":
+            kwargs["choices"] = [("", "---------"), *((role, StatusRole(role).label) for role in self.model.ROLES)]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("next_statuses")
+
+    @admin.display(description=_("colour"), ordering="colour")
+    def swatch(self, obj):
+        return format_html(
+            '<span style="display:inline-block;width:1em;height:1em;border-radius:2px;background:{}"></span> {}',
+            obj.display_colour,
+            obj.colour or "—",
+        )
 
     @admin.display(description=_("allowed next statuses"))
     def allowed_next(self, obj):

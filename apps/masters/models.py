@@ -16,6 +16,7 @@ from apps.core.visibility import OpenQuerySet
 code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9_]*$", _("Use upper-case letters, digits and underscores, starting with a letter.")
 )
+colour_validator = RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("Use a hex colour: # and six hex digits, e.g. #417690."))
 
 
 class LocalizedNameMixin(models.Model):
@@ -102,8 +103,31 @@ class Source(CatalogEntry):
         verbose_name_plural = _("sources")
 
 
+class StatusRole(models.TextChoices):
+    """What a service needs a status for, beyond the machine's shape (catalog data, never a code in the code).
+
+    A service that must react to a status ("the provider's service started: stamp the time") or pick
+    one ("a voucher issued without a status gets the one in force") asks for the status holding a
+    role, so operators may rename or recode statuses without touching the code. One role per status
+    and at most one status per role and machine (a unique column: MySQL allows many NULLs); each
+    machine lists the roles its services read in ``ROLES``, and only those may be set.
+    """
+
+    IN_FORCE = "in_force", _("in force")
+    STARTED = "started", _("started")
+    RESOLVED = "resolved", _("resolved")
+    CANCELLED = "cancelled", _("cancelled")
+
+
 class StatusBase(CatalogEntry):
-    """A state of a status machine. ``next_statuses`` lists the transitions allowed out of it."""
+    """A state of a status machine. ``next_statuses`` lists the transitions allowed out of it.
+
+    ``colour`` is how lists show it; ``role`` what the services know it as (see :class:`StatusRole`).
+    """
+
+    # The roles this machine's services read; the admin offers only these.
+    ROLES: tuple[str, ...] = ()
+    DEFAULT_COLOUR = "#666666"
 
     is_initial = models.BooleanField(_("initial"), default=False, help_text=_("New records may start here."))
     is_final = models.BooleanField(_("final"), default=False, help_text=_("No transition leaves this status."))
@@ -114,9 +138,30 @@ class StatusBase(CatalogEntry):
         blank=True,
         related_name="previous_statuses",
     )
+    colour = models.CharField(
+        _("colour"),
+        max_length=7,
+        blank=True,
+        validators=[colour_validator],
+        help_text=_("Hex colour (#rrggbb) the back office shows the status in; grey when empty."),
+    )
+    # null: blank roles must not collide in the unique index (Django's rule for unique + blank).
+    role = models.CharField(
+        _("role"),
+        max_length=16,
+        choices=StatusRole.choices,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("What the application knows this status as; at most one status per role."),
+    )
 
     class Meta(CatalogEntry.Meta):
         abstract = True
+
+    @property
+    def display_colour(self) -> str:
+        return self.colour or self.DEFAULT_COLOUR
 
 
 class EventStatus(StatusBase):
@@ -130,6 +175,10 @@ class EventStatus(StatusBase):
 class EventProviderStatus(StatusBase):
     """Status of a provider's service within a case."""
 
+    # The service stamps started_at, resolved_at or cancelled_at and tells MOK; a cancellation
+    # releases the amount guaranteed on the voucher.
+    ROLES = (StatusRole.STARTED, StatusRole.RESOLVED, StatusRole.CANCELLED)
+
     class Meta(StatusBase.Meta):
         verbose_name = _("case provider status")
         verbose_name_plural = _("case provider statuses")
@@ -137,6 +186,9 @@ class EventProviderStatus(StatusBase):
 
 class VoucherStatus(StatusBase):
     """Status of a voucher (coverage certificate)."""
+
+    # In force: the only status that covers, and the one a voucher issued without a status gets.
+    ROLES = (StatusRole.IN_FORCE,)
 
     class Meta(StatusBase.Meta):
         verbose_name = _("voucher status")

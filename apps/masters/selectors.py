@@ -56,7 +56,8 @@ def status_machine_problems(model: type[StatusBase]) -> list[str]:
     """Consistency problems of a status machine: what an operator must fix in the admin.
 
     At least one initial and one final status; final statuses lead nowhere; every non-final
-    status leads somewhere; every status is reachable from an initial one.
+    status leads somewhere; every status is reachable from an initial one; every role the
+    machine's services read is held by a status.
     """
     statuses = {s.code: s for s in status_list(model)}
     problems = []
@@ -78,6 +79,8 @@ def status_machine_problems(model: type[StatusBase]) -> list[str]:
                 reached.add(nxt)
                 frontier.append(nxt)
     problems.extend(f"status {code} is unreachable" for code in sorted(set(statuses) - reached))
+    held = {s.role for s in statuses.values()}
+    problems.extend(f"no status has the role {role}" for role in model.ROLES if role not in held)
     return problems
 
 

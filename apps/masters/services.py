@@ -1,19 +1,123 @@
 """Writes to the catalogs. The admin and commands call these, so every change is validated and audited."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.crud import audited_create, audited_delete, audited_update
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
-from apps.core.exceptions import ApplicationError, ValidationFailed, coded
+from apps.core.context import Actor, user_or_none
+from apps.core.exceptions import ApplicationError, ConflictError, ValidationFailed, coded
 from apps.core.services import bulk_upsert
 from apps.core.text import ascii_fold
 from apps.masters import selectors
 from apps.masters.models import City, Country, Source, StatusBase
+from apps.masters.selectors import status_allows
+
+# --- Status machines ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusMachine:
+    """The part every status machine shares: find the target status, check the move, record it.
+
+    One instance per machine, at module level in the app that owns the records::
+
+        VOUCHER_MACHINE = StatusMachine(VoucherStatus, history=VoucherStatusHistory, subject="voucher", user="actor")
+
+        to_status = VOUCHER_MACHINE.check_transition(from_status=voucher.status, to_code=to_code)
+        ...  # the domain's own effects: save the record, stamp times, audit
+        VOUCHER_MACHINE.record(subject=voucher, from_status=from_status, to_status=to_status, actor=actor)
+
+    Errors are the same for every machine, so clients handle them once:
+
+    - an unknown code is a 400 ``validation_error`` whose ``errors[field]`` carries ``does_not_exist``
+      (as any unknown reference: the fuzzer's data-dependent code);
+    - a move the machine does not allow is a 409 ``illegal_transition`` with ``from_status``,
+      ``to_status`` and ``allowed`` (the codes reachable from the current status).
+
+    The history model needs ``from_status`` (nullable: a record's first row has none), ``to_status``,
+    ``reason``, ``actor_repr``, ``changed_at``, a foreign key to the record (``subject``) and one to
+    the user (``user``); other columns (a kind...) are passed to :meth:`record` as keywords. A
+    machine without history (case providers) leaves ``history`` out and only checks.
+    """
+
+    statuses: type[StatusBase]
+    history: type[Model] | None = None
+    subject: str = ""  # the history's foreign key to the record whose status changes
+    user: str = "changed_by"  # the history's foreign key to the user who changed it
+    nobody: str = ""  # actor_repr of a change no one made (a periodic task, an import)
+    field: str = "status"  # where an unknown code is reported in ``errors``
+
+    def __post_init__(self):
+        if self.history is not None and not self.subject:
+            raise TypeError("A machine with a history names the history's foreign key to the record (subject=...).")
+
+    def resolve(self, code: str) -> StatusBase:
+        """The status with this code; a 400 if the machine has none."""
+        status = self.statuses.objects.filter(code=code).first()
+        if status is None:
+            message = _("Unknown %(machine)s %(code)s.") % {"machine": self.statuses._meta.verbose_name, "code": code}
+            raise ValidationFailed({self.field: [coded(message, "does_not_exist")]}, message)
+        return status
+
+    def with_role(self, role: str) -> StatusBase:
+        """The status holding ``role`` (a :class:`~apps.masters.models.StatusRole`); a 409 if none does."""
+        status = self.statuses.objects.filter(role=role).first()
+        if status is None:
+            raise ConflictError(
+                _("No %(machine)s has the role %(role)s; set it in the admin.")
+                % {"machine": self.statuses._meta.verbose_name, "role": role},
+                code="status_role_missing",
+            )
+        return status
+
+    def check_transition(self, *, from_status: StatusBase, to_code: str) -> StatusBase:
+        """The status to move to from ``from_status``, once the machine allows the move (409 if not)."""
+        to_status = self.resolve(to_code)
+        if not status_allows(self.statuses, from_code=from_status.code, to_code=to_status.code):
+            allowed = sorted(from_status.next_statuses.values_list("code", flat=True))
+            raise ConflictError(
+                _("The %(machine)s %(from)s cannot lead to %(to)s (allowed: %(allowed)s).")
+                % {
+                    "machine": self.statuses._meta.verbose_name,
+                    "from": from_status.code,
+                    "to": to_status.code,
+                    "allowed": ", ".join(allowed) or _("none"),
+                },
+                code="illegal_transition",
+                extra={"from_status": from_status.code, "to_status": to_status.code, "allowed": allowed},
+            )
+        return to_status
+
+    def record(
+        self,
+        *,
+        subject: Model,
+        from_status: StatusBase | None,
+        to_status: StatusBase,
+        actor: Actor,
+        reason: str = "",
+        at: datetime | None = None,
+        **columns,
+    ) -> Model:
+        """Append a history row: ``subject`` went from ``from_status`` (None on creation) to ``to_status``."""
+        if self.history is None:
+            raise TypeError(f"The {self.statuses.__name__} machine keeps no history.")
+        return self.history.objects.create(
+            **{self.subject: subject, self.user: user_or_none(actor)},
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+            actor_repr=str(actor)[:255] if actor is not None else self.nobody,
+            changed_at=at or timezone.now(),
+            **columns,
+        )
 
 
 def _validate_status_transitions(instance: StatusBase, data: dict) -> None:
@@ -47,10 +151,22 @@ def _validate_source_edit(instance: Source, data: dict) -> None:
         raise ApplicationError(message, code="source_code_immutable", extra={"errors": {"code": [message]}})
 
 
+def _validate_status_role(instance: StatusBase, data: dict) -> None:
+    """Only a role the machine's services read: another would suggest an effect that never happens."""
+    role = data.get("role", instance.role)
+    if role and role not in instance.ROLES:
+        message = _("The %(machine)s machine has no role %(role)s.") % {
+            "machine": instance._meta.verbose_name,
+            "role": role,
+        }
+        raise ValidationFailed({"role": [message]}, message)
+
+
 def catalog_entry_validate(*, instance: Model, data: dict) -> None:
     """Business rules of a catalog edit beyond field validation (raises ApplicationError)."""
     if isinstance(instance, StatusBase):
         _validate_status_transitions(instance, data)
+        _validate_status_role(instance, data)
     if isinstance(instance, Source):
         _validate_source_edit(instance, data)
 

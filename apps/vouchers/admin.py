@@ -13,9 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.admin import ConflictGuardMixin, ServiceAdminForm, ServiceModelAdmin
 from apps.core.exceptions import ApplicationError
 from apps.masters.admin import source_formfield, source_list_filter
-from apps.masters.models import Assistance, Country, VoucherStatus
+from apps.masters.models import Assistance, Country, StatusRole, VoucherStatus
 from apps.vouchers import selectors, services
-from apps.vouchers.choices import DEFAULT_INITIAL_STATUS
 from apps.vouchers.models import BenefitCommitment, Voucher, VoucherBenefit, VoucherStatusHistory, VoucherTraveller
 
 # --- Service adapters: the admin hooks' signatures → the vouchers services -------------------------------
@@ -291,9 +290,7 @@ class VoucherAdmin(ConflictGuardMixin, ServiceModelAdmin):
         if obj is None and "status" in form.base_fields:
             field = form.base_fields["status"]
             field.queryset = VoucherStatus.objects.filter(is_initial=True).order_by("sort_order", "code")
-            field.initial = (
-                VoucherStatus.objects.filter(code=DEFAULT_INITIAL_STATUS).values_list("pk", flat=True).first()
-            )
+            field.initial = VoucherStatus.objects.filter(role=StatusRole.IN_FORCE).values_list("pk", flat=True).first()
         return form
 
     def get_urls(self):

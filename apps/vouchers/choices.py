@@ -8,8 +8,3 @@ class DocumentType(models.TextChoices):
     PASSPORT = "passport", _("Passport")
     NATIONAL_ID = "national_id", _("National identity document")
     OTHER = "other", _("Other")
-
-
-# VoucherStatus codes the code relies on (the machine itself is data in masters).
-STATUS_ACTIVE = "ACTIVE"
-DEFAULT_INITIAL_STATUS = STATUS_ACTIVE

@@ -8,8 +8,7 @@ from django.db.models import Case, DecimalField, F, IntegerField, Prefetch, Q, Q
 from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils.translation import gettext as _
 
-from apps.masters.models import Assistance, Country
-from apps.vouchers.choices import STATUS_ACTIVE
+from apps.masters.models import Assistance, Country, StatusRole
 from apps.vouchers.models import BenefitCommitment, Voucher, VoucherBenefit, VoucherStatusHistory, VoucherTraveller
 
 ZERO = Decimal("0.00")
@@ -195,9 +194,10 @@ def voucher_check_coverage(
 ) -> CoverageResult:
     """Check every coverage rule and report each one (a pure read: nothing is written or locked).
 
-    Rules: the voucher is ACTIVE; ``on_date`` is within its validity; the country is covered
-    (worldwide, or one of the destinations) and is not the residence country; a benefit exists
-    for the assistance type or its category; and that benefit still has some limit left.
+    Rules: the voucher is in force (its status has that role: ACTIVE as seeded); ``on_date`` is
+    within its validity; the country is covered (worldwide, or one of the destinations) and is not
+    the residence country; a benefit exists for the assistance type or its category; and that
+    benefit still has some limit left.
     """
     reasons = []
 
@@ -207,7 +207,7 @@ def voucher_check_coverage(
     status_code = voucher.status.code
     check(
         "status",
-        status_code == STATUS_ACTIVE,
+        voucher.status.role == StatusRole.IN_FORCE,
         _("The voucher is active."),
         _("The voucher is not active (status %(status)s).") % {"status": status_code},
     )

@@ -15,12 +15,11 @@ from apps.audit.crud import audited_create, audited_delete, audited_update
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import current_actor, user_or_none
-from apps.core.exceptions import ApplicationError, ConflictError, ValidationFailed, coded
+from apps.core.exceptions import ConflictError, ValidationFailed, coded
 from apps.core.services import model_snapshot, model_update, serialize_value
-from apps.masters.models import Assistance, VoucherStatus
-from apps.masters.selectors import status_allows
-from apps.masters.services import source_check
-from apps.vouchers.choices import DEFAULT_INITIAL_STATUS, DocumentType
+from apps.masters.models import Assistance, StatusRole, VoucherStatus
+from apps.masters.services import StatusMachine, source_check
+from apps.vouchers.choices import DocumentType
 from apps.vouchers.models import (
     BenefitCommitment,
     Voucher,
@@ -200,16 +199,9 @@ def _voucher_snapshot(voucher: Voucher) -> dict:
     return snapshot
 
 
-def _record_status(*, voucher: Voucher, from_status, to_status, reason: str, actor) -> VoucherStatusHistory:
-    return VoucherStatusHistory.objects.create(
-        voucher=voucher,
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason,
-        actor=user_or_none(actor),
-        actor_repr=str(actor)[:255] if actor is not None else "system",
-        changed_at=timezone.now(),
-    )
+VOUCHER_MACHINE = StatusMachine(
+    VoucherStatus, history=VoucherStatusHistory, subject="voucher", user="actor", nobody="system"
+)
 
 
 # --- Issue and update ------------------------------------------------------------------------------------
@@ -222,14 +214,14 @@ def voucher_issue(*, data: dict, actor=None) -> Voucher:
     ``data`` holds the model's fields (related rows as instances: ``status``, ``residence_country``,
     ``destinations``) plus optional ``travellers`` and ``benefits`` (lists of dicts with the models'
     field names; a benefit names an ``assistance`` or a ``category``). The status must be an
-    initial one; it defaults to ACTIVE. Nothing is written if anything is invalid.
+    initial one; it defaults to the status in force (ACTIVE as seeded). Nothing is written if anything is invalid.
     """
     actor = current_actor(actor)
     data = dict(data)
     travellers = list(data.pop("travellers", None) or [])
     benefits = list(data.pop("benefits", None) or [])
     if data.get("status") is None:
-        data["status"] = VoucherStatus.objects.get(code=DEFAULT_INITIAL_STATUS)
+        data["status"] = VOUCHER_MACHINE.with_role(StatusRole.IN_FORCE)
     voucher = Voucher()
     voucher_validate(instance=voucher, data=data)
     _validate_children(travellers=travellers, benefits=benefits)
@@ -241,7 +233,7 @@ def voucher_issue(*, data: dict, actor=None) -> Voucher:
     model_update(instance=voucher, data=data)
     VoucherTraveller.objects.bulk_create([VoucherTraveller(voucher=voucher, **row) for row in travellers])
     VoucherBenefit.objects.bulk_create([VoucherBenefit(voucher=voucher, **row) for row in benefits])
-    _record_status(voucher=voucher, from_status=None, to_status=voucher.status, reason=_("Issued"), actor=actor)
+    VOUCHER_MACHINE.record(subject=voucher, from_status=None, to_status=voucher.status, reason=_("Issued"), actor=actor)
     audit_record(
         action=AuditAction.CREATE, instance=voucher, changes={"after": _voucher_snapshot(voucher)}, actor=actor
     )
@@ -359,33 +351,22 @@ def voucher_delete(*, voucher: Voucher, actor=None) -> None:
 def voucher_transition(*, voucher: Voucher, to_code: str, reason: str = "", actor=None) -> Voucher:
     """Move a voucher to another status if the voucher status machine allows it; record history and audit.
 
-    An unknown status is a 400 (``unknown_status``); a move the machine does not allow from the
-    current status is a 409 (``illegal_transition``). The row is locked so two concurrent moves
-    are checked one after the other.
+    An unknown status is a 400 (``validation_error``, ``does_not_exist`` on ``status``); a move the
+    machine does not allow from the current status is a 409 (``illegal_transition``): see
+    :class:`~apps.masters.services.StatusMachine`. The row is locked so two concurrent moves are
+    checked one after the other.
     """
     actor = current_actor(actor)
     locked = Voucher.objects.select_for_update().select_related("status").get(pk=voucher.pk)
-    to_status = VoucherStatus.objects.filter(code=to_code).first()
-    if to_status is None:
-        message = _("Unknown voucher status %(status)s.") % {"status": to_code}
-        raise ApplicationError(
-            message, code="unknown_status", extra={"errors": {"status": [coded(message, "does_not_exist")]}}
-        )
     from_status = locked.status
-    if not status_allows(VoucherStatus, from_code=from_status.code, to_code=to_status.code):
-        allowed = sorted(from_status.next_statuses.values_list("code", flat=True))
-        raise ConflictError(
-            _("A voucher in status %(from)s cannot move to %(to)s.") % {"from": from_status.code, "to": to_status.code},
-            code="illegal_transition",
-            extra={"from_status": from_status.code, "to_status": to_status.code, "allowed": allowed},
-        )
+    to_status = VOUCHER_MACHINE.check_transition(from_status=from_status, to_code=to_code)
     locked.status = to_status
     update_fields = ["status", "updated_at"]
     if user_or_none(actor) is not None:
         locked.updated_by = user_or_none(actor)
         update_fields.append("updated_by")
     locked.save(update_fields=update_fields)
-    _record_status(voucher=locked, from_status=from_status, to_status=to_status, reason=reason, actor=actor)
+    VOUCHER_MACHINE.record(subject=locked, from_status=from_status, to_status=to_status, reason=reason, actor=actor)
     audit_record(
         action=AuditAction.UPDATE,
         instance=locked,

@@ -36,6 +36,24 @@ def test_case_list_shows_badges_and_keeps_queries_constant(console, operator):
     assert console.get("/admin/assistances/event/?mine=1").status_code == 200
 
 
+def test_case_list_status_colour_comes_from_the_catalog(console, operator):
+    from apps.masters.models import EventStatus
+
+    covered_case(actor=operator, external_reference="C-0")
+    baseline = count_queries(console, "/admin/assistances/event/")
+    html = console.get("/admin/assistances/event/").content.decode()
+    assert "--status-colour: #417690" in html  # OPENED, as seeded
+    EventStatus.objects.filter(code="OPENED").update(colour="#123abc")
+    for i in range(1, 4):
+        covered_case(actor=operator, external_reference=f"C-{i}")
+    html = console.get("/admin/assistances/event/").content.decode()
+    assert html.count("--status-colour: #123abc") == 4
+    # Read from the joined status row: no query per case.
+    assert count_queries(console, "/admin/assistances/event/") == baseline
+    EventStatus.objects.filter(code="OPENED").update(colour="")
+    assert f"color:{EventStatus.DEFAULT_COLOUR}" in console.get("/admin/assistances/event/").content.decode()
+
+
 def test_case_page_renders_with_inlines_and_timeline(console, operator):
     from tests.consultations.factories import PhoneConsultationFactory
 

@@ -271,3 +271,21 @@ def test_a_partner_cannot_write_notes_on_another_sources_case(operator):
         services.note_create(event=kom, body="not mine", actor=Partner())
     assert "event" in excinfo.value.extra["errors"]
     assert not kom.notes.exists()
+
+
+def test_provider_steps_follow_the_status_role_not_its_code(operator):
+    """An operator may recode a status: the service reacts to its role (catalog data)."""
+    from apps.masters.models import EventProviderStatus
+
+    EventProviderStatus.objects.filter(code="STARTED").update(code="ON_SITE")
+    EventProviderStatus.objects.filter(code="CANCELLED").update(code="DROPPED")
+    event = covered_case(source="MOK", actor=operator)
+    provider = ProviderFactory(assistances=[event.assistance])
+    first = services.event_provider_assign(event=event, provider=provider, guaranteed_amount=Decimal("900"))
+    services.event_provider_transition(assignment=first, to_code="ON_SITE", actor=operator)
+    services.event_provider_transition(assignment=first, to_code="DROPPED", actor=operator)
+    first.refresh_from_db()
+    assert first.started_at and first.cancelled_at
+    assert BenefitCommitment.objects.get(pk=first.commitment_id).released
+    actions = list(TrackingMessage.objects.filter(event=event).order_by("id").values_list("action", flat=True))
+    assert actions == ["EVENT_PROVIDER_CREATE", "EVENT_PROVIDER_START"]

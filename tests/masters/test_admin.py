@@ -97,7 +97,10 @@ def _status_form(status: EventStatus, **overrides) -> dict:
         "description": status.description,
         "sort_order": status.sort_order,
         "next_statuses": [str(pk) for pk in status.next_statuses.values_list("pk", flat=True)],
+        "colour": status.colour,
     }
+    if status.role:
+        data["role"] = status.role
     if status.is_initial:
         data["is_initial"] = "on"
     if status.is_final:
@@ -179,3 +182,37 @@ def test_country_change_page_limits_the_city_inline(admin_browser):
     html = response.content.decode()
     assert 'name="cities-TOTAL_FORMS" value="25"' in html
     assert "Ver las 30 ciudades" in html
+
+
+def test_status_colour_and_role_are_edited_in_the_admin(admin_browser):
+    from apps.masters.models import EventProviderStatus
+
+    started = EventProviderStatus.objects.get(code="STARTED")
+    page = admin_browser.get(f"/admin/masters/eventproviderstatus/{started.pk}/change/").content.decode()
+    assert 'name="colour"' in page and 'name="role"' in page
+    assert 'value="in_force"' not in page  # only the roles this machine's services read
+    response = admin_browser.post(
+        f"/admin/masters/eventproviderstatus/{started.pk}/change/", _status_form(started, colour="#2d7a2d")
+    )
+    assert response.status_code == 302, response.content
+    started.refresh_from_db()
+    assert started.colour == "#2d7a2d" and started.role == "started"
+    listing = admin_browser.get("/admin/masters/eventproviderstatus/").content.decode()
+    assert "background:#2d7a2d" in listing
+
+
+def test_a_bad_colour_or_a_taken_role_is_refused_in_the_form(admin_browser):
+    from apps.masters.models import EventProviderStatus
+
+    started = EventProviderStatus.objects.get(code="STARTED")
+    url = f"/admin/masters/eventproviderstatus/{started.pk}/change/"
+    assert admin_browser.post(url, _status_form(started, colour="green")).status_code == 200
+    assert admin_browser.post(url, _status_form(started, role="resolved")).status_code == 200
+    started.refresh_from_db()
+    assert started.colour == "" and started.role == "started"
+
+
+def test_case_statuses_have_no_role_field(admin_browser):
+    opened = EventStatus.objects.get(code="OPENED")
+    page = admin_browser.get(f"/admin/masters/eventstatus/{opened.pk}/change/").content.decode()
+    assert 'name="colour"' in page and 'name="role"' not in page

@@ -230,7 +230,9 @@ def test_illegal_transition_is_a_conflict_and_changes_nothing(start, target):
 def test_unknown_status_is_a_400():
     with pytest.raises(ApplicationError) as excinfo:
         services.voucher_transition(voucher=VoucherFactory(), to_code="NOPE")
-    assert excinfo.value.code == "unknown_status" and excinfo.value.status_code == 400
+    # The status machines' one answer to an unknown code (see apps.masters.services.StatusMachine).
+    assert excinfo.value.code == "validation_error" and excinfo.value.status_code == 400
+    assert [m.code for m in excinfo.value.extra["errors"]["status"]] == ["does_not_exist"]
 
 
 def test_transitions_follow_the_machine_data_not_code():
@@ -495,3 +497,24 @@ def test_selectors_list_filters():
     assert list(selectors.voucher_list(filters={"document": "DOC-1"})) == [holder]
     assert list(selectors.voucher_list(filters={"document": "DOC-2"})) == [traveller]
     assert list(selectors.voucher_list(filters={"holder": "pérez"})) == [holder]
+
+
+def test_the_status_in_force_is_a_role_not_a_code():
+    """Issuing without a status and the coverage rule both follow the role, whatever the code."""
+    from apps.masters.models import StatusRole, VoucherStatus
+
+    VoucherStatus.objects.filter(role=StatusRole.IN_FORCE).update(code="IN_FORCE")
+    voucher = services.voucher_issue(data=_issue_data(worldwide=True, residence_country=country("AR")))
+    assert voucher.status.code == "IN_FORCE"
+
+    def status_rule_passes() -> bool:
+        result = selectors.voucher_check_coverage(
+            voucher=voucher, assistance=assistance("MED_EMERGENCY"), country=country("ES"), on_date=voucher.valid_from
+        )
+        return next(r for r in result.reasons if r.code == "status").passed
+
+    assert status_rule_passes()
+    VoucherStatus.objects.filter(code="IN_FORCE").update(role=None)
+    VoucherStatus.objects.filter(code="SUSPENDED").update(role=StatusRole.IN_FORCE)
+    voucher.refresh_from_db()
+    assert not status_rule_passes()

@@ -1,29 +1,18 @@
-"""What several case services share: the status-history row, the case's row lock and the version claim.
+"""What several case services share: the case's status machine, the case's row lock and the version claim.
 
 Private to the package; callers import the services from ``apps.assistances.services``.
 """
-
-from datetime import datetime
 
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from apps.assistances.models import Event, EventStatusHistory
-from apps.core.context import Actor, user_or_none
 from apps.core.exceptions import ConflictError
+from apps.masters.models import EventStatus
+from apps.masters.services import StatusMachine
 
-
-def record_status(*, event: Event, from_status, to_status, kind: str, reason: str, actor: Actor, at: datetime) -> None:
-    EventStatusHistory.objects.create(
-        event=event,
-        from_status=from_status,
-        to_status=to_status,
-        kind=kind,
-        reason=reason,
-        changed_by=user_or_none(actor),
-        actor_repr=str(actor)[:255] if actor is not None else "",
-        changed_at=at,
-    )
+# Every history row also says what kind of change it was: record(..., kind=StatusChangeKind.X).
+EVENT_MACHINE = StatusMachine(EventStatus, history=EventStatusHistory, subject="event", user="changed_by")
 
 
 def lock_event(event: Event) -> Event:

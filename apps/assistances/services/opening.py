@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.assistances.fields import EVENT_OPENING_FIELDS
 from apps.assistances.models import Event, StatusChangeKind
-from apps.assistances.services._common import record_status
+from apps.assistances.services._common import EVENT_MACHINE
 from apps.assistances.services.sla import sla_due
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
@@ -167,8 +167,8 @@ def event_open(
             # The public code comes from the primary key: unique under any concurrency.
             event.code = f"BT-{now:%Y}-{event.pk:07d}"
             event.save(update_fields=["code", "sla_due_at"])
-            record_status(
-                event=event,
+            EVENT_MACHINE.record(
+                subject=event,
                 from_status=None,
                 to_status=initial,
                 kind=StatusChangeKind.OPENED,

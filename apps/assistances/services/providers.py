@@ -16,11 +16,11 @@ from apps.assistances.services._common import lock_event
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import Actor, current_actor, user_or_none
-from apps.core.exceptions import ConflictError, ValidationFailed, coded
+from apps.core.exceptions import ConflictError, ValidationFailed
 from apps.core.services import model_snapshot, serialize_value
 from apps.core.validators import is_currency_code
-from apps.masters.models import EventProviderStatus
-from apps.masters.selectors import status_allows
+from apps.masters.models import EventProviderStatus, StatusRole
+from apps.masters.services import StatusMachine
 from apps.providers.models import Provider
 from apps.tracking.models import TrackingAction
 from apps.tracking.services import tracking_record
@@ -109,7 +109,19 @@ def event_provider_assign(
     return assignment
 
 
-_PROVIDER_TRACKING = {"STARTED": TrackingAction.EVENT_PROVIDER_START, "RESOLVED": TrackingAction.EVENT_PROVIDER_RESOLVE}
+# No history of its own: the audit log and MOK tracking record each step.
+PROVIDER_MACHINE = StatusMachine(EventProviderStatus)
+
+# What reaching a status means is read from its role (catalog data), never from its code.
+_PROVIDER_STAMPS = {
+    StatusRole.STARTED: "started_at",
+    StatusRole.RESOLVED: "resolved_at",
+    StatusRole.CANCELLED: "cancelled_at",
+}
+_PROVIDER_TRACKING = {
+    StatusRole.STARTED: TrackingAction.EVENT_PROVIDER_START,
+    StatusRole.RESOLVED: TrackingAction.EVENT_PROVIDER_RESOLVE,
+}
 
 
 @transaction.atomic
@@ -130,24 +142,18 @@ def event_provider_transition(
         .get(pk=assignment.pk)
     )
     now = now or timezone.now()  # after the lock: times follow the real order of changes
-    to_status = EventProviderStatus.objects.filter(code=to_code).first()
-    if to_status is None:
-        raise ValidationFailed({"status": [coded(_("Unknown status %(code)s.") % {"code": to_code}, "does_not_exist")]})
-    if not status_allows(EventProviderStatus, from_code=assignment.status.code, to_code=to_code):
-        raise ConflictError(
-            _("A case provider cannot go from %(from)s to %(to)s.") % {"from": assignment.status.code, "to": to_code},
-            code="illegal_transition",
-        )
+    to_status = PROVIDER_MACHINE.check_transition(from_status=assignment.status, to_code=to_code)
     before = assignment.status.code
     assignment.status = to_status
-    stamp = {"STARTED": "started_at", "RESOLVED": "resolved_at", "CANCELLED": "cancelled_at"}.get(to_code)
+    role = to_status.role
+    stamp = _PROVIDER_STAMPS.get(role)
     if stamp:
         setattr(assignment, stamp, now)
     if final_cost is not None:
         if final_cost < 0:
             raise ValidationFailed({"final_cost": [_("A cost cannot be negative.")]})
         assignment.final_cost = final_cost
-    if to_code == "CANCELLED" and assignment.commitment is not None and not assignment.commitment.released:
+    if role == StatusRole.CANCELLED and assignment.commitment is not None and not assignment.commitment.released:
         benefit_release(commitment=assignment.commitment, actor=actor)
     assignment.updated_by = user_or_none(actor) or assignment.updated_by
     assignment.save()
@@ -155,12 +161,10 @@ def event_provider_transition(
     audit_record(
         action=AuditAction.STATUS_CHANGE,
         instance=assignment,
-        changes={"status": [before, to_code], "reason": reason, "final_cost": serialize_value(final_cost)},
+        changes={"status": [before, to_status.code], "reason": reason, "final_cost": serialize_value(final_cost)},
         actor=actor,
         case_reference=assignment.event.code,
     )
-    if to_code in _PROVIDER_TRACKING:
-        tracking_record(
-            event=assignment.event, action=_PROVIDER_TRACKING[to_code], payload=_provider_payload(assignment)
-        )
+    if role in _PROVIDER_TRACKING:
+        tracking_record(event=assignment.event, action=_PROVIDER_TRACKING[role], payload=_provider_payload(assignment))
     return assignment

@@ -10,13 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.assistances.models import Event, EventStatusSwitch, StatusChangeKind, SwitchState
-from apps.assistances.services._common import bump_version, lock_event, record_status
+from apps.assistances.services._common import EVENT_MACHINE, bump_version, lock_event
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import Actor, current_actor, user_or_none
 from apps.core.exceptions import ConflictError, ValidationFailed, coded
 from apps.masters.models import EventStatus
-from apps.masters.selectors import status_allows
 
 MAX_SWITCH = timedelta(days=30)
 
@@ -35,8 +34,8 @@ def _apply_status(*, event: Event, to_status: EventStatus, kind: str, reason: st
         event.first_response_at = now
         fields.append("first_response_at")
     event.save(update_fields=fields)
-    record_status(
-        event=event, from_status=from_status, to_status=to_status, kind=kind, reason=reason, actor=actor, at=now
+    EVENT_MACHINE.record(
+        subject=event, from_status=from_status, to_status=to_status, kind=kind, reason=reason, actor=actor, at=now
     )
     audit_record(
         action=AuditAction.STATUS_CHANGE,
@@ -45,18 +44,6 @@ def _apply_status(*, event: Event, to_status: EventStatus, kind: str, reason: st
         actor=actor,
         case_reference=event.code,
     )
-
-
-def _target_status(event: Event, to_code: str) -> EventStatus:
-    to_status = EventStatus.objects.filter(code=to_code).first()
-    if to_status is None:
-        raise ValidationFailed({"status": [coded(_("Unknown status %(code)s.") % {"code": to_code}, "does_not_exist")]})
-    if not status_allows(EventStatus, from_code=event.status.code, to_code=to_code):
-        raise ConflictError(
-            _("A case cannot go from %(from)s to %(to)s.") % {"from": event.status.code, "to": to_code},
-            code="illegal_transition",
-        )
-    return to_status
 
 
 @transaction.atomic
@@ -76,7 +63,7 @@ def event_change_status(
     event = lock_event(event)
     # Taken once the row is locked, so history times follow the order the changes really happened in.
     now = now or timezone.now()
-    to_status = _target_status(event, to_code)
+    to_status = EVENT_MACHINE.check_transition(from_status=event.status, to_code=to_code)
     if revert_at is not None:
         if revert_at <= now:
             raise ValidationFailed(
@@ -114,8 +101,8 @@ def _revert(switch: EventStatusSwitch, *, kind: str, actor: Actor, now: datetime
     event = lock_event(switch.event)
     if event.status_id != switch.switched_to_id:
         # Someone changed the status by hand meanwhile: theirs wins; record the skip.
-        record_status(
-            event=event,
+        EVENT_MACHINE.record(
+            subject=event,
             from_status=event.status,
             to_status=event.status,
             kind=StatusChangeKind.REVERT_SKIPPED,
