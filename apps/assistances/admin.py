@@ -37,7 +37,7 @@ from apps.consultations.models import PhoneConsultation
 from apps.core.admin import ConflictGuardMixin, LargeTablePaginator, sync_saved
 from apps.core.exceptions import ApplicationError
 from apps.masters.admin import source_formfield, source_list_filter
-from apps.masters.models import Assistance, Country, EventStatus
+from apps.masters.models import Assistance, Country, EventProviderStatus, EventStatus
 from apps.providers import selectors as provider_selectors
 from apps.providers.models import ProviderLocation
 from apps.providers.selectors import LocationQuery, location_search
@@ -263,11 +263,20 @@ class ProviderInline(ReadOnlyInline):
         "guaranteed_amount",
         "currency",
         "final_cost",
+        "next_step",
     ]
     readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("provider", "status")
+
+    @admin.display(description=_("next step"))
+    def next_step(self, obj):
+        # The provider-on-case record's own actions: start, resolve with the final cost, cancel.
+        if obj.pk is None or obj.status.is_final:
+            return "—"
+        url = reverse("admin:assistances_event_provider_step", args=[obj.event_id, obj.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Start, resolve or cancel"))
 
 
 class SwitchInline(ReadOnlyInline):
@@ -628,6 +637,11 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
             ),
             path("autosave/", self.admin_site.admin_view(self.autosave_view), name="assistances_event_autosave"),
             path("<int:pk>/note/", self.admin_site.admin_view(self.note_view), name="assistances_event_note"),
+            path(
+                "<int:pk>/providers/<int:assignment_pk>/",
+                self.admin_site.admin_view(self.provider_step_view),
+                name="assistances_event_provider_step",
+            ),
             path("<int:pk>/take/", self.admin_site.admin_view(self.take_view), name="assistances_event_take"),
             path("<int:pk>/status/", self.admin_site.admin_view(self.status_view), name="assistances_event_status"),
             path("<int:pk>/assign/", self.admin_site.admin_view(self.assign_view), name="assistances_event_assign"),
@@ -720,6 +734,38 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
             self.message_user(request, _("Write the note before adding it."), level=messages.ERROR)
         return redirect("admin:assistances_event_change", pk)
 
+    def provider_step_view(self, request, pk, assignment_pk):
+        """A provider's service on the case moves on: started, resolved (with its final cost) or cancelled."""
+        event = self._event_or_403(request, pk)
+        assignment = get_object_or_404(
+            EventProvider.objects.select_related("provider", "status", "commitment"), pk=assignment_pk, event=event
+        )
+        form = ProviderStepForm(request.POST or None, assignment=assignment)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.event_provider_transition(
+                    assignment=assignment,
+                    to_code=form.cleaned_data["status"].code,
+                    final_cost=form.cleaned_data.get("final_cost"),
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                )
+            except ApplicationError as exc:
+                errors = exc.extra.get("errors") or {}
+                form.add_error(None, " ".join(str(m) for ms in errors.values() for m in ms) or exc.message)
+            else:
+                self.message_user(
+                    request,
+                    _("The provider's service is now: %(status)s.") % {"status": form.cleaned_data["status"].name},
+                )
+                return redirect("admin:assistances_event_change", pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("%(provider)s on %(code)s") % {"provider": assignment.provider.display_name, "code": event.code},
+        }
+        context.update(event=event, assignment=assignment, form=form, opts=self.model._meta)
+        return TemplateResponse(request, "admin/assistances/event/provider_step.html", context)
+
     def _case_header(self, request, event: Event) -> dict:
         """What the operator needs at a glance on a case, and the buttons for the next step."""
         now = timezone.now()
@@ -808,6 +854,7 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
                     to_code=form.cleaned_data["status"].code,
                     reason=form.cleaned_data["reason"],
                     revert_at=form.cleaned_data.get("revert_at"),
+                    open_assignments=form.cleaned_data.get("open_assignments") or "",
                     actor=request.user,
                 )
             except ApplicationError as exc:
@@ -906,6 +953,23 @@ class CoverageProbeForm(forms.Form):
     country = forms.ModelChoiceField(queryset=Country.objects.all(), required=False)
 
 
+class ProviderStepForm(forms.Form):
+    status = forms.ModelChoiceField(queryset=EventProviderStatus.objects.none(), label=_("New status"))
+    final_cost = forms.DecimalField(
+        label=_("Final cost"),
+        required=False,
+        min_value=0,
+        decimal_places=2,
+        max_digits=12,
+        help_text=_("When the service is resolved: what it cost, in the guarantee's currency."),
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, assignment: EventProvider, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].queryset = assignment.status.next_statuses.order_by("sort_order")
+
+
 class StatusForm(forms.Form):
     status = forms.ModelChoiceField(queryset=EventStatus.objects.none(), label=_("New status"))
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -918,9 +982,20 @@ class StatusForm(forms.Form):
         help_text=_("Leave empty for a permanent change; the case goes back to its status at this time."),
     )
 
+    open_assignments = forms.ChoiceField(
+        label=_("Providers still assigned"),
+        choices=services.OpenAssignments.choices,
+        required=False,
+        help_text=_("Closing the case: what to do with the providers still assigned to it."),
+    )
+
     def __init__(self, *args, event: Event, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].queryset = event.status.next_statuses.order_by("sort_order")
+        # Asked only when it matters: a case with providers still assigned (closing would be refused).
+        self.open_providers = list(selectors.open_assignments(event=event))
+        if not self.open_providers:
+            del self.fields["open_assignments"]
 
 
 class AssignForm(forms.Form):

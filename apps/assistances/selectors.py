@@ -411,3 +411,8 @@ def _word_ids(queryset: QuerySet[Event], word: str) -> list[int]:
     first, *others = parts
     ids = sorted(first.union(*others), reverse=True)
     return ids[:SEARCH_MAX_MATCHES]
+
+
+def open_assignments(*, event: Event) -> QuerySet[EventProvider]:
+    """The case's provider assignments not yet resolved or cancelled (closing the case must settle them)."""
+    return EventProvider.objects.filter(event=event, status__is_final=False).select_related("provider", "status")

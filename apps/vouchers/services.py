@@ -465,6 +465,25 @@ def benefit_commit(
 
 
 @transaction.atomic
+@transaction.atomic
+def benefit_settle(*, commitment: BenefitCommitment, amount: Decimal, actor=None) -> BenefitCommitment:
+    """Lower a commitment to what the service really cost: the rest goes back to the benefit.
+
+    Never raises it (a cost above the guarantee is the bills' business, not the benefit's), and a
+    commitment without an amount (uses only) or already released is left as it is.
+    """
+    actor = current_actor(actor)
+    Voucher.objects.select_for_update().filter(pk=commitment.voucher_id).values_list("pk").first()
+    commitment.refresh_from_db()
+    if commitment.released or commitment.amount is None or amount >= commitment.amount:
+        return commitment
+    if amount < 0:
+        raise ValidationFailed({"amount": [_("The amount cannot be negative.")]})
+    return audited_update(
+        instance=commitment, data={"amount": amount}, actor=actor, case_reference=commitment.reference
+    )
+
+
 def benefit_release(*, commitment: BenefitCommitment, actor=None) -> BenefitCommitment:
     """Give a commitment's amount and uses back to the benefit. Releasing twice changes nothing."""
     actor = current_actor(actor)

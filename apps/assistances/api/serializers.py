@@ -204,6 +204,14 @@ class StatusChangeSerializer(StrictFieldsMixin, serializers.Serializer):
     revert_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text=_("Makes the change temporary: the previous status returns then.")
     )
+    open_assignments = serializers.ChoiceField(
+        choices=[("resolve", "resolve"), ("cancel", "cancel")],
+        required=False,
+        help_text=_(
+            "Closing a case with providers still assigned is refused (409 open_assignments) unless this says "
+            "what to do with them: resolve or cancel them. Commitments left on the voucher are settled either way."
+        ),
+    )
 
 
 @extend_schema_serializer(examples=examples.ASSIGNMENT_EXAMPLES)

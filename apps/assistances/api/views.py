@@ -166,6 +166,7 @@ class EventStatusesView(_EventChildView):
             to_code=serializer.validated_data["status"].upper(),
             reason=serializer.validated_data["reason"],
             revert_at=serializer.validated_data.get("revert_at"),
+            open_assignments=serializer.validated_data.get("open_assignments", ""),
             expected_version=expected,
             actor=request.user,
         )

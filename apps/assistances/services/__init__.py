@@ -21,6 +21,7 @@ from apps.assistances.services.providers import event_provider_assign, event_pro
 from apps.assistances.services.sla import sla_due, sla_flag_breaches
 from apps.assistances.services.statuses import (
     MAX_SWITCH,
+    OpenAssignments,
     event_change_status,
     event_switch_cancel,
     status_switches_revert_due,
@@ -32,6 +33,7 @@ __all__ = [
     "MAX_SWITCH",
     "OPENING_FIELDS",
     "UPDATABLE_FIELDS",
+    "OpenAssignments",
     "OpenResult",
     "draft_attach",
     "draft_promote",

@@ -24,7 +24,7 @@ from apps.masters.services import StatusMachine
 from apps.providers.models import Provider
 from apps.tracking.models import TrackingAction
 from apps.tracking.services import tracking_record
-from apps.vouchers.services import benefit_commit, benefit_release
+from apps.vouchers.services import benefit_commit, benefit_release, benefit_settle
 
 
 def _provider_payload(assignment: EventProvider) -> dict:
@@ -168,3 +168,59 @@ def event_provider_transition(
     if role in _PROVIDER_TRACKING:
         tracking_record(event=assignment.event, action=_PROVIDER_TRACKING[role], payload=_provider_payload(assignment))
     return assignment
+
+
+def _path_to(from_status: EventProviderStatus, target: EventProviderStatus) -> list[EventProviderStatus]:
+    """The shortest walk the machine allows from one status to another (a few statuses: read them all)."""
+    statuses = {s.pk: s for s in EventProviderStatus.objects.prefetch_related("next_statuses")}
+    previous = {from_status.pk: None}
+    queue = [from_status.pk]
+    while queue:
+        current = queue.pop(0)
+        if current == target.pk:
+            break
+        for following in statuses[current].next_statuses.all():
+            if following.pk not in previous:
+                previous[following.pk] = current
+                queue.append(following.pk)
+    if target.pk not in previous:
+        return []
+    path, step = [], target.pk
+    while step != from_status.pk:
+        path.append(statuses[step])
+        step = previous[step]
+    return path[::-1]
+
+
+def event_provider_finish(*, assignment: EventProvider, role: str, actor: Actor = None, now=None) -> EventProvider:
+    """Bring an open assignment to the status with ``role`` (resolved or cancelled), step by step as
+    the machine allows (an assigned provider is started, then resolved), each step tracked as usual."""
+    target = PROVIDER_MACHINE.with_role(role)
+    steps = _path_to(assignment.status, target)
+    if not steps:
+        raise ConflictError(
+            _("The provider's status %(from)s cannot lead to %(to)s.")
+            % {"from": assignment.status.code, "to": target.code},
+            code="illegal_transition",
+        )
+    for status in steps:
+        assignment = event_provider_transition(
+            assignment=assignment, to_code=status.code, reason=_("The case was closed."), actor=actor, now=now
+        )
+    return assignment
+
+
+def event_commitments_settle(*, event: Event, actor: Actor = None) -> None:
+    """What a closed case leaves committed on the voucher is what it really cost, nothing more.
+
+    A cancelled assignment's commitment is released (if it was not already); a resolved one with a
+    final cost below its guarantee keeps only the final cost.
+    """
+    assignments = EventProvider.objects.select_related("status", "commitment").filter(
+        event=event, commitment__isnull=False, commitment__released=False
+    )
+    for assignment in assignments:
+        if assignment.status.role == StatusRole.CANCELLED:
+            benefit_release(commitment=assignment.commitment, actor=actor)
+        elif assignment.final_cost is not None:
+            benefit_settle(commitment=assignment.commitment, amount=assignment.final_cost, actor=actor)

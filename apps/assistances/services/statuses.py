@@ -4,18 +4,19 @@ cancellation, and the periodic revert of the switches that are due."""
 
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.assistances.models import Event, EventStatusSwitch, StatusChangeKind, SwitchState
+from apps.assistances.models import Event, EventProvider, EventStatusSwitch, StatusChangeKind, SwitchState
+from apps.assistances.services import providers as provider_services
 from apps.assistances.services._common import EVENT_MACHINE, bump_version, lock_event
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import Actor, current_actor, user_or_none
 from apps.core.exceptions import ConflictError, ValidationFailed, coded
-from apps.masters.models import EventStatus
+from apps.masters.models import EventStatus, StatusRole
 
 MAX_SWITCH = timedelta(days=30)
 
@@ -46,6 +47,39 @@ def _apply_status(*, event: Event, to_status: EventStatus, kind: str, reason: st
     )
 
 
+class OpenAssignments(models.TextChoices):
+    """What closing a case does with its provider assignments still open (the operator's explicit choice)."""
+
+    REFUSE = "", _("Refuse to close")
+    RESOLVE = "resolve", _("Resolve them")
+    CANCEL = "cancel", _("Cancel them")
+
+
+def _close_the_work(*, event: Event, open_assignments: str, actor: Actor, now: datetime) -> None:
+    """A closed case closes its work: no provider left assigned, nothing left committed in vain.
+
+    Open assignments refuse the closing unless the operator chose to resolve or cancel them (each
+    walks the provider machine to the status with that role, tracked for MOK as usual); then every
+    commitment of the case still held for an assignment that will cost nothing more is released:
+    cancelled ones (the transition already did), and the part of a resolved one above its final cost.
+    """
+    still_open = list(
+        EventProvider.objects.select_related("status", "provider").filter(event=event, status__is_final=False)
+    )
+    if still_open and open_assignments not in (OpenAssignments.RESOLVE, OpenAssignments.CANCEL):
+        names = ", ".join(a.provider.display_name for a in still_open)
+        raise ConflictError(
+            _("Providers still assigned (%(names)s): resolve or cancel them first, or choose to do it on closing.")
+            % {"names": names},
+            code="open_assignments",
+            extra={"assignments": [a.pk for a in still_open]},
+        )
+    role = StatusRole.RESOLVED if open_assignments == OpenAssignments.RESOLVE else StatusRole.CANCELLED
+    for assignment in still_open:
+        provider_services.event_provider_finish(assignment=assignment, role=role, actor=actor, now=now)
+    provider_services.event_commitments_settle(event=event, actor=actor)
+
+
 @transaction.atomic
 def event_change_status(
     *,
@@ -54,11 +88,13 @@ def event_change_status(
     reason: str = "",
     revert_at: datetime | None = None,
     expected_version: int | None = None,
+    open_assignments: str = OpenAssignments.REFUSE,
     actor: Actor = None,
     now: datetime | None = None,
 ) -> Event:
     """Move a case to ``to_code`` as the status machine allows. With ``revert_at``, the change is
-    temporary: the previous status comes back at that time (a periodic task does it)."""
+    temporary: the previous status comes back at that time (a periodic task does it). Closing (a
+    final status) closes the case's work first: see ``_close_the_work``."""
     actor = current_actor(actor)
     event = lock_event(event)
     # Taken once the row is locked, so history times follow the order the changes really happened in.
@@ -76,6 +112,8 @@ def event_change_status(
         if to_status.is_final:
             raise ValidationFailed({"status": [_("A final status cannot be temporary.")]})
     bump_version(event, expected_version)
+    if to_status.is_final:
+        _close_the_work(event=event, open_assignments=open_assignments, actor=actor, now=now)
     previous = event.status
     kind = StatusChangeKind.TEMPORARY if revert_at else StatusChangeKind.MANUAL
     _apply_status(event=event, to_status=to_status, kind=kind, reason=reason, actor=actor, now=now)
