@@ -43,11 +43,11 @@ from apps.providers.models import ProviderLocation
 from apps.providers.selectors import LocationQuery, location_search
 from apps.vouchers.models import Voucher
 
-SLA_BADGES = {
-    "breached": ("#ba2121", _("breached")),
-    "at_risk": ("#c77c02", _("at risk")),
-    "ok": ("#417690", _("on time")),
-    "closed": ("#666", _("closed")),
+SLA_LABELS = {
+    "breached": _("breached"),
+    "at_risk": _("at risk"),
+    "ok": _("on time"),
+    "closed": _("closed"),
 }
 
 
@@ -220,6 +220,53 @@ class MineFilter(admin.SimpleListFilter):
         return queryset
 
 
+class StateFilter(admin.SimpleListFilter):
+    """Open cases unless the operator asks for closed ones or all: the list is a work list first."""
+
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("open")), ("closed", _("closed")), ("all", _("all"))]
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        # A search looks everywhere (a voucher number of last year's case); the plain list is the work.
+        self.default = "all" if request.GET.get("q") else "open"
+
+    def value(self):
+        return super().value() or self.default
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(closed_at__isnull=True)
+        if self.value() == "closed":
+            return queryset.filter(closed_at__isnull=False)
+        return queryset
+
+
+class OpenCaseCountryFilter(admin.SimpleListFilter):
+    """The countries where cases are open now (most first), not all 250: a short list that fits the page."""
+
+    title = _("country")
+    parameter_name = "country"
+    LIMIT = 15
+
+    def lookups(self, request, model_admin):
+        return [(row["iso2"], row["country"]) for row in selectors.open_cases_by_country(limit=self.LIMIT)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(country__iso2=self.value()) if self.value() else queryset
+
+
 class SlaFilter(admin.SimpleListFilter):
     title = _("SLA")
     parameter_name = "sla"
@@ -361,9 +408,8 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
     version_field = "version"  # the number the API's ETag / If-Match carry
     form = EventAdminForm
     list_display = [
-        "code",
+        "case_code",
         "coloured_status",
-        "priority",
         "traveller_name",
         "assistance_name",
         "place",
@@ -371,7 +417,16 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
         "assigned_operator",
         "opened_at",
     ]
-    list_filter = [MineFilter, "status", "priority", SlaFilter, source_list_filter("source_code"), "country"]
+    list_display_links = ["case_code"]
+    list_filter = [
+        StateFilter,
+        MineFilter,
+        "status",
+        "priority",
+        SlaFilter,
+        source_list_filter("source_code"),
+        OpenCaseCountryFilter,
+    ]
     search_fields = ["=code", "=traveller_document_number", "=voucher__number", "=external_reference"]
     search_help_text = _(
         "Case code or number, external reference, voucher number, traveller document or e-mail, "
@@ -435,6 +490,13 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
 
     # --- list columns -----------------------------------------------------------------------------------
 
+    @admin.display(description=_("case"), ordering="code")
+    def case_code(self, obj):
+        # The priority rides with the code (only when it is not the usual one): one column less to fit 1440 px.
+        if obj.priority == "normal":
+            return obj.code
+        return format_html('{} <span class="queue-priority">{}</span>', obj.code, obj.get_priority_display())
+
     @admin.display(description=_("status"), ordering="status__sort_order")
     def coloured_status(self, obj):
         # The colour is catalog data on the status row, already joined by list_select_related. It marks
@@ -456,14 +518,11 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
 
     @admin.display(description=_("SLA due"), ordering="sla_due_at")
     def sla_badge(self, obj):
-        colour, label = SLA_BADGES[selectors.sla_state(obj)]
-        due = timezone.localtime(obj.sla_due_at).strftime("%d/%m %H:%M") if obj.sla_due_at else "—"
+        state = selectors.sla_state(obj)
+        due = timezone.localtime(obj.sla_due_at).strftime("%d/%m/%Y %H:%M") if obj.sla_due_at else "—"
+        # Colour by class (console.css: AA contrast in light and dark modes), and the state in words.
         return format_html(
-            '<span style="white-space:nowrap">{} '
-            '<span style="color:#fff;background:{};padding:1px 6px;border-radius:8px">{}</span></span>',
-            due,
-            colour,
-            label,
+            '<span class="sla-cell">{} <span class="sla-pill sla-{}">{}</span></span>', due, state, SLA_LABELS[state]
         )
 
     @admin.display(description=_("actions"))

@@ -30,7 +30,7 @@ def test_case_list_shows_badges_and_keeps_queries_constant(console, operator):
     Event.objects.filter(pk=late.pk).update(sla_due_at=timezone.now() - datetime.timedelta(minutes=5))
     html = console.get("/admin/assistances/event/?sla=breached").content.decode()
     assert late.code in html
-    assert "background:#ba2121" in html  # the breached badge
+    assert "sla-pill sla-breached" in html  # the breached badge
     others = Event.objects.exclude(pk=late.pk).values_list("code", flat=True)
     assert not any(f">{code}<" in html for code in others)
     assert console.get("/admin/assistances/event/?mine=1").status_code == 200
@@ -51,7 +51,7 @@ def test_case_list_status_colour_comes_from_the_catalog(console, operator):
     # Read from the joined status row: no query per case.
     assert count_queries(console, "/admin/assistances/event/") == baseline
     EventStatus.objects.filter(code="OPENED").update(colour="")
-    assert f"color:{EventStatus.DEFAULT_COLOUR}" in console.get("/admin/assistances/event/").content.decode()
+    assert f"--status-colour: {EventStatus.DEFAULT_COLOUR}" in console.get("/admin/assistances/event/").content.decode()
 
 
 def test_case_page_renders_with_inlines_and_timeline(console, operator):
@@ -242,3 +242,22 @@ def test_provider_near_case_page_has_a_map_hours_and_coverage(console, operator)
     names = [row["hit"].provider.display_name for row in page.context["rows"]]
     assert names == ["Hospital 24 h", "Clínica Cerrada"]  # the open one first, though farther
     assert [row["opening"].open_now for row in page.context["rows"]] == [True, False]
+
+
+def test_the_case_list_is_the_open_work_unless_asked(console, operator):
+    open_case = covered_case(actor=operator)
+    closed_case = covered_case(actor=operator)
+    Event.objects.filter(pk=closed_case.pk).update(closed_at=timezone.now())
+
+    def listed(query=""):
+        return {e.pk for e in console.get(f"/admin/assistances/event/{query}").context["cl"].result_list}
+
+    assert listed() == {open_case.pk}
+    assert listed("?state=closed") == {closed_case.pk}
+    assert listed("?state=all") == {open_case.pk, closed_case.pk}
+    assert listed(f"?q={closed_case.code}") == {closed_case.pk}  # a search looks everywhere
+    # The country filter offers the countries of open cases, not all 250.
+    choices = console.get("/admin/assistances/event/").context["cl"].filter_specs[-1].lookup_choices
+    assert [code for code, _name in choices] == ["ES"]
+    html = console.get("/admin/assistances/event/").content.decode()
+    assert f"{timezone.localtime(open_case.sla_due_at):%d/%m/%Y}" in html  # SLA dates carry the year
