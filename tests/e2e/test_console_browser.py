@@ -94,7 +94,7 @@ def browser(live_server, artifacts_dir, transactional_db, monkeypatch):
 @pytest.fixture
 def partner(settings, tmp_path, live_server):
     """A KOM API client with a token from the local issuer: it calls the live server over HTTP."""
-    settings.DEBUG = False
+    settings.DEBUG = True  # local tokens exist under the local settings only (as `make run` has them)
     settings.LOCAL_TOKEN_KEY_PATH = tmp_path / "local-token-key.pem"
     settings.COGNITO_ISSUER = f"{live_server.url}/local-cognito"
     settings.COGNITO_JWKS_URL = ""
