@@ -24,10 +24,6 @@ class ConsultationQuerySet(ScopedQuerySet):
     partner_scope = "event__source_code"
 
 
-class ConsultationFileQuerySet(ScopedQuerySet):
-    partner_scope = "consultation__event__source_code"
-
-
 class PhoneConsultation(BaseModel):
     """One phone call handled by an operator: who called (or was called), why, and how it ended.
 
@@ -90,13 +86,8 @@ class PhoneConsultationFile(StoredFile):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=FileKind.choices)
 
-    objects = ConsultationFileQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("phone consultation file")
         verbose_name_plural = _("phone consultation files")
         ordering = ["consultation_id", "id"]
         indexes = [models.Index(fields=["consultation", "sha256"], name="consult_file_sha_idx")]
-
-    def storage_prefix(self) -> str:
-        return f"consultations/{self.consultation_id}"
