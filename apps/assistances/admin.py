@@ -34,7 +34,7 @@ from apps.assistances.models import (
     NoteVisibility,
 )
 from apps.consultations.models import PhoneConsultation
-from apps.core.admin import AssignedUserFilter, ConflictGuardMixin, LargeTablePaginator, sync_saved
+from apps.core.admin import ConflictGuardMixin, LargeTablePaginator, assigned_user_filter, sync_saved
 from apps.core.exceptions import ApplicationError
 from apps.masters.admin import source_formfield, source_list_filter
 from apps.masters.models import Assistance, Country, EventStatus
@@ -205,9 +205,7 @@ class CaseQuerySet(models.QuerySet):
         return periods if order == "ASC" else periods[::-1]
 
 
-class MineFilter(AssignedUserFilter):
-    title = _("assigned to")
-    user_field = "assigned_operator"
+MineFilter = assigned_user_filter("assigned_operator", _("assigned to"))
 
 
 class SlaFilter(admin.SimpleListFilter):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.consultations import services
 from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
-from apps.core.admin import AssignedUserFilter, ServiceAdminForm, ServiceModelAdmin
+from apps.core.admin import ServiceAdminForm, ServiceModelAdmin, assigned_user_filter
 from apps.core.files.admin import StoredFileDownloadMixin, StoredFileInline
 
 
@@ -18,9 +18,7 @@ def _create(*, model, data, actor=None):
     return services.consultation_create(data=data, actor=actor)
 
 
-class MineFilter(AssignedUserFilter):
-    title = _("operator")
-    user_field = "operator"
+MineFilter = assigned_user_filter("operator", _("operator"))
 
 
 class LinkedFilter(admin.SimpleListFilter):

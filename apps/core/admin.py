@@ -43,7 +43,7 @@ class ReadOnlyAdminMixin:
 class AssignedUserFilter(admin.SimpleListFilter):
     """Rows assigned to the operator looking at the list, or to nobody (the work still to be taken).
 
-    A subclass names the ForeignKey to the user in ``user_field`` and gives its ``title``.
+    Made by :func:`assigned_user_filter` for a ForeignKey to the user (``user_field``).
     """
 
     parameter_name = "mine"
@@ -58,6 +58,11 @@ class AssignedUserFilter(admin.SimpleListFilter):
         if self.value() == "none":
             return queryset.filter(**{f"{self.user_field}__isnull": True})
         return queryset
+
+
+def assigned_user_filter(user_field: str, title) -> type[AssignedUserFilter]:
+    """The "me / nobody" changelist filter on ``user_field``, headed ``title``."""
+    return type("AssignedUserFilter", (AssignedUserFilter,), {"title": title, "user_field": user_field})
 
 
 def _form_field_names(form, instance: models.Model) -> list[str]:
