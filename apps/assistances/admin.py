@@ -34,7 +34,7 @@ from apps.assistances.models import (
     NoteVisibility,
 )
 from apps.consultations.models import PhoneConsultation
-from apps.core.admin import ConflictGuardMixin, LargeTablePaginator, sync_saved
+from apps.core.admin import ConflictGuardMixin, LargeTablePaginator, assigned_user_filter, sync_saved
 from apps.core.exceptions import ApplicationError
 from apps.masters.admin import source_formfield, source_list_filter
 from apps.masters.models import Assistance, Country, EventProviderStatus, EventStatus
@@ -205,19 +205,7 @@ class CaseQuerySet(models.QuerySet):
         return periods if order == "ASC" else periods[::-1]
 
 
-class MineFilter(admin.SimpleListFilter):
-    title = _("assigned to")
-    parameter_name = "mine"
-
-    def lookups(self, request, model_admin):
-        return [("1", _("me")), ("none", _("nobody"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "1":
-            return queryset.filter(assigned_operator=request.user)
-        if self.value() == "none":
-            return queryset.filter(assigned_operator__isnull=True)
-        return queryset
+MineFilter = assigned_user_filter("assigned_operator", _("assigned to"))
 
 
 class StateFilter(admin.SimpleListFilter):

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.models import BaseModel, TimeStampedModel
+from apps.core.models import BaseModel, TimeStampedModel, user_reference
 from apps.core.visibility import OperatorsOnlyQuerySet, ScopedQuerySet
 from apps.masters.models import SOURCE_CODE_LENGTH
 
@@ -92,14 +92,7 @@ class Event(BaseModel):
     status = models.ForeignKey(
         "masters.EventStatus", verbose_name=_("status"), on_delete=models.PROTECT, related_name="+"
     )
-    assigned_operator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("assigned operator"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="assigned_events",
-    )
+    assigned_operator = user_reference(_("assigned operator"), related_name="assigned_events")
     opened_at = models.DateTimeField(_("opened at"), db_index=True)
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -159,9 +152,7 @@ class EventStatusHistory(models.Model):
     to_status = models.ForeignKey("masters.EventStatus", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=16, choices=StatusChangeKind.choices)
     reason = models.TextField(_("reason"), blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    changed_by = user_reference()
     actor_repr = models.CharField(_("by"), max_length=255, blank=True)
     changed_at = models.DateTimeField(_("changed at"))
 
@@ -197,9 +188,7 @@ class EventStatusSwitch(TimeStampedModel):
     state = models.CharField(_("state"), max_length=10, choices=SwitchState.choices, default=SwitchState.ACTIVE)
     reason = models.TextField(_("reason"), blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = user_reference()
 
     objects = CaseChildQuerySet.as_manager()
 
@@ -280,9 +269,7 @@ class Note(TimeStampedModel):
         _("visibility"), max_length=10, choices=NoteVisibility.choices, default=NoteVisibility.INTERNAL
     )
     body = models.TextField(_("text"))
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.SET_NULL, null=True, blank=True
-    )
+    author = user_reference(_("author"), related_name=None)
     author_repr = models.CharField(_("author"), max_length=255, blank=True)
 
     objects = NoteQuerySet.as_manager()

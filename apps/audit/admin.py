@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from apps.audit.models import AuditLog
+from apps.core.admin import ReadOnlyAdminMixin
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the trail is append-only, nobody edits or deletes it from the admin."""
 
     list_display = ["occurred_at", "actor_repr", "action", "object_type", "object_id", "object_repr", "source"]
@@ -21,12 +22,3 @@ class AuditLogAdmin(admin.ModelAdmin):
         (_("Object"), {"fields": ["object_type", "object_id", "object_repr", "case_reference"]}),
         (_("Changes"), {"fields": ["changes"]}),
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,13 +1,12 @@
 """Partner systems allowed into the API: their Cognito app client, scopes, API keys and usage plan."""
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.models import BaseModel
+from apps.core.models import BaseModel, user_reference
 from apps.masters.models import SOURCE_CODE_LENGTH
 
 # The seed's API Gateway usage plan, applied to every client unless changed.
@@ -77,15 +76,7 @@ class ApiKey(models.Model):
     prefix = models.CharField(_("prefix"), max_length=16, help_text=_("The first characters of the key."))
     key_hash = models.CharField(_("key digest"), max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    created_by = user_reference(_("created by"), editable=False)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.consultations import services
 from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
-from apps.core.admin import ServiceAdminForm, ServiceModelAdmin
+from apps.core.admin import ServiceAdminForm, ServiceModelAdmin, assigned_user_filter
 from apps.core.files.admin import StoredFileDownloadMixin, StoredFileInline
 
 
@@ -18,19 +18,7 @@ def _create(*, model, data, actor=None):
     return services.consultation_create(data=data, actor=actor)
 
 
-class MineFilter(admin.SimpleListFilter):
-    title = _("operator")
-    parameter_name = "mine"
-
-    def lookups(self, request, model_admin):
-        return [("1", _("me")), ("none", _("nobody"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "1":
-            return queryset.filter(operator=request.user)
-        if self.value() == "none":
-            return queryset.filter(operator__isnull=True)
-        return queryset
+MineFilter = assigned_user_filter("operator", _("operator"))
 
 
 class LinkedFilter(admin.SimpleListFilter):

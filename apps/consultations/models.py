@@ -5,7 +5,6 @@ Files live in the private "assists" storage under random keys and are served thr
 short-lived presigned URLs only.
 """
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.consultations.choices import Direction, FileKind, Outcome
 from apps.consultations.validators import PHONE_MAX_LENGTH, phone_digits, validate_phone_number
 from apps.core.files.models import StoredFile
-from apps.core.models import BaseModel
+from apps.core.models import BaseModel, user_reference
 from apps.core.visibility import ScopedQuerySet
 
 MAX_DURATION_SECONDS = 24 * 60 * 60
@@ -23,10 +22,6 @@ class ConsultationQuerySet(ScopedQuerySet):
     """A call belongs to the partner of its linked case; calls without a case are operators' only."""
 
     partner_scope = "event__source_code"
-
-
-class ConsultationFileQuerySet(ScopedQuerySet):
-    partner_scope = "consultation__event__source_code"
 
 
 class PhoneConsultation(BaseModel):
@@ -56,14 +51,7 @@ class PhoneConsultation(BaseModel):
         blank=True,
         related_name="phone_consultations",
     )
-    operator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("operator"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="phone_consultations",
-    )
+    operator = user_reference(_("operator"), related_name="phone_consultations")
 
     objects = ConsultationQuerySet.as_manager()
 
@@ -98,13 +86,8 @@ class PhoneConsultationFile(StoredFile):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=FileKind.choices)
 
-    objects = ConsultationFileQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("phone consultation file")
         verbose_name_plural = _("phone consultation files")
         ordering = ["consultation_id", "id"]
         indexes = [models.Index(fields=["consultation", "sha256"], name="consult_file_sha_idx")]
-
-    def storage_prefix(self) -> str:
-        return f"consultations/{self.consultation_id}"

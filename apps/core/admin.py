@@ -24,6 +24,47 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.exceptions import ApplicationError
 
 
+class ReadOnlyAdminMixin:
+    """For a model admin or an inline whose rows only the services write (trails, feeds, history).
+
+    ``obj=None`` on add as well: a ModelAdmin asks with the request alone, an inline with the parent.
+    """
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AssignedUserFilter(admin.SimpleListFilter):
+    """Rows assigned to the operator looking at the list, or to nobody (the work still to be taken).
+
+    Made by :func:`assigned_user_filter` for a ForeignKey to the user (``user_field``).
+    """
+
+    parameter_name = "mine"
+    user_field: str
+
+    def lookups(self, request, model_admin):
+        return [("1", _("me")), ("none", _("nobody"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(**{self.user_field: request.user})
+        if self.value() == "none":
+            return queryset.filter(**{f"{self.user_field}__isnull": True})
+        return queryset
+
+
+def assigned_user_filter(user_field: str, title) -> type[AssignedUserFilter]:
+    """The "me / nobody" changelist filter on ``user_field``, headed ``title``."""
+    return type("AssignedUserFilter", (AssignedUserFilter,), {"title": title, "user_field": user_field})
+
+
 def _form_field_names(form, instance: models.Model) -> list[str]:
     model_fields = {f.name for f in instance._meta.get_fields() if getattr(f, "concrete", False)}
     return [name for name in form.fields if name in model_fields]

@@ -1,6 +1,8 @@
-"""Example data the OpenAPI examples of several apps share."""
+"""Example data the OpenAPI examples of several apps share, and how a request and its answer are shown."""
 
 import hashlib
+
+from drf_spectacular.utils import OpenApiExample
 
 # A real one-page PDF, small enough to read as text: the uploads accept it (pypdf opens it).
 PDF = (
@@ -13,3 +15,16 @@ PDF = (
 )
 PDF_SIZE = len(PDF.encode())
 PDF_SHA256 = hashlib.sha256(PDF.encode()).hexdigest()
+
+
+def exchange(request_summary: str, request, response_summary: str, response) -> list[OpenApiExample]:
+    """A request and its answer, as the schema of a write shows them."""
+    return [
+        OpenApiExample(request_summary, value=request, request_only=True),
+        OpenApiExample(response_summary, value=response, response_only=True),
+    ]
+
+
+def update_exchange(request_summary: str, request: dict, response_summary: str, resource: dict, *, updated_at: str):
+    """A PATCH and its answer: ``resource`` with the change applied and a later ``updated_at``."""
+    return exchange(request_summary, request, response_summary, {**resource, **request, "updated_at": updated_at})

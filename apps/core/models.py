@@ -3,6 +3,24 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def user_reference(verbose_name=None, *, related_name: str | None = "+", editable: bool = True) -> models.ForeignKey:
+    """A link to the user who did or owns something, emptied (not cascaded) when that user is deleted.
+
+    People leave while what they did must stay: a case, a call, a status change or an API key
+    outlives its operator's account. One definition keeps every such column the same
+    (nullable, SET_NULL, no reverse accessor unless asked for).
+    """
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=editable,
+        related_name=related_name,
+    )
+
+
 class TimeStampedModel(models.Model):
     """Creation and last-change times, kept by the database layer on every save."""
 
@@ -16,24 +34,8 @@ class TimeStampedModel(models.Model):
 class BaseModel(TimeStampedModel):
     """Timestamps plus the user who created and last changed the row (empty for system writes)."""
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("updated by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    created_by = user_reference(_("created by"), editable=False)
+    updated_by = user_reference(_("updated by"), editable=False)
 
     class Meta:
         abstract = True

@@ -35,7 +35,10 @@ def _positive_int(raw: str, *, name: str, maximum: int | None = None) -> int:
     return value
 
 
-class PageNumberPagination(pagination.PageNumberPagination):
+class PageSizeMixin:
+    """What both paginations share: ``page_size`` up to one hard maximum (a clean 400 beyond it), and
+    a one-page example in the schema. ``page_size`` falls back to the project's ``PAGE_SIZE``."""
+
     page_size_query_param = "page_size"
 
     @property
@@ -48,8 +51,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
-            return self.page_size
+            return self.page_size or settings.REST_FRAMEWORK["PAGE_SIZE"]
         return _positive_int(raw, name=self.page_size_query_param, maximum=self.max_page_size)
+
+
+class PageNumberPagination(PageSizeMixin, pagination.PageNumberPagination):
+    """Numbered pages, refusing a malformed page number before any row is read."""
 
     def validate_query(self, request) -> None:
         """Refuse a malformed page or page size (400), without reading any row."""
@@ -68,27 +75,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return list(self.page)
 
 
-class CursorPagination(pagination.CursorPagination):
+class CursorPagination(PageSizeMixin, pagination.CursorPagination):
     """Keyset pagination for large, growing lists (cases, notes): no COUNT, stable under inserts.
 
     ``page_size`` has the same hard maximum as every other list.
     """
 
-    page_size_query_param = "page_size"
     ordering = ("-created_at", "-id")
-
-    @property
-    def max_page_size(self) -> int:
-        return settings.API_MAX_PAGE_SIZE
-
-    def get_paginated_response_schema(self, schema):
-        return _with_one_page_example(super().get_paginated_response_schema(schema))
-
-    def get_page_size(self, request) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size or settings.REST_FRAMEWORK["PAGE_SIZE"]
-        return _positive_int(raw, name=self.page_size_query_param, maximum=self.max_page_size)
 
     def decode_cursor(self, request):
         # DRF answers a cursor it cannot decode with 404; it is a malformed parameter, so 400 like a

@@ -7,6 +7,8 @@ Every model the API reads has a ``ScopedQuerySet`` subclass as its manager
   partner sees the rows of its own source only;
 - ``OPEN``: shared data every partner with ``read`` sees (catalogs, the provider network);
 - ``NOBODY``: operators' data no partner ever sees (drafts tied to a user account);
+- ``OWNER`` (``OwnedQuerySet``): the rule of the row's owner, through its ``owner_field``
+  (stored files);
 - nothing declared: partners are refused (``visible()`` raises), so a new model cannot leak by
   being forgotten.
 
@@ -32,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 OPEN = "__open__"
 NOBODY = "__nobody__"
+OWNER = "__owner__"
 
 # What a partner reads where an operator's identity would be (note authors, status changes,
 # assigned operator, who took a call): operators' names and e-mail addresses stay inside.
@@ -105,6 +108,29 @@ class OperatorsOnlyQuerySet(ScopedQuerySet):
     """Operators' data that no partner ever sees."""
 
     partner_scope = NOBODY
+
+
+def _through(q: Q, field: str) -> Q:
+    """``q`` (a rule on a model) as a rule on the rows that point at it through ``field``."""
+    children = [
+        _through(child, field) if isinstance(child, Q) else (f"{field}__{child[0]}", child[1]) for child in q.children
+    ]
+    return Q(*children, _connector=q.connector, _negated=q.negated)
+
+
+class OwnedQuerySet(ScopedQuerySet):
+    """Rows that belong to whoever may see their owner (a call's files, an issuance record's documents).
+
+    The model names its ForeignKey to the owner in ``owner_field``; the owner's own rule is applied
+    through that ForeignKey, so a child can never be more visible than what it belongs to.
+    """
+
+    partner_scope = OWNER
+
+    def partner_q(self, source: str) -> Q:
+        field = self.model.owner_field
+        owner = self.model._meta.get_field(field).related_model
+        return _through(owner._default_manager.all().partner_q(source), field)
 
 
 class VisibleRelatedFieldMixin:

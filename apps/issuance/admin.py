@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.files.admin import StoredFileDownloadMixin, StoredFileInline
 from apps.issuance.models import IssuanceDocument, IssuanceRecord
 
@@ -16,7 +17,7 @@ class IssuanceDocumentInline(StoredFileInline):
 
 
 @admin.register(IssuanceRecord)
-class IssuanceRecordAdmin(StoredFileDownloadMixin, admin.ModelAdmin):
+class IssuanceRecordAdmin(ReadOnlyAdminMixin, StoredFileDownloadMixin, admin.ModelAdmin):
     """Read-only: records are written by the MOK ingestion only."""
 
     list_display = ["mok_issuance_id", "issued_at", "voucher_count", "times_received", "last_received_at"]
@@ -36,15 +37,6 @@ class IssuanceRecordAdmin(StoredFileDownloadMixin, admin.ModelAdmin):
     ]
     readonly_fields = fields
     inlines = [IssuanceDocumentInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(voucher_total=Count("vouchers"))

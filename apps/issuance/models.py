@@ -56,20 +56,15 @@ class IssuanceDocument(StoredFile):
     """A PDF MOK attached to an issuance (checked to really be a PDF before it is stored)."""
 
     storage_bucket = "issuance"
+    storage_folder = "mok"  # not the app's label: the keys already stored begin with it
     owner_field = "record"
 
     record = models.ForeignKey(
         IssuanceRecord, verbose_name=_("issuance record"), on_delete=models.PROTECT, related_name="documents"
     )
 
-    objects = IssuanceQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("MOK issuance document")
         verbose_name_plural = _("MOK issuance documents")
         ordering = ["record_id", "id"]
         indexes = [models.Index(fields=["record", "sha256"], name="issuance_doc_sha_idx")]
-
-    def storage_prefix(self) -> str:
-        # Neither the caller's file name nor MOK's id reaches the key: both are free text.
-        return f"mok/{self.record_id}"

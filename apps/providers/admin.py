@@ -17,11 +17,23 @@ def _map_link(obj) -> str:
     )
 
 
+class LocationAdminMixin:
+    """A location edited inline on its provider or on its own page: the same services, the same map link."""
+
+    service_create = staticmethod(services.location_create)
+    service_update = staticmethod(services.location_update)
+    service_delete = staticmethod(services.location_delete)
+
+    @admin.display(description=_("map"))
+    def map_link(self, obj):
+        return _map_link(obj)
+
+
 class LocationForm(ServiceAdminForm):
     service_validate = staticmethod(services.location_validate)
 
 
-class LocationInline(admin.StackedInline):
+class LocationInline(LocationAdminMixin, admin.StackedInline):
     model = ProviderLocation
     form = LocationForm
     extra = 0
@@ -36,13 +48,6 @@ class LocationInline(admin.StackedInline):
         ("service_radius_km", "is_24h", "phone"),
         "opening_hours",
     ]
-    service_create = staticmethod(services.location_create)
-    service_update = staticmethod(services.location_update)
-    service_delete = staticmethod(services.location_delete)
-
-    @admin.display(description=_("map"))
-    def map_link(self, obj):
-        return _map_link(obj)
 
 
 class PaymentMethodInline(admin.TabularInline):
@@ -116,7 +121,7 @@ class ProviderAdmin(ConflictGuardMixin, ServiceModelAdmin):
 
 
 @admin.register(ProviderLocation)
-class ProviderLocationAdmin(ConflictGuardMixin, ServiceModelAdmin):
+class ProviderLocationAdmin(LocationAdminMixin, ConflictGuardMixin, ServiceModelAdmin):
     form = LocationForm
     list_display = ["__str__", "provider", "city", "country", "is_24h", "is_active", "map_link"]
     list_filter = ["is_active", "is_24h", "provider__provider_type", "country"]
@@ -125,10 +130,3 @@ class ProviderLocationAdmin(ConflictGuardMixin, ServiceModelAdmin):
     autocomplete_fields = ["provider", "country", "city"]
     readonly_fields = ["map_link", "geo_cell", "created_at", "updated_at"]
     show_full_result_count = False
-    service_create = staticmethod(services.location_create)
-    service_update = staticmethod(services.location_update)
-    service_delete = staticmethod(services.location_delete)
-
-    @admin.display(description=_("map"))
-    def map_link(self, obj):
-        return _map_link(obj)

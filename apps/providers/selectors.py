@@ -146,9 +146,9 @@ def _cells(query: LocationQuery) -> Q:
     return cells
 
 
-def _rank_by_index(query: LocationQuery) -> QuerySet:
-    """(location id, distance) of the nearest matches, read from the search index of one assistance."""
-    qs = LocationService.objects.filter(_cells(query), assistance=query.assistance)
+def _matching(qs: QuerySet, query: LocationQuery, *, place: str) -> QuerySet:
+    """``qs`` narrowed by the filters of ``query`` that both searches apply (the index and the
+    candidates); ``place`` is the path from a row to its location's country and city."""
     if query.provider is not None:
         qs = qs.filter(provider=query.provider)
     if query.category is not None:
@@ -156,13 +156,20 @@ def _rank_by_index(query: LocationQuery) -> QuerySet:
             Exists(_SERVES.objects.filter(provider_id=OuterRef("provider_id"), assistance__category=query.category))
         )
     if query.country is not None:
-        qs = qs.filter(location__country=query.country)
+        qs = qs.filter(**{f"{place}country": query.country})
     if query.city is not None:
-        qs = qs.filter(location__city=query.city)
+        qs = qs.filter(**{f"{place}city": query.city})
     if query.provider_type:
         qs = qs.filter(provider__provider_type=query.provider_type)
     if query.text:
         qs = qs.filter(Q(provider__display_name__icontains=query.text) | Q(provider__legal_name__icontains=query.text))
+    return qs
+
+
+def _rank_by_index(query: LocationQuery) -> QuerySet:
+    """(location id, distance) of the nearest matches, read from the search index of one assistance."""
+    qs = LocationService.objects.filter(_cells(query), assistance=query.assistance)
+    qs = _matching(qs, query, place="location__")
     return (
         qs.annotate(distance_km=geo.distance_expression(query.lat, query.lng), hit_id=F("location_id"))
         .filter(distance_km__lte=query.radius_km)
@@ -253,23 +260,9 @@ def _hits_sql(inner_sql: str, params: list, connection) -> list[LocationHit]:
 def _candidates(query: LocationQuery) -> QuerySet[ProviderLocation]:
     """Active locations of active providers matching every filter but the distance."""
     qs = ProviderLocation.objects.filter(is_active=True, provider__is_active=True)
-    if query.provider is not None:
-        qs = qs.filter(provider=query.provider)
     if query.assistance is not None:
         qs = qs.filter(Exists(_SERVES.objects.filter(provider_id=OuterRef("provider_id"), assistance=query.assistance)))
-    if query.category is not None:
-        qs = qs.filter(
-            Exists(_SERVES.objects.filter(provider_id=OuterRef("provider_id"), assistance__category=query.category))
-        )
-    if query.country is not None:
-        qs = qs.filter(country=query.country)
-    if query.city is not None:
-        qs = qs.filter(city=query.city)
-    if query.provider_type:
-        qs = qs.filter(provider__provider_type=query.provider_type)
-    if query.text:
-        qs = qs.filter(Q(provider__display_name__icontains=query.text) | Q(provider__legal_name__icontains=query.text))
-    return qs
+    return _matching(qs, query, place="")
 
 
 def location_search(query: LocationQuery, *, use_index: bool = True) -> list[LocationHit]:

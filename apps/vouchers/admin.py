@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.admin import ConflictGuardMixin, ServiceAdminForm, ServiceModelAdmin
+from apps.core.admin import ConflictGuardMixin, ReadOnlyAdminMixin, ServiceAdminForm, ServiceModelAdmin
 from apps.core.exceptions import ApplicationError
 from apps.masters.admin import source_formfield, source_list_filter
 from apps.masters.models import Assistance, Country, StatusRole, VoucherStatus
@@ -117,18 +117,9 @@ class BenefitInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class StatusHistoryInline(ReadOnlyInline):

@@ -5,7 +5,6 @@ reads the rows below, and the commitments record what part of a benefit's limit 
 promised to providers.
 """
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -13,7 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.models import BaseModel, TimeStampedModel
+from apps.core.models import BaseModel, TimeStampedModel, user_reference
 from apps.core.visibility import ScopedQuerySet
 from apps.masters.models import SOURCE_CODE_LENGTH, Assistance, Category, Country, VoucherStatus
 from apps.vouchers.choices import DocumentType
@@ -216,14 +215,7 @@ class VoucherStatusHistory(models.Model):
         VoucherStatus, verbose_name=_("to status"), on_delete=models.PROTECT, related_name="+"
     )
     reason = models.TextField(_("reason"), blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    actor = user_reference(_("user"))
     actor_repr = models.CharField(_("actor"), max_length=255, blank=True)
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 

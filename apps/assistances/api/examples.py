@@ -9,6 +9,7 @@ appear as partners read them.
 
 from drf_spectacular.utils import OpenApiExample
 
+from apps.core.examples import exchange
 from apps.vouchers.api.examples import COVERAGE_REASONS
 
 OPENED_AT = "2026-03-14T09:20:05.318204-03:00"
@@ -17,10 +18,8 @@ TAKEN_AT = "2026-03-14T09:24:41.902117-03:00"
 KOM_CLIENT = "API client KOM (kom-client) (KOM)"
 OPERATOR = "Bigtree operator"
 
-CASE_REQUEST = {
-    "source_code": "KOM",
-    "external_reference": "KOM-INC-20260314-0042",
-    "voucher": "KOM-2026-004512",
+# Who needs help and where: the case as asked for and as answered.
+TRAVELLER_IN_MADRID = {
     "traveller_name": "Sofía González",
     "traveller_document_type": "passport",
     "traveller_document_number": "AAB123456",
@@ -32,6 +31,13 @@ CASE_REQUEST = {
     "address": "Hotel Gran Vía, Calle Gran Vía 25, 28013 Madrid",
     "latitude": 40.4203,
     "longitude": -3.7058,
+}
+
+CASE_REQUEST = {
+    "source_code": "KOM",
+    "external_reference": "KOM-INC-20260314-0042",
+    "voucher": "KOM-2026-004512",
+    **TRAVELLER_IN_MADRID,
     "description": "Severe abdominal pain since this morning; the traveller asks for a hospital nearby.",
     "priority": "high",
 }
@@ -56,17 +62,7 @@ CASE_OPENED = {
     "covered": True,
     "coverage": COVERAGE_AT_OPENING,
     "coverage_override_reason": "",
-    "traveller_name": "Sofía González",
-    "traveller_document_type": "passport",
-    "traveller_document_number": "AAB123456",
-    "traveller_phone": "+54 9 11 5555 0100",
-    "traveller_email": "sofia.gonzalez@example.com",
-    "assistance": "MED_EMERGENCY",
-    "country": "ES",
-    "city": "3117735",
-    "address": "Hotel Gran Vía, Calle Gran Vía 25, 28013 Madrid",
-    "latitude": 40.4203,
-    "longitude": -3.7058,
+    **TRAVELLER_IN_MADRID,
     "description": CASE_REQUEST["description"],
     "priority": "high",
     "status": "OPENED",
@@ -238,10 +234,7 @@ PROMOTED_CASE = {
 
 CASE_EXAMPLES = [OpenApiExample("A case in progress", value=CASE_IN_PROGRESS, response_only=True)]
 CASE_UPDATE_EXAMPLES = [OpenApiExample("A new phone number", value=CASE_UPDATE_REQUEST, request_only=True)]
-CASE_OPEN_EXAMPLES = [
-    OpenApiExample("A medical emergency in Madrid", value=CASE_REQUEST, request_only=True),
-    OpenApiExample("The case opened", value=CASE_OPENED, response_only=True),
-]
+CASE_OPEN_EXAMPLES = exchange("A medical emergency in Madrid", CASE_REQUEST, "The case opened", CASE_OPENED)
 STATUS_CHANGE_EXAMPLES = [
     OpenApiExample("Take the case on", value=STATUS_CHANGE_REQUEST, request_only=True),
     OpenApiExample("On hold until tomorrow morning", value=TEMPORARY_STATUS_REQUEST, request_only=True),
@@ -252,19 +245,9 @@ ASSIGNMENT_REQUEST_EXAMPLES = [
 ]
 ASSIGNMENT_EXAMPLES = [OpenApiExample("A clinic assigned", value=ASSIGNMENT, response_only=True)]
 ASSIGNMENTS_EXAMPLES = [OpenApiExample("One clinic assigned", value={"results": [ASSIGNMENT]}, response_only=True)]
-ASSIGNMENT_TRANSITION_EXAMPLES = [
-    OpenApiExample("Resolved with the final cost", value=ASSIGNMENT_RESOLVE_REQUEST, request_only=True),
-    OpenApiExample("The service resolved", value=ASSIGNMENT_RESOLVED, response_only=True),
-]
-NOTE_EXAMPLES = [
-    OpenApiExample("A note about the traveller", value=NOTE_REQUEST, request_only=True),
-    OpenApiExample("A note from the partner", value=NOTE, response_only=True),
-]
-DRAFT_EXAMPLES = [
-    OpenApiExample("A call being taken", value={"data": DRAFT_DATA}, request_only=True),
-    OpenApiExample("A draft", value=DRAFT, response_only=True),
-]
-PROMOTE_EXAMPLES = [
-    OpenApiExample("Open without a voucher", value=PROMOTE_REQUEST, request_only=True),
-    OpenApiExample("The case opened from the draft", value=PROMOTED_CASE, response_only=True),
-]
+ASSIGNMENT_TRANSITION_EXAMPLES = exchange(
+    "Resolved with the final cost", ASSIGNMENT_RESOLVE_REQUEST, "The service resolved", ASSIGNMENT_RESOLVED
+)
+NOTE_EXAMPLES = exchange("A note about the traveller", NOTE_REQUEST, "A note from the partner", NOTE)
+DRAFT_EXAMPLES = exchange("A call being taken", {"data": DRAFT_DATA}, "A draft", DRAFT)
+PROMOTE_EXAMPLES = exchange("Open without a voucher", PROMOTE_REQUEST, "The case opened from the draft", PROMOTED_CASE)

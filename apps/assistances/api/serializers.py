@@ -25,8 +25,7 @@ from apps.assistances.selectors import sla_state, sla_state_of
 from apps.core.fields import PersonField
 from apps.core.serializers import JSONObjectField, OptionalCurrencyCodeField, StrictFieldsMixin
 from apps.core.visibility import OPERATOR_LABEL, VisiblePrimaryKeyRelatedField
-from apps.masters.api.fields import AssistanceField, CountryField, SourceField
-from apps.masters.models import City
+from apps.masters.api.fields import AssistanceField, CountryField, SourceField, city_in
 from apps.providers.models import Provider, ProviderLocation
 from apps.vouchers.api.fields import VisibleVoucherField
 from apps.vouchers.api.serializers import OpeningCoverageSchema
@@ -117,12 +116,7 @@ class _PlaceMixin:
         if code in (None, ""):
             attrs.pop("city", None)
             return attrs
-        city = City.objects.filter(country=country, code=code).first() if country else None
-        if city is None:
-            raise serializers.ValidationError(
-                {"city": [_("Unknown city code for this country.")]}, code="does_not_exist"
-            )
-        attrs["city"] = city
+        attrs["city"] = city_in(country, code)
         return attrs
 
 

@@ -3,7 +3,7 @@ recording and a medical report are attached to the consultation."""
 
 from drf_spectacular.utils import OpenApiExample
 
-from apps.core.examples import PDF, PDF_SHA256, PDF_SIZE
+from apps.core.examples import PDF, PDF_SHA256, PDF_SIZE, exchange, update_exchange
 
 CONSULTATION_REQUEST = {
     "caller_name": "Sofía González",
@@ -62,18 +62,16 @@ FILE_URL = {
     "expires_in": 300,
 }
 
-CONSULTATION_EXAMPLES = [
-    OpenApiExample("A call about a case", value=CONSULTATION_REQUEST, request_only=True),
-    OpenApiExample("A call with its recording and a report", value=CONSULTATION, response_only=True),
-]
-CONSULTATION_UPDATE_EXAMPLES = [
-    OpenApiExample("The real length of the call", value=CONSULTATION_UPDATE_REQUEST, request_only=True),
-    OpenApiExample(
-        "The call updated",
-        value={**CONSULTATION, **CONSULTATION_UPDATE_REQUEST, "updated_at": "2026-03-14T09:50:12.604318-03:00"},
-        response_only=True,
-    ),
-]
+CONSULTATION_EXAMPLES = exchange(
+    "A call about a case", CONSULTATION_REQUEST, "A call with its recording and a report", CONSULTATION
+)
+CONSULTATION_UPDATE_EXAMPLES = update_exchange(
+    "The real length of the call",
+    CONSULTATION_UPDATE_REQUEST,
+    "The call updated",
+    CONSULTATION,
+    updated_at="2026-03-14T09:50:12.604318-03:00",
+)
 UPLOAD_EXAMPLES = [
     OpenApiExample("A medical report in PDF", value={"file": PDF}, request_only=True, media_type="multipart/form-data"),
     OpenApiExample("The report stored", value=REPORT, response_only=True),

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from apps.consultations.api import views
+from apps.core.files.api import stored_file_paths
 
 # Mounted at /v1/; the seed's paths under /v1/assistances/.
 urlpatterns = [
@@ -14,14 +15,9 @@ urlpatterns = [
         views.PhoneConsultationViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
         name="phone-consultation-detail",
     ),
-    path(
-        "assistances/phone-consultations/<int:pk>/files",
-        views.PhoneConsultationFilesView.as_view(),
-        name="phone-consultation-files",
-    ),
-    path(
+    *stored_file_paths(
         "assistances/phone-consultations/<int:pk>/files/<int:file_id>",
-        views.PhoneConsultationFileURLView.as_view(),
         name="phone-consultation-file",
+        views=(views.PhoneConsultationFilesView, views.PhoneConsultationFileURLView),
     ),
 ]

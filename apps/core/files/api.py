@@ -8,6 +8,7 @@ is already there. Refusals leave as problem documents with their codes (``apps.c
 
 from collections.abc import Callable
 
+from django.urls import path
 from drf_spectacular.utils import OpenApiRequest, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -128,3 +129,18 @@ class StoredFileURLMixin:
         # Absolute, as the schema says (S3's presigned URLs are; a local bucket's link is a path).
         body = {"url": request.build_absolute_uri(url), "expires_in": expires_in}
         return Response(self.url_serializer_class(body).data)
+
+
+def stored_file_paths(file_path: str, *, name: str, views: tuple[type, type]) -> list:
+    """The two routes of an owner's files, the same for every owner.
+
+    ``file_path`` is one file's (``<owner>/files/<int:file_id>``): its folder takes an upload
+    (``views[0]``, route ``<name>s``) and the path itself answers a download URL (``views[1]``,
+    route ``<name>``).
+    """
+    upload_view, url_view = views
+    folder = file_path.rsplit("/", 1)[0]
+    return [
+        path(folder, upload_view.as_view(), name=f"{name}s"),
+        path(file_path, url_view.as_view(), name=name),
+    ]

@@ -1,9 +1,10 @@
 """The columns every stored file has, and where its object goes.
 
 A concrete model adds its owner (a ForeignKey, named in ``owner_field``) and whatever else it
-records, names its bucket (``storage_bucket``, an alias of ``STORAGES``) and the key prefix of its
-objects (``storage_prefix()``). Keys are random: the client's file name is free text and never
-becomes part of a path; only the extension of the detected format is kept.
+records, and names its bucket (``storage_bucket``, an alias of ``STORAGES``); its objects' keys
+begin with ``storage_folder`` (the app's label unless named). A partner sees the files of the
+owners it may see. Keys are random: the client's file name is free text and never becomes part of
+a path; only the extension of the detected format is kept.
 """
 
 import re
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.files.storage import Bucket
 from apps.core.models import BaseModel
+from apps.core.visibility import OwnedQuerySet
 
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
 
@@ -60,6 +62,7 @@ class StoredFile(BaseModel):
     """
 
     storage_bucket: ClassVar[str]  # the alias in STORAGES
+    storage_folder: ClassVar[str | None] = None  # the first part of every key; None: the app's label
     owner_field: ClassVar[str]  # the ForeignKey to what the file belongs to
 
     file = BucketFileField(_("file"), upload_to=stored_file_key, max_length=255)
@@ -68,6 +71,8 @@ class StoredFile(BaseModel):
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
 
+    objects = OwnedQuerySet.as_manager()
+
     class Meta:
         abstract = True
 
@@ -75,5 +80,9 @@ class StoredFile(BaseModel):
         return self.original_name
 
     def storage_prefix(self) -> str:
-        """The folder of this file's key in its bucket (``consultations/<id>``, ``mok/<id>``)."""
-        raise NotImplementedError
+        """The folder of this file's key in its bucket: ``<storage_folder>/<owner id>`` (``mok/12``).
+
+        Only ids reach the key: names (the caller's file name, MOK's issuance id) are free text.
+        """
+        owner_id = getattr(self, self._meta.get_field(self.owner_field).attname)
+        return f"{self.storage_folder or self._meta.app_label}/{owner_id}"

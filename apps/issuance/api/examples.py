@@ -4,6 +4,7 @@ from drf_spectacular.utils import OpenApiExample
 
 from apps.core.examples import PDF, PDF_SHA256, PDF_SIZE
 from apps.issuance.services import payload_digest
+from apps.vouchers.api.examples import BENEFITS, TRAVELLER
 
 ISSUANCE = {
     "issuance_id": "MOK-2025-000123",
@@ -25,21 +26,9 @@ ISSUANCE = {
             "worldwide": False,
             "destinations": ["ES", "FR"],
             "residence_country": "AR",
-            "travellers": [
-                {
-                    "first_name": "Sofía",
-                    "last_name": "González",
-                    "document_type": "passport",
-                    "document_number": "AAB123456",
-                    "birth_date": "1990-05-17",
-                    "is_holder": True,
-                }
-            ],
-            "benefits": [
-                {"assistance": "MED_EMERGENCY", "amount": "150000.00", "currency": "USD"},
-                {"category": "BAGGAGE", "amount": "1200.00", "currency": "USD", "count": 1},
-                {"assistance": "MED_TELEMEDICINE", "count": 5},
-            ],
+            # MOK sends a voucher in the shape of the voucher API's issue request.
+            "travellers": [TRAVELLER],
+            "benefits": BENEFITS,
         }
     ],
 }

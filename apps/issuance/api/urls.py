@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from apps.core.files.api import stored_file_paths
 from apps.issuance.api import views
 
 # Mounted at "v1/issuance-mok" (no trailing slash). The sub-paths hang from a "/" include so that no
@@ -15,15 +16,10 @@ urlpatterns = [
                     views.IssuanceRecordViewSet.as_view({"get": "retrieve"}),
                     name="issuance-detail",
                 ),
-                path(
-                    "<str:issuance_id>/documents",
-                    views.IssuanceDocumentUploadView.as_view(),
-                    name="issuance-documents",
-                ),
-                path(
+                *stored_file_paths(
                     "<str:issuance_id>/documents/<int:doc_id>",
-                    views.IssuanceDocumentURLView.as_view(),
                     name="issuance-document",
+                    views=(views.IssuanceDocumentUploadView, views.IssuanceDocumentURLView),
                 ),
             ]
         ),

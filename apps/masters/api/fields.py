@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from apps.core.serializers import ListOnlyManyMixin
 from apps.masters import selectors
-from apps.masters.models import Assistance, Category, Country
+from apps.masters.models import Assistance, Category, City, Country
 
 
 class CodeRelatedField(ListOnlyManyMixin, serializers.SlugRelatedField):
@@ -40,6 +40,15 @@ def CategoryField(**kwargs):
 # schema is the same whatever the database holds (it is also built without one); a source added in
 # the admin is accepted at once and documented by the next release.
 DOCUMENTED_SOURCES = {"MOK": "MOK", "KOM": "KOM", "PHONE": _("Phone"), "WEB": _("Web"), "OTHER": _("Other")}
+
+
+def city_in(country, code: str) -> City:
+    """The city ``code`` of ``country``, or the ``city`` field's error: a city code (GeoNames id) is
+    read within its country, so without a country no city is found either."""
+    city = City.objects.filter(country=country, code=code).first() if country else None
+    if city is None:
+        raise serializers.ValidationError({"city": [_("Unknown city code for this country.")]}, code="does_not_exist")
+    return city
 
 
 class SourceField(serializers.ChoiceField):

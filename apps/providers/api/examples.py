@@ -3,6 +3,8 @@ It is the clinic case BT-2026-0001042 is assigned to (``apps.assistances.api.exa
 
 from drf_spectacular.utils import OpenApiExample
 
+from apps.core.examples import exchange, update_exchange
+
 PROVIDER_REQUEST = {
     "display_name": "Clínica Castellana Urgencias",
     "legal_name": "Clínica Castellana S.L.",
@@ -129,10 +131,7 @@ SEARCH_RESULTS = {
     ],
 }
 
-PROVIDER_EXAMPLES = [
-    OpenApiExample("A clinic", value=PROVIDER_REQUEST, request_only=True),
-    OpenApiExample("A clinic of the network", value=PROVIDER, response_only=True),
-]
+PROVIDER_EXAMPLES = exchange("A clinic", PROVIDER_REQUEST, "A clinic of the network", PROVIDER)
 PROVIDER_CREATE_EXAMPLES = [
     PROVIDER_EXAMPLES[0],
     OpenApiExample(
@@ -141,36 +140,27 @@ PROVIDER_CREATE_EXAMPLES = [
         response_only=True,
     ),
 ]
-PROVIDER_UPDATE_EXAMPLES = [
-    OpenApiExample("A new phone number and rating", value=PROVIDER_UPDATE_REQUEST, request_only=True),
-    OpenApiExample(
-        "The clinic updated",
-        value={**PROVIDER, **PROVIDER_UPDATE_REQUEST, "updated_at": "2026-03-02T12:15:08.340776-03:00"},
-        response_only=True,
-    ),
-]
-LOCATION_EXAMPLES = [
-    OpenApiExample("An emergency ward", value=LOCATION_REQUEST, request_only=True),
-    OpenApiExample("The emergency ward", value=LOCATION, response_only=True),
-]
-LOCATION_UPDATE_EXAMPLES = [
-    OpenApiExample("Open on Sunday mornings too", value=LOCATION_UPDATE_REQUEST, request_only=True),
-    OpenApiExample(
-        "The emergency ward updated",
-        value={**LOCATION, **LOCATION_UPDATE_REQUEST, "updated_at": "2026-02-20T17:03:29.125884-03:00"},
-        response_only=True,
-    ),
-]
-PAYMENT_METHOD_EXAMPLES = [
-    OpenApiExample("A bank account", value=PAYMENT_METHOD_REQUEST, request_only=True),
-    OpenApiExample("A masked bank account", value=PAYMENT_METHOD, response_only=True),
-]
-PAYMENT_METHOD_UPDATE_EXAMPLES = [
-    OpenApiExample("No longer the default", value={"is_default": False}, request_only=True),
-    OpenApiExample(
-        "The bank account updated",
-        value={**PAYMENT_METHOD, "is_default": False, "updated_at": "2026-02-10T09:31:44.902651-03:00"},
-        response_only=True,
-    ),
-]
+PROVIDER_UPDATE_EXAMPLES = update_exchange(
+    "A new phone number and rating",
+    PROVIDER_UPDATE_REQUEST,
+    "The clinic updated",
+    PROVIDER,
+    updated_at="2026-03-02T12:15:08.340776-03:00",
+)
+LOCATION_EXAMPLES = exchange("An emergency ward", LOCATION_REQUEST, "The emergency ward", LOCATION)
+LOCATION_UPDATE_EXAMPLES = update_exchange(
+    "Open on Sunday mornings too",
+    LOCATION_UPDATE_REQUEST,
+    "The emergency ward updated",
+    LOCATION,
+    updated_at="2026-02-20T17:03:29.125884-03:00",
+)
+PAYMENT_METHOD_EXAMPLES = exchange("A bank account", PAYMENT_METHOD_REQUEST, "A masked bank account", PAYMENT_METHOD)
+PAYMENT_METHOD_UPDATE_EXAMPLES = update_exchange(
+    "No longer the default",
+    {"is_default": False},
+    "The bank account updated",
+    PAYMENT_METHOD,
+    updated_at="2026-02-10T09:31:44.902651-03:00",
+)
 SEARCH_EXAMPLES = [OpenApiExample("A clinic near the traveller", value=SEARCH_RESULTS, response_only=True)]

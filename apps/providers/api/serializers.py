@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from apps.core.serializers import CurrencyCodeField, StrictFieldsMixin
 from apps.core.validators import WEBSITE_PATTERN
-from apps.masters.api.fields import AssistanceField, CategoryField, CountryField
+from apps.masters.api.fields import AssistanceField, CategoryField, CountryField, city_in
 from apps.masters.models import City
 from apps.providers import geo
 from apps.providers.api import examples
@@ -135,12 +135,7 @@ class ProviderLocationSerializer(StrictFieldsMixin, serializers.ModelSerializer)
                 attrs["city"] = None
             else:
                 country = attrs.get("country") or getattr(self.instance, "country", None)
-                city = City.objects.filter(country=country, code=code).first() if country else None
-                if city is None:
-                    raise serializers.ValidationError(
-                        {"city": [_("Unknown city code for this country.")]}, code="does_not_exist"
-                    )
-                attrs["city"] = city
+                attrs["city"] = city_in(country, code)
         return attrs
 
 

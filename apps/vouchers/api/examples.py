@@ -3,6 +3,8 @@ France in 2026, under which case BT-2026-0001042 is opened (``apps.assistances.a
 
 from drf_spectacular.utils import OpenApiExample
 
+from apps.core.examples import exchange
+
 HOLDER = {
     "name": "Sofía González",
     "document_type": "passport",
@@ -20,22 +22,29 @@ TRAVELLER = {
     "is_holder": True,
 }
 
-ISSUE_REQUEST = {
-    "number": "KOM-2026-004512",
-    "product_code": "GOLD150",
-    "product_name": "Gold 150",
+# Whom the voucher covers, when and where: the same in the request and in every answer.
+COVER = {
     "holder": HOLDER,
     "valid_from": "2026-01-01",
     "valid_to": "2026-12-31",
     "worldwide": False,
     "destinations": ["ES", "FR"],
     "residence_country": "AR",
+}
+
+BENEFITS = [
+    {"assistance": "MED_EMERGENCY", "amount": "150000.00", "currency": "USD"},
+    {"category": "BAGGAGE", "amount": "1200.00", "currency": "USD", "count": 1},
+    {"assistance": "MED_TELEMEDICINE", "count": 5},
+]
+
+ISSUE_REQUEST = {
+    "number": "KOM-2026-004512",
+    "product_code": "GOLD150",
+    "product_name": "Gold 150",
+    **COVER,
     "travellers": [TRAVELLER],
-    "benefits": [
-        {"assistance": "MED_EMERGENCY", "amount": "150000.00", "currency": "USD"},
-        {"category": "BAGGAGE", "amount": "1200.00", "currency": "USD", "count": 1},
-        {"assistance": "MED_TELEMEDICINE", "count": 5},
-    ],
+    "benefits": BENEFITS,
     "source": "KOM",
     "status": "ACTIVE",
     "external_reference": "POL-88231",
@@ -48,12 +57,7 @@ VOUCHER = {
     "product_code": "GOLD150",
     "product_name": "Gold 150",
     "source": "KOM",
-    "holder": HOLDER,
-    "valid_from": "2026-01-01",
-    "valid_to": "2026-12-31",
-    "worldwide": False,
-    "destinations": ["ES", "FR"],
-    "residence_country": "AR",
+    **COVER,
     "status": "ACTIVE",
     "external_reference": "POL-88231",
     "issued_at": "2025-12-20T07:15:00-03:00",
@@ -189,10 +193,7 @@ NOT_COVERED = {
 VOUCHER_EXAMPLES = [OpenApiExample("A voucher", value=VOUCHER, response_only=True)]
 VOUCHER_DETAIL_EXAMPLES = [OpenApiExample("A voucher just issued", value=VOUCHER_DETAIL, response_only=True)]
 ISSUE_EXAMPLES = [OpenApiExample("A voucher for Spain and France", value=ISSUE_REQUEST, request_only=True)]
-TRANSITION_EXAMPLES = [
-    OpenApiExample("Suspend a voucher", value=TRANSITION_REQUEST, request_only=True),
-    OpenApiExample("The voucher suspended", value=VOUCHER_SUSPENDED, response_only=True),
-]
+TRANSITION_EXAMPLES = exchange("Suspend a voucher", TRANSITION_REQUEST, "The voucher suspended", VOUCHER_SUSPENDED)
 COVERAGE_EXAMPLES = [
     OpenApiExample("Covered", value=COVERED, response_only=True),
     OpenApiExample("Not covered outside the destinations", value=NOT_COVERED, response_only=True),
