@@ -110,12 +110,13 @@ class PhoneConsultationAdmin(StoredFileDownloadMixin, ServiceModelAdmin):
         return False
 
     def get_changeform_initial_data(self, request):
-        initial = {
+        # A call logged now, by the operator, most often one that came in: the form starts there.
+        return {
             "operator": request.user.pk,
             "started_at": timezone.now(),
+            "direction": "inbound",
             **super().get_changeform_initial_data(request),
         }
-        return initial
 
     def response_add(self, request, obj, post_url_continue=None):
         # Logged from a case's header ("Log a call"): back to the case, where the call now shows.

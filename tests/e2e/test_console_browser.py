@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -127,8 +128,11 @@ def _api_post(server: str, path: str, headers: dict, body: dict) -> dict:
         headers={**headers, "Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310
-        return json.loads(response.read())
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise AssertionError(f"{exc.code}: {exc.read().decode()}") from exc
 
 
 def _operator(email: str):
@@ -141,7 +145,7 @@ def _operator(email: str):
 
 def _pick(browser, page, field_id: str, text: str, task: str) -> None:
     """Choose in one of the admin's autocomplete boxes, as an operator does: open, type, Enter."""
-    browser.click(page, f"#select2-{field_id}-container", task)
+    browser.click(page, f".select2-selection[aria-labelledby='select2-{field_id}-container']", task)
     page.fill(".select2-container--open .select2-search__field", text)
     page.wait_for_selector(".select2-results__option--highlighted")
     page.keyboard.press("Enter")
@@ -178,6 +182,7 @@ def test_a_night_shift_in_the_console(browser, partner, live_server):  # noqa: P
         "/v1/assistances/events",
         partner,
         {
+            "source_code": "KOM",
             "traveller_name": "Lucía Silva",
             "assistance": "MED_EMERGENCY",
             "country": "ES",
@@ -199,11 +204,11 @@ def test_a_night_shift_in_the_console(browser, partner, live_server):  # noqa: P
 
     # 3. Open a case whose coverage is refused: the form keeps everything, the override goes in place.
     page.goto(f"{live_server.url}/admin/assistances/event/add/")
-    _pick(browser, page, "id_voucher", "PH-REFUSED", "open case")
+    _pick(browser, page, "id_voucher", "PH-REFUSED-1", "open case")
     page.fill("#id_traveller_name", "Pedro Gómez")
     page.fill("#id_traveller_phone", "+34 600 111 222")
     _pick(browser, page, "id_assistance", "urgencia", "open case")
-    _pick(browser, page, "id_country", "España", "open case")
+    _pick(browser, page, "id_country", "ES", "open case")
     page.fill("#id_description", "Fiebre alta en el hotel")
     page.wait_for_selector("#coverage-verdict .rule-failed")  # the verdict, live, before saving
     browser.click(page, "input[name=_save]", "open case")
@@ -212,8 +217,7 @@ def test_a_night_shift_in_the_console(browser, partner, live_server):  # noqa: P
     assert page.input_value("#id_description") == "Fiebre alta en el hotel"
     browser.shot(page, "opening-refused-1440")
     page.fill("#id_override_reason", "Residente en viaje interno; autoriza supervisor")
-    browser.click(page, "input[name=_save]", "open case")
-    page.wait_for_selector(".messagelist .success")
+    _submit(browser, page, "input[name=_save]", "open case")
     refused_case = Event.objects.get(traveller_name="Pedro Gómez")
     assert refused_case.coverage_override_reason and refused_case.assigned_operator == operator
     assert refused_case.code in page.inner_text(".messagelist")
@@ -222,38 +226,48 @@ def test_a_night_shift_in_the_console(browser, partner, live_server):  # noqa: P
     case = Event.objects.get(code=opened["code"])
     page.goto(f"{live_server.url}/admin/assistances/event/{case.pk}/change/")
     browser.shot(page, "case-page-1440")
-    browser.click(page, ".case-header-actions a[href$='/assign/']", "assign")
+    with page.expect_navigation():
+        browser.click(page, ".case-header-actions a[href$='/assign/']", "assign")
     page.wait_for_selector(".nearby-map svg")
     browser.shot(page, "assign-1440")
-    browser.click(page, ".assign-table tbody tr:first-child input[type=submit]", "assign")
-    page.wait_for_selector(".messagelist .success")
+    _submit(browser, page, ".assign-table tbody tr:first-child input[type=submit]", "assign")
     assert case.providers.get().provider == near
 
     # 5. A shared note from the header.
     browser.click(page, ".case-header-note summary", "note")
     page.fill(".case-header-note textarea", "Ambulancia en camino; llegada estimada 20 min")
     page.select_option(".case-header-note select[name=visibility]", "shared")
-    browser.click(page, ".case-header-note button[type=submit]", "note")
+    with page.expect_navigation():
+        browser.click(page, ".case-header-note button[type=submit]", "note")
     page.wait_for_selector(".note-shared")
     assert Note.objects.get(event=case, visibility="shared").body.startswith("Ambulancia")
 
     # 6. Log a call from the header: the form comes linked to the case, back to the case after saving.
-    browser.click(page, ".case-header-actions a[href*='phoneconsultation/add']", "call")
+    with page.expect_navigation():
+        browser.click(page, ".case-header-actions a[href*='phoneconsultation/add']", "call")
     page.fill("#id_reason", "La viajera confirma la dirección")
     page.fill("#id_duration_seconds", "4:30")
-    browser.click(page, "input[name=_save]", "call")
-    page.wait_for_url(re.compile(rf"/admin/assistances/event/{case.pk}/change/"))
+    page.select_option("#id_outcome", "resolved")
+    if not page.input_value("#id_phone_number"):
+        page.fill("#id_phone_number", "+34 600 555 010")  # the partner sent no phone: the caller gives one
+    _submit(browser, page, "input[name=_save]", "call")
+    assert re.search(rf"/admin/assistances/event/{case.pk}/change/", page.url)
     call = PhoneConsultation.objects.get(event=case)
     assert call.duration_seconds == 270 and call.caller_name == "Lucía Silva"
 
     # 7. Close the case: in progress, resolved, closed.
     for code in ("IN_PROGRESS", "RESOLVED", "CLOSED"):
-        browser.click(page, ".case-header-actions a[href$='/status/']", "close")
+        with page.expect_navigation():
+            browser.click(page, ".case-header-actions a[href$='/status/']", "close")
         option = page.locator("#id_status option", has_text=_status_name(code)).get_attribute("value")
         page.select_option("#id_status", option)
-        browser.click(page, "input[type=submit]", "close")
-        page.wait_for_selector(".messagelist .success")
+        if code == "CLOSED":
+            # The provider is still assigned: closing asks what to do with it, here and now.
+            assert page.is_visible(".warning")
+            page.select_option("#id_open_assignments", "resolve")
+        _submit(browser, page, "input[type=submit]", "close")
     assert Event.objects.get(pk=case.pk).closed_at is not None
+    assert case.providers.get().status.code == "RESOLVED"  # a closed case closes its work
 
     # Clicks per task, as counted above (the opening form's three autocomplete boxes are three of them).
     assert browser.clicks["take"] == 1
@@ -274,6 +288,20 @@ def test_a_night_shift_in_the_console(browser, partner, live_server):  # noqa: P
     assert header_width <= PHONE["width"] + 1
     browser.shot(phone, "case-header-390")
     assert browser.blocked == []
+
+
+def _submit(browser, page, selector: str, task: str) -> None:
+    """Click a form's button and wait for the next page: the admin's success message, else its errors."""
+    with page.expect_navigation():
+        browser.click(page, selector, task)
+    outcome = page.wait_for_function(
+        "() => (document.querySelector('.messagelist .success, .messagelist .info') && 'saved')"
+        " || (document.querySelector('.errornote, ul.errorlist') && 'refused')"
+    ).json_value()
+    if outcome != "saved":
+        errors = page.locator(".errornote, ul.errorlist").all_inner_texts()
+        page.screenshot(path="/tmp/notsaved.png", full_page=True)
+        raise AssertionError(f"not saved at {page.url}: {errors}")
 
 
 def _status_name(code: str) -> str:

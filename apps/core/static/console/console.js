@@ -24,10 +24,11 @@
 
   function alertNewCase(q) {
     var id = parseInt(q.dataset.newestId || "0", 10);
-    if (!id) { return; }
-    var seen = parseInt(sessionStorage.getItem(SEEN_KEY) || "0", 10);
+    var stored = sessionStorage.getItem(SEEN_KEY);
+    var seen = parseInt(stored || "0", 10);
     sessionStorage.setItem(SEEN_KEY, String(Math.max(id, seen)));
-    if (!seen || id <= seen) { return; }  // the first look at the queue is not news
+    // The first look at the queue is not news (an empty queue counts as a look: its first case is).
+    if (stored === null || !id || id <= seen) { return; }
     var box = document.getElementById("queue-alert");
     if (!box) {
       box = document.createElement("div");
