@@ -300,7 +300,7 @@ def _submit(browser, page, selector: str, task: str) -> None:
     ).json_value()
     if outcome != "saved":
         errors = page.locator(".errornote, ul.errorlist").all_inner_texts()
-        page.screenshot(path="/tmp/notsaved.png", full_page=True)
+        browser.shot(page, "not-saved")
         raise AssertionError(f"not saved at {page.url}: {errors}")
 
 
