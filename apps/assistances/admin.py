@@ -1018,7 +1018,10 @@ class ProviderStepForm(forms.Form):
 
 
 class StatusForm(forms.Form):
-    status = forms.ModelChoiceField(queryset=EventStatus.objects.none(), label=_("New status"))
+    # Focused on arrival: from the case page's "s", the status is chosen and sent with the keyboard.
+    status = forms.ModelChoiceField(
+        queryset=EventStatus.objects.none(), label=_("New status"), widget=forms.Select(attrs={"autofocus": True})
+    )
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     revert_at = forms.DateTimeField(
         label=_("Revert at (temporary switch)"),

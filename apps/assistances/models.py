@@ -145,14 +145,21 @@ class StatusChangeKind(models.TextChoices):
 class EventStatusHistory(models.Model):
     """One status change of a case: from, to, who, when, why."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="status_history")
+    event = models.ForeignKey(Event, verbose_name=_("case"), on_delete=models.CASCADE, related_name="status_history")
     from_status = models.ForeignKey(
-        "masters.EventStatus", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "masters.EventStatus",
+        verbose_name=_("from status"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    to_status = models.ForeignKey("masters.EventStatus", on_delete=models.PROTECT, related_name="+")
+    to_status = models.ForeignKey(
+        "masters.EventStatus", verbose_name=_("to status"), on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=StatusChangeKind.choices)
     reason = models.TextField(_("reason"), blank=True)
-    changed_by = user_reference()
+    changed_by = user_reference(_("changed by"))
     actor_repr = models.CharField(_("by"), max_length=255, blank=True)
     changed_at = models.DateTimeField(_("changed at"))
 
@@ -181,14 +188,18 @@ class EventStatusSwitch(TimeStampedModel):
     (someone changed it by hand), the revert is skipped and recorded instead of overwriting.
     """
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="status_switches")
-    switched_to = models.ForeignKey("masters.EventStatus", on_delete=models.PROTECT, related_name="+")
-    revert_to = models.ForeignKey("masters.EventStatus", on_delete=models.PROTECT, related_name="+")
+    event = models.ForeignKey(Event, verbose_name=_("case"), on_delete=models.CASCADE, related_name="status_switches")
+    switched_to = models.ForeignKey(
+        "masters.EventStatus", verbose_name=_("switched to"), on_delete=models.PROTECT, related_name="+"
+    )
+    revert_to = models.ForeignKey(
+        "masters.EventStatus", verbose_name=_("revert to"), on_delete=models.PROTECT, related_name="+"
+    )
     revert_at = models.DateTimeField(_("revert at"))
     state = models.CharField(_("state"), max_length=10, choices=SwitchState.choices, default=SwitchState.ACTIVE)
     reason = models.TextField(_("reason"), blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-    created_by = user_reference()
+    created_by = user_reference(_("created by"))
 
     objects = CaseChildQuerySet.as_manager()
 
@@ -232,7 +243,12 @@ class EventProvider(BaseModel):
         _("guaranteed amount"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     commitment = models.ForeignKey(
-        "vouchers.BenefitCommitment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "vouchers.BenefitCommitment",
+        verbose_name=_("commitment on the voucher"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     notes = models.TextField(_("notes"), blank=True)
 
@@ -287,10 +303,14 @@ class Note(TimeStampedModel):
 class EventDraft(TimeStampedModel):
     """A partly filled case (the seed's EventDraft), owned by its author, promoted when valid."""
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_drafts")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="event_drafts"
+    )
     data = models.JSONField(_("data"), default=dict, blank=True)
     expires_at = models.DateTimeField(_("expires at"), db_index=True)
-    promoted_event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    promoted_event = models.ForeignKey(
+        Event, verbose_name=_("opened as case"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = OperatorsOnlyQuerySet.as_manager()
 

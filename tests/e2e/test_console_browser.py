@@ -353,6 +353,25 @@ def test_the_queue_works_from_the_keyboard(browser, live_server):
     page.keyboard.press("Enter")  # open it
     page.wait_for_url(re.compile(rf"/admin/assistances/event/{case.pk}/change/"))
 
+    # On the case: a note with "n", written and added without the mouse.
+    page.keyboard.press("n")
+    page.keyboard.type("Llamar al hotel a las 8")
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    assert Note.objects.get(event=case).body == "Llamar al hotel a las 8"
+
+    # The status with "s": the new status is chosen and sent with the keyboard.
+    with page.expect_navigation():
+        page.keyboard.press("s")
+    page.keyboard.press("ArrowDown")
+    for _ in range(20):  # Tab to the submit button (the date-time field takes several stops)
+        if page.evaluate("document.activeElement.type") == "submit":
+            break
+        page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert Event.objects.get(pk=case.pk).status.code != "OPENED"
+
 
 def test_api_docs_render_with_no_network_beyond_the_server(browser, live_server):
     page = browser.context(_operator("docs@example.test")).new_page()

@@ -194,3 +194,35 @@
     window.setTimeout(cityWithinCountry, 0);
   });
 })();
+
+/* The case page from the keyboard: the header's actions by one key each (documented in the header),
+ * and Ctrl+Enter adds the note being written. */
+(function () {
+  "use strict";
+
+  var KEYS = { t: ".case-header-take", s: ".case-header-status", w: ".case-header-switch", p: ".case-header-assign", c: ".case-header-call" };
+
+  document.addEventListener("keydown", function (event) {
+    var header = document.querySelector(".case-header");
+    if (!header || event.metaKey || event.altKey) { return; }
+    var target = event.target;
+    var typing = target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+    if (typing) {
+      if (event.ctrlKey && event.key === "Enter" && target.closest(".case-header-note")) {
+        target.form.requestSubmit();
+        event.preventDefault();
+      }
+      return;
+    }
+    if (event.ctrlKey) { return; }
+    if (event.key === "n") {
+      var details = header.querySelector(".case-header-note");
+      details.open = true;
+      details.querySelector("textarea").focus();
+      event.preventDefault();
+    } else if (KEYS[event.key]) {
+      var action = header.querySelector(KEYS[event.key]);
+      if (action) { action.click(); event.preventDefault(); }
+    }
+  });
+})();
