@@ -4,6 +4,7 @@ The API, the MOK ingestion, the admin and (later) the cases workflow call these,
 checked and every write is audited in one place.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -40,6 +41,10 @@ def _messages(exc: DjangoValidationError) -> dict:
 
 # --- Validation --------------------------------------------------------------------------------------
 
+EARLIEST_ISSUE = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+# A partner's clock a little ahead of ours is not an error.
+ISSUE_CLOCK_SKEW = datetime.timedelta(days=1)
+
 
 def voucher_validate(*, instance: Voucher, data: dict) -> None:
     """Rules of a voucher edit beyond field validation: the validity period, the source and the status."""
@@ -48,6 +53,13 @@ def voucher_validate(*, instance: Voucher, data: dict) -> None:
     if valid_from and valid_to and valid_to < valid_from:
         raise ValidationFailed(
             {"valid_to": [coded(_("The end of validity cannot be before its start."), "date_out_of_range")]}
+        )
+    issued_at = data.get("issued_at")
+    if issued_at is not None and not EARLIEST_ISSUE <= issued_at <= timezone.now() + ISSUE_CLOCK_SKEW:
+        # Before 2000 is a typo, and a date the operators' zone can only write with a local-mean-time
+        # offset ("-03:53:48", not valid RFC 3339): the fuzzer found one. The future is another system's clock.
+        raise ValidationFailed(
+            {"issued_at": [coded(_("The issue date must be between 2000 and now."), "date_out_of_range")]}
         )
     if "source" in data and (instance.pk is None or data["source"] != instance.source):
         source_check(code=data["source"], field="source")  # a voucher keeps a source that went out of use

@@ -518,3 +518,14 @@ def test_the_status_in_force_is_a_role_not_a_code():
     VoucherStatus.objects.filter(code="SUSPENDED").update(role=StatusRole.IN_FORCE)
     voucher.refresh_from_db()
     assert not status_rule_passes()
+
+
+@pytest.mark.parametrize("issued_at", ["1776-03-31T01:00:00Z", "2099-01-01T00:00:00Z"])
+def test_an_implausible_issue_date_is_refused(issued_at):
+    """Found by the fuzzer: a 1776 date came back with a local-mean-time offset (-03:53:48), not RFC 3339."""
+    from django.utils.dateparse import parse_datetime
+
+    with pytest.raises(ApplicationError) as refused:
+        services.voucher_issue(data=_issue_data(issued_at=parse_datetime(issued_at)))
+    assert [error.code for error in refused.value.errors["issued_at"]] == ["date_out_of_range"]
+    assert not Voucher.objects.exists()
