@@ -211,7 +211,7 @@ MineFilter = assigned_user_filter("assigned_operator", _("assigned to"))
 class StateFilter(admin.SimpleListFilter):
     """Open cases unless the operator asks for closed ones or all: the list is a work list first."""
 
-    title = _("state")
+    title = _("open or closed")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
@@ -402,8 +402,8 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
         "assistance_name",
         "place",
         "sla_badge",
-        "assigned_operator",
-        "opened_at",
+        "owner",
+        "opened",
     ]
     list_display_links = ["case_code"]
     list_filter = [
@@ -478,6 +478,18 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
 
     # --- list columns -----------------------------------------------------------------------------------
 
+    @admin.display(description=_("assigned to"), ordering="assigned_operator__email")
+    def owner(self, obj):
+        # The name operators call each other by (the e-mail's local part without one): the column stays narrow.
+        user = obj.assigned_operator
+        if user is None:
+            return "—"
+        return user.get_short_name() or user.email.split("@")[0]
+
+    @admin.display(description=_("opened at"), ordering="opened_at")
+    def opened(self, obj):
+        return timezone.localtime(obj.opened_at).strftime("%d/%m/%y %H:%M")
+
     @admin.display(description=_("case"), ordering="code")
     def case_code(self, obj):
         # The priority rides with the code (only when it is not the usual one): one column less to fit 1440 px.
@@ -507,7 +519,7 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
     @admin.display(description=_("SLA due"), ordering="sla_due_at")
     def sla_badge(self, obj):
         state = selectors.sla_state(obj)
-        due = timezone.localtime(obj.sla_due_at).strftime("%d/%m/%Y %H:%M") if obj.sla_due_at else "—"
+        due = timezone.localtime(obj.sla_due_at).strftime("%d/%m/%y %H:%M") if obj.sla_due_at else "—"
         # Colour by class (console.css: AA contrast in light and dark modes), and the state in words.
         return format_html(
             '<span class="sla-cell">{} <span class="sla-pill sla-{}">{}</span></span>', due, state, SLA_LABELS[state]

@@ -28,6 +28,9 @@ class ConsoleAdminSite(admin.AdminSite):
     site_header = _("Bigtree Assist")
     site_title = _("Bigtree Assist")
     index_title = _("Case queue")
+    # The work pages need the width (the case list's nine columns beside its filters at 1440 px); the
+    # landing page lists the apps, and every page's breadcrumbs lead back to it.
+    enable_nav_sidebar = False
 
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)

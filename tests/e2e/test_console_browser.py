@@ -277,6 +277,17 @@ def test_a_night_shift_in_the_console(browser, partner, live_server):  # noqa: P
     assert browser.clicks["open case"] <= 5
     (browser.shots / "console-clicks.json").write_text(json.dumps(browser.clicks, indent=2))
 
+    # The case list fits 1440 px: no sideways scrolling, the owner and the opening time in view.
+    page.goto(f"{live_server.url}/admin/assistances/event/?state=all")
+    page.wait_for_selector("#result_list")
+    browser.shot(page, "case-list-1440")
+    assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
+    # Nor inside the list: the table is no wider than its box (the last column is not cut off).
+    assert page.evaluate(
+        "(() => { const t = document.querySelector('#result_list');"
+        " return t.getBoundingClientRect().right <= t.parentElement.getBoundingClientRect().right + 1; })()"
+    )
+
     # The same work on a phone: the queue and the case header fit 390 px.
     phone = browser.context(operator, viewport=PHONE).new_page()
     phone.goto(f"{live_server.url}/admin/")
