@@ -520,7 +520,7 @@ def test_the_status_in_force_is_a_role_not_a_code():
     assert not status_rule_passes()
 
 
-@pytest.mark.parametrize("issued_at", ["1776-03-31T01:00:00Z", "2099-01-01T00:00:00Z"])
+@pytest.mark.parametrize("issued_at", ["1776-03-31T01:00:00Z", "1999-12-31T23:59:59Z"])
 def test_an_implausible_issue_date_is_refused(issued_at):
     """Found by the fuzzer: a 1776 date came back with a local-mean-time offset (-03:53:48), not RFC 3339."""
     from django.utils.dateparse import parse_datetime
