@@ -29,6 +29,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from apps.audit.models import AuditAction
+from apps.audit.services import audit_record
 from apps.core.exceptions import ConflictError, ValidationFailed, coded
 from apps.core.money import RATE_DECIMAL_PLACES, quantize
 from apps.core.validators import is_iso_currency
@@ -206,9 +208,11 @@ def exchange_rates_upsert(
 ) -> RateLoadResult:
     """Insert new rates and correct changed ones (same date, pair and source); loading a file twice changes nothing.
 
-    With ``dry_run`` nothing is written (the counts say what would happen).
+    With ``dry_run`` nothing is written (the counts say what would happen). A load that wrote something
+    is audited once, as an import, with the corrected rates' before and after.
     """
     result = RateLoadResult()
+    corrected: list[dict] = []
     for index, row in enumerate(rows, start=1):
         key = {
             "date": row.date,
@@ -223,6 +227,7 @@ def exchange_rates_upsert(
                 ExchangeRate.objects.create(**key, rate=row.rate)
         elif current.rate != row.rate:
             result.updated += 1
+            corrected.append({**{k: str(v) for k, v in key.items()}, "rate": [str(current.rate), str(row.rate)]})
             if not dry_run:
                 current.rate = row.rate
                 current.save(update_fields=["rate", "updated_at"])
@@ -230,6 +235,14 @@ def exchange_rates_upsert(
             result.unchanged += 1
         if progress is not None and index % 500 == 0:
             progress(index)
+    if not dry_run and (result.created or result.updated):
+        audit_record(
+            action=AuditAction.IMPORT,
+            object_type=ExchangeRate._meta.label_lower,
+            object_id="*",
+            object_repr="exchange rates",
+            changes={"created": result.created, "updated": result.updated, "corrected": corrected[:1000]},
+        )
     return result
 
 

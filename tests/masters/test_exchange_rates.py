@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
+from apps.audit.models import AuditLog
 from apps.core.exceptions import ConflictError, ValidationFailed
 from apps.masters import exchange_rates
 from apps.masters.models import ExchangeRate, RatePolicy, Source
@@ -34,6 +35,9 @@ def test_load_is_an_idempotent_upsert():
     assert (first.created, again.unchanged, corrected.updated) == (2, 2, 1)
     assert ExchangeRate.objects.get(from_currency="USD", to_currency="MXN").rate == Decimal("17.2")
     assert ExchangeRate.objects.count() == 2
+    entries = AuditLog.objects.filter(object_type="masters.exchangerate").order_by("id")
+    assert [e.changes["created"] for e in entries] == [2, 0]  # the unchanged load is not audited
+    assert entries.last().changes["corrected"][0]["rate"] == ["17.1234000000", "17.2"]
 
 
 def test_a_file_with_a_bad_line_is_refused_whole_with_line_numbers():
