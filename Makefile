@@ -29,6 +29,7 @@ install: $(STAMP)
 run: install
 	$(LOCAL) $(BIN)/python manage.py migrate --noinput
 	$(LOCAL) $(BIN)/python manage.py import_geo --if-empty
+	$(LOCAL) $(BIN)/python manage.py load_exchange_rates apps/masters/data/exchange_rates_demo.csv
 	$(LOCAL) $(BIN)/python manage.py generate_demo_data --if-empty --providers 300 --locations 600 --vouchers 300
 	$(LOCAL) $(BIN)/python manage.py bootstrap_demo
 	@echo "Admin:  http://$(HOST):$(PORT)/admin/   API docs: http://$(HOST):$(PORT)/v1/docs/"

@@ -1,6 +1,7 @@
 """Assistance cases ("events"): the operators' daily work and the partners' main resource."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -8,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import BaseModel, TimeStampedModel, user_reference
+from apps.core.money import validate_amount
 from apps.core.visibility import OperatorsOnlyQuerySet, ScopedQuerySet
 from apps.masters.models import SOURCE_CODE_LENGTH
 
@@ -261,6 +263,17 @@ class EventProvider(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.event_id} · {self.provider_id}"
+
+    def clean(self) -> None:
+        # The amounts are in the assignment's currency (the provider's): at most its minor unit.
+        errors = {}
+        for name in ("estimated_cost", "final_cost", "guaranteed_amount"):
+            try:
+                validate_amount(getattr(self, name), self.currency, field=name)
+            except ValidationError as exc:
+                errors.update(exc.error_dict)
+        if errors:
+            raise ValidationError(errors)
 
 
 class NoteVisibility(models.TextChoices):

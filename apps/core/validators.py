@@ -20,3 +20,10 @@ def is_website(value: str) -> bool:
 
 def is_currency_code(value: str) -> bool:
     return bool(re.fullmatch(CURRENCY_PATTERN, value or ""))
+
+
+def is_iso_currency(value: str) -> bool:
+    """An ISO 4217 alphabetic code that really exists (upper case: USD, not usd)."""
+    import pycountry
+
+    return bool(re.fullmatch("[A-Z]{3}", value or "")) and pycountry.currencies.get(alpha_3=value) is not None

@@ -1,13 +1,17 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.urls import reverse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from apps.core.admin import ServiceAdminForm, ServiceModelAdmin
-from apps.masters import services
+from apps.core.exceptions import ValidationFailed
+from apps.masters import exchange_rates, services
 from apps.masters.models import (
     Assistance,
     Category,
@@ -15,6 +19,7 @@ from apps.masters.models import (
     Country,
     EventProviderStatus,
     EventStatus,
+    ExchangeRate,
     Source,
     StatusRole,
     VoucherStatus,
@@ -89,7 +94,17 @@ class SourceAdmin(CatalogAdmin):
     list_display = ["code", "name_es", "name_en", "receives_tracking", "sort_order", "is_active"]
     list_editable = ["receives_tracking", "sort_order", "is_active"]
     list_filter = ["receives_tracking", "is_active"]
-    fields = ["code", "name_es", "name_en", "description", "receives_tracking", "sort_order", "is_active"]
+    fields = [
+        "code",
+        "name_es",
+        "name_en",
+        "description",
+        "receives_tracking",
+        "rate_policy",
+        "default_currency",
+        "sort_order",
+        "is_active",
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         # Rows elsewhere store the code itself (see Source): fixed once created.
@@ -267,3 +282,71 @@ class CityAdmin(CatalogServiceMixin, ServiceModelAdmin):
         if country.isdigit():
             queryset = queryset.filter(country_id=int(country))
         return super().get_search_results(request, queryset, search_term)
+
+
+class ExchangeRateUploadForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"))
+    dry_run = forms.BooleanField(label=_("Only check the file (write nothing)"), required=False)
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    """Rates are read here and loaded from CSV (the upload page, ``load_exchange_rates``, the periodic job),
+    never typed one by one: a stored conversion points at its row, so rows are never edited or deleted here."""
+
+    list_display = ["date", "from_currency", "to_currency", "rate", "source", "updated_at"]
+    list_filter = ["source", "from_currency", "to_currency", "date"]
+    search_fields = ["from_currency", "to_currency", "source"]
+    date_hierarchy = "date"
+    readonly_fields = ["date", "from_currency", "to_currency", "rate", "source", "created_at", "updated_at"]
+    change_list_template = "admin/masters/exchangerate/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path("upload/", self.admin_site.admin_view(self.upload_view), name="{}_{}_upload".format(*info)),
+            *super().get_urls(),
+        ]
+
+    def upload_view(self, request):
+        if not request.user.has_perm(f"{self.opts.app_label}.add_{self.opts.model_name}"):
+            raise PermissionDenied
+        form = ExchangeRateUploadForm(request.POST or None, request.FILES or None)
+        errors: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                text = form.cleaned_data["file"].read().decode("utf-8")
+            except UnicodeDecodeError:
+                errors = [str(_("The file is not UTF-8 text."))]
+            else:
+                try:
+                    result = exchange_rates.exchange_rates_load(text=text, dry_run=form.cleaned_data["dry_run"])
+                except ValidationFailed as exc:
+                    errors = [str(message) for message in exc.errors["file"]]
+                else:
+                    counts = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+                    if form.cleaned_data["dry_run"]:
+                        message = _(
+                            "Checked: %(created)d would be created, %(updated)d updated, %(unchanged)d unchanged."
+                        )
+                    else:
+                        message = _("Loaded: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
+                    self.message_user(request, message % counts, messages.SUCCESS)
+                    return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Load exchange rates from a CSV file"),
+            "form": form,
+            "errors": errors,
+        }
+        return TemplateResponse(request, "admin/masters/exchangerate/upload.html", context)

@@ -4,6 +4,8 @@ The status machines are data (allowed next statuses per status), editable in the
 compares status *codes*, never database ids.
 """
 
+from decimal import Decimal
+
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import get_language
@@ -81,6 +83,14 @@ class Assistance(CatalogEntry):
 SOURCE_CODE_LENGTH = 8
 
 
+class RatePolicy(models.TextChoices):
+    """Which day's rate converts an amount for a source's cases (the partner's contract says which)."""
+
+    SERVICE_DATE = "service", _("service date")
+    GOP_DATE = "gop", _("guarantee of payment date")
+    PURCHASE_DATE = "purchase", _("voucher purchase date")
+
+
 class Source(CatalogEntry):
     """Where a case, a voucher or a partner's API client comes from (MOK, KOM, phone, web...).
 
@@ -96,6 +106,20 @@ class Source(CatalogEntry):
         _("receives tracking"),
         default=False,
         help_text=_("Changes to cases of this source produce MOK tracking messages."),
+    )
+    rate_policy = models.CharField(
+        _("exchange rate date"),
+        max_length=16,
+        choices=RatePolicy.choices,
+        default=RatePolicy.SERVICE_DATE,
+        help_text=_("Which day's exchange rate converts a guarantee into the voucher's currency."),
+    )
+    default_currency = models.CharField(
+        _("default currency"),
+        max_length=3,
+        default="USD",
+        validators=[RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 currency code (e.g. USD)."))],
+        help_text=_("The currency of this source's vouchers when the partner names none."),
     )
 
     class Meta(CatalogEntry.Meta):
@@ -265,3 +289,41 @@ class City(BaseModel):
         # Derived search key; bulk imports set it themselves.
         self.ascii_name = ascii_fold(self.name)
         super().save(*args, **kwargs)
+
+
+class ExchangeRate(models.Model):
+    """How many units of ``to_currency`` one unit of ``from_currency`` buys on ``date``, per ``source``.
+
+    Rates are data, never code: a conversion looks up the latest rate on or before its date
+    (``apps.masters.exchange_rates.convert``) and the row it used is stored with the converted amount,
+    so a report re-run later gives the same totals even after new rates arrive. ``source`` names where
+    the rate came from (a bank's table, the partner's contract, the demo table), not a masters.Source.
+    """
+
+    date = models.DateField(_("date"))
+    from_currency = models.CharField(_("from currency"), max_length=3)
+    to_currency = models.CharField(_("to currency"), max_length=3)
+    # 10 decimals keep the inverse of a large rate (1 PYG in CLF) meaningful.
+    rate = models.DecimalField(
+        _("rate"), max_digits=24, decimal_places=10, validators=[MinValueValidator(Decimal("0.0000000001"))]
+    )
+    source = models.CharField(_("rate source"), max_length=40, help_text=_("Where the rate comes from."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = OpenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["-date", "from_currency", "to_currency", "source"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "from_currency", "to_currency", "source"], name="exchange_rate_unique_per_day"
+            ),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+        indexes = [models.Index(fields=["from_currency", "to_currency", "date"], name="exchange_rate_pair_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.date} 1 {self.from_currency} = {self.rate.normalize():f} {self.to_currency} ({self.source})"

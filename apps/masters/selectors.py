@@ -86,3 +86,8 @@ def status_machine_problems(model: type[StatusBase]) -> list[str]:
 
 def all_status_machine_problems() -> dict[str, list[str]]:
     return {model._meta.label_lower: status_machine_problems(model) for model in STATUS_MODELS}
+
+
+def source_default_currency(code: str) -> str:
+    """The currency of a source's vouchers when the partner names none (USD for an unknown source)."""
+    return Source.objects.filter(code=code).values_list("default_currency", flat=True).first() or "USD"

@@ -134,7 +134,18 @@ class StatusHistoryInline(ReadOnlyInline):
 
 class CommitmentInline(ReadOnlyInline):
     model = BenefitCommitment
-    fields = ["reference", "benefit", "amount", "count", "released", "created_at", "released_at"]
+    fields = [
+        "reference",
+        "benefit",
+        "amount",
+        "count",
+        "original_amount",
+        "original_currency",
+        "rate",
+        "released",
+        "created_at",
+        "released_at",
+    ]
     readonly_fields = fields
     verbose_name_plural = _("benefit commitments (by cases)")
 
@@ -238,7 +249,10 @@ class VoucherAdmin(ConflictGuardMixin, ServiceModelAdmin):
                 ]
             },
         ),
-        (_("Coverage"), {"fields": [("valid_from", "valid_to"), "worldwide", "destinations", "residence_country"]}),
+        (
+            _("Coverage"),
+            {"fields": [("valid_from", "valid_to"), "worldwide", "destinations", "residence_country", "currency"]},
+        ),
         (_("Issuance"), {"fields": ["external_reference", "issued_at"]}),
         (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "updated_at", "created_by", "updated_by"]}),
     ]
@@ -278,6 +292,12 @@ class VoucherAdmin(ConflictGuardMixin, ServiceModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
+        if "currency" in form.base_fields:
+            # Left empty, the service takes the benefits' currency, else the source's default (or keeps it).
+            form.base_fields["currency"].required = False
+            form.base_fields["currency"].help_text = _(
+                "Every benefit amount is in this currency. Empty: the benefits' currency, else the source's default."
+            )
         if obj is None and "status" in form.base_fields:
             field = form.base_fields["status"]
             field.queryset = VoucherStatus.objects.filter(is_initial=True).order_by("sort_order", "code")

@@ -125,6 +125,7 @@ VOUCHER_COLUMNS = [
     "status_id",
     "external_reference",
     "issued_at",
+    "currency",
     "created_at",
     "updated_at",
 ]
@@ -195,6 +196,7 @@ def _voucher(rng: random.Random, catalog: _Catalog, number: str, today: datetime
         catalog.statuses[status_code],
         "",
         connection.ops.adapt_datetimefield_value(issued),
+        "USD",  # the demo's benefits are all in dollars
         stamp,
         stamp,
     )

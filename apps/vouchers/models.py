@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import BaseModel, TimeStampedModel, user_reference
+from apps.core.money import validate_amount
 from apps.core.visibility import ScopedQuerySet
-from apps.masters.models import SOURCE_CODE_LENGTH, Assistance, Category, Country, VoucherStatus
+from apps.masters.models import SOURCE_CODE_LENGTH, Assistance, Category, Country, ExchangeRate, VoucherStatus
 from apps.vouchers.choices import DocumentType
 
 _currency_format = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 currency code (e.g. USD)."))
@@ -86,6 +87,8 @@ class Voucher(BaseModel):
         help_text=_("The issuer's own reference (e.g. MOK's issuance id)."),
     )
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    # Every benefit limit and every commitment of the voucher is in this currency.
+    currency = models.CharField(_("currency"), max_length=3, validators=[validate_currency])
 
     objects = VoucherQuerySet.as_manager()
 
@@ -196,6 +199,9 @@ class VoucherBenefit(models.Model):
         target = self.assistance or self.category
         return f"{self.voucher} · {getattr(target, 'code', '?')}"
 
+    def clean(self) -> None:
+        validate_amount(self.limit_amount, self.currency, field="limit_amount")
+
     @property
     def target_code(self) -> str:
         target = self.assistance if self.assistance_id else self.category
@@ -248,6 +254,18 @@ class BenefitCommitment(TimeStampedModel):
         _("amount"), max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
     count = models.PositiveIntegerField(_("uses"), default=1)
+    # When the guarantee was in another currency than the voucher's: what was guaranteed, and the rate
+    # row that turned it into ``amount`` (kept, so a report re-run later gives the same totals).
+    original_amount = models.DecimalField(_("original amount"), max_digits=12, decimal_places=2, null=True, blank=True)
+    original_currency = models.CharField(_("original currency"), max_length=3, blank=True)
+    rate = models.ForeignKey(
+        ExchangeRate,
+        verbose_name=_("exchange rate"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="commitments",
+    )
     reference = models.CharField(_("reference"), max_length=64, db_index=True, help_text=_("The case's code."))
     released = models.BooleanField(_("released"), default=False)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
@@ -262,3 +280,8 @@ class BenefitCommitment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.reference} · {self.benefit}"
+
+    def clean(self) -> None:
+        if self.benefit_id is not None:
+            validate_amount(self.amount, self.benefit.currency, field="amount")
+        validate_amount(self.original_amount, self.original_currency, field="original_amount")

@@ -17,8 +17,10 @@ from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import current_actor, user_or_none
 from apps.core.exceptions import ConflictError, ValidationFailed, coded
+from apps.core.money import amount_errors
 from apps.core.services import model_snapshot, model_update, serialize_value
-from apps.masters.models import Assistance, StatusRole, VoucherStatus
+from apps.masters.models import Assistance, ExchangeRate, StatusRole, VoucherStatus
+from apps.masters.selectors import source_default_currency
 from apps.masters.services import StatusMachine, source_check
 from apps.vouchers.choices import DocumentType
 from apps.vouchers.models import (
@@ -36,7 +38,11 @@ BENEFIT_LIMIT_FIELDS = ("limit_amount", "currency", "limit_count")
 
 
 def _messages(exc: DjangoValidationError) -> dict:
-    return {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
+    """Field messages keeping their codes (``too_many_decimals`` must reach ``error_codes``)."""
+    return {
+        field: [coded(message, error.code or "invalid") for error in errors for message in error.messages]
+        for field, errors in exc.error_dict.items()
+    }
 
 
 # --- Validation --------------------------------------------------------------------------------------
@@ -126,6 +132,13 @@ def voucher_benefit_validate(*, instance: VoucherBenefit, data: dict) -> None:
     }
     errors = _benefit_errors(merged)
     voucher = data.get("voucher") or (instance.voucher if instance.voucher_id else None)
+    if voucher is not None and merged["currency"] and merged["currency"] != voucher.currency:
+        errors.setdefault("currency", []).append(_currency_mismatch(voucher.currency))
+    if merged["currency"] and (
+        decimals := amount_errors({"limit_amount": (merged["limit_amount"], merged["currency"])})
+    ):
+        for name, messages in decimals.items():
+            errors.setdefault(name, []).extend(messages)
     key = _benefit_key(merged)
     if voucher is not None and key is not None:
         clash = VoucherBenefit.objects.filter(voucher=voucher, **{key[0]: key[1]}).exclude(pk=instance.pk)
@@ -163,6 +176,55 @@ def _validate_children(*, travellers: list[dict] | None, benefits: list[dict] | 
             errors["benefits"] = benefit_errors
     if errors:
         raise ValidationFailed(errors)
+
+
+# --- The voucher's currency ----------------------------------------------------------------------------
+
+
+def _currency_mismatch(currency: str):
+    return coded(
+        _("Benefits are in the voucher's currency, %(currency)s.") % {"currency": currency}, "currency_mismatch"
+    )
+
+
+def _voucher_currency(*, given: str, benefits: list[dict], source: str | None) -> str:
+    """The currency of a new voucher: the one given, else its benefits', else its source's default."""
+    if given:
+        return given.upper()
+    for row in benefits:
+        if row.get("currency"):
+            return row["currency"].upper()
+    return source_default_currency(source or "")
+
+
+def _benefits_in_currency(*, currency: str, benefits: list[dict]) -> list[dict]:
+    """The benefits with the voucher's currency filled in where they give none; 400 ``currency_mismatch``
+    for one in another currency (a benefit keeps no currency of its own: it is the voucher's)."""
+    rows, errors = [], {}
+    for index, given in enumerate(benefits):
+        row = dict(given)
+        own = (row.get("currency") or "").upper()
+        if own and own != currency:
+            errors[index] = {"currency": [_currency_mismatch(currency)]}
+        if row.get("limit_amount") is not None or own:
+            row["currency"] = currency
+        rows.append(row)
+    if errors:
+        raise ValidationFailed({"benefits": errors})
+    return rows
+
+
+def _check_currency_change(*, voucher: Voucher, currency: str, benefits: list[dict] | None) -> None:
+    """A voucher changes currency only with all its benefits restated, and before any case committed any of them."""
+    if currency == voucher.currency:
+        return
+    if voucher.currency and BenefitCommitment.objects.filter(voucher=voucher).exists():
+        raise ConflictError(
+            _("Cases already committed benefits of this voucher in %(currency)s.") % {"currency": voucher.currency},
+            code="currency_in_use",
+        )
+    if benefits is None and voucher.benefits.filter(limit_amount__isnull=False).exists():
+        raise ValidationFailed({"currency": [_currency_mismatch(voucher.currency or currency)]})
 
 
 # --- Snapshots for the audit trail ---------------------------------------------------------------------
@@ -235,6 +297,8 @@ def voucher_issue(*, data: dict, actor=None) -> Voucher:
         data["status"] = VOUCHER_MACHINE.with_role(StatusRole.IN_FORCE)
     voucher = Voucher()
     voucher_validate(instance=voucher, data=data)
+    data["currency"] = _voucher_currency(given=data.get("currency") or "", benefits=benefits, source=data.get("source"))
+    benefits = _benefits_in_currency(currency=data["currency"], benefits=benefits)
     _validate_children(travellers=travellers, benefits=benefits)
     if data.get("number") and Voucher.objects.filter(number=data["number"]).exists():
         message = _("A voucher numbered %(number)s already exists.") % {"number": data["number"]}
@@ -330,9 +394,17 @@ def voucher_update(*, voucher: Voucher, data: dict, actor=None) -> Voucher:
     if "status" in data and data["status"] is not None and data["status"].pk == voucher.status_id:
         data.pop("status")
     voucher_validate(instance=voucher, data=data)
+    if data.get("currency"):
+        data["currency"] = data["currency"].upper()
+    else:
+        data.pop("currency", None)  # an update that names no currency keeps the voucher's
+    currency = data.get("currency", voucher.currency)
+    if benefits is not None:
+        benefits = _benefits_in_currency(currency=currency, benefits=list(benefits))
     _validate_children(travellers=travellers, benefits=benefits)
     # Serialize with commitments on the same voucher (benefit_commit locks the same row).
     Voucher.objects.select_for_update().filter(pk=voucher.pk).values_list("pk").first()
+    _check_currency_change(voucher=voucher, currency=currency, benefits=benefits)
 
     user = user_or_none(actor)
     if user is not None:
@@ -428,11 +500,16 @@ def benefit_commit(
     amount: Decimal | None = None,
     count: int = 1,
     reference: str,
+    original_amount: Decimal | None = None,
+    original_currency: str = "",
+    rate: ExchangeRate | None = None,
     actor=None,
 ) -> BenefitCommitment:
     """Promise part of the benefit that covers ``assistance`` to a case (``reference``).
 
-    ``amount`` is in the benefit's currency. The voucher row is locked, so two cases committing
+    ``amount`` is in the voucher's currency (its benefits'). A guarantee given in another currency
+    arrives converted, with ``original_amount``/``original_currency`` and the ``rate`` row used, which
+    the commitment keeps. The voucher row is locked, so two cases committing
     at once are checked one after the other and cannot together exceed the limit. Raises
     ConflictError ``benefit_not_covered`` without a benefit, ``benefit_limit_exceeded`` when the
     amount or the number of uses would go over what is left.
@@ -442,6 +519,8 @@ def benefit_commit(
         raise ValidationFailed({"amount": [_("The amount must be greater than zero.")]})
     if count < 0 or (count == 0 and amount is None):
         raise ValidationFailed({"count": [_("Commit at least one use or an amount.")]})
+    if errors := amount_errors({"amount": (amount, voucher.currency)}):
+        raise ValidationFailed(errors)
     Voucher.objects.select_for_update().filter(pk=voucher.pk).values_list("pk").first()
     benefit = applicable_benefit(voucher=voucher, assistance=assistance)
     if benefit is None:
@@ -469,7 +548,16 @@ def benefit_commit(
         )
     return audited_create(
         model=BenefitCommitment,
-        data={"voucher": voucher, "benefit": benefit, "amount": amount, "count": count, "reference": reference},
+        data={
+            "voucher": voucher,
+            "benefit": benefit,
+            "amount": amount,
+            "count": count,
+            "reference": reference,
+            "original_amount": original_amount,
+            "original_currency": original_currency,
+            "rate": rate,
+        },
         actor=actor,
         case_reference=reference,
     )

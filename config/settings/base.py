@@ -417,6 +417,8 @@ CELERY_BEAT_SCHEDULE = {
     "expire-drafts": {"task": "assistances.expire_drafts", "schedule": 3600.0},
     "sweep-audit-outbox": {"task": "audit.sweep_outbox", "schedule": 60.0},
     "dispatch-due-tracking": {"task": "tracking.dispatch_due", "schedule": 30.0},
+    # Does nothing unless EXCHANGE_RATES_URL is set; upserting the same rates again changes nothing.
+    "fetch-exchange-rates": {"task": "masters.fetch_exchange_rates", "schedule": 6 * 3600.0},
 }
 
 # Audit batches: at most one ReceiveMessage each (SQS returns at most 10); two batches in flight,
@@ -438,6 +440,10 @@ AUDIT_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_s
 MOK_TRACKING_URL = env.str("MOK_TRACKING_URL", default="")
 MOK_TRACKING_SECRET = env.str("MOK_TRACKING_SECRET", default="")
 MOK_TRACKING_TIMEOUT_SECONDS = env.float("MOK_TRACKING_TIMEOUT_SECONDS", default=10.0)
+
+# Exchange rates: a CSV (apps/masters/exchange_rates.py's format) fetched by a periodic job; empty = off.
+EXCHANGE_RATES_URL = env.str("EXCHANGE_RATES_URL", default="")
+EXCHANGE_RATES_TIMEOUT_SECONDS = env.float("EXCHANGE_RATES_TIMEOUT_SECONDS", default=30.0)
 TRACKING_MAX_ATTEMPTS = env.int("TRACKING_MAX_ATTEMPTS", default=8)
 TRACKING_RETRY_BASE_SECONDS = env.float("TRACKING_RETRY_BASE_SECONDS", default=15.0)
 TRACKING_RETRY_MAX_SECONDS = env.float("TRACKING_RETRY_MAX_SECONDS", default=240.0)

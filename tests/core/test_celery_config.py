@@ -65,6 +65,7 @@ def test_every_beat_entry_names_a_registered_task(settings):
         "assistances.expire_drafts",
         "audit.sweep_outbox",
         "tracking.dispatch_due",
+        "masters.fetch_exchange_rates",
     }
     assert names <= set(app.tasks)
 

@@ -39,6 +39,11 @@ DATA_DEPENDENT_CODES = frozenset(
         # a call in the future, a validity ending before it starts, a revert time in the past or more
         # than 30 days ahead: OpenAPI has no bounds for dates, let alone bounds relative to now
         "date_out_of_range",
+        # an amount with more decimals than its currency allows (1.50 CLP): the schema allows two for every
+        # currency, since the currency is another field's value (apps/core/money.py)
+        "too_many_decimals",
+        # a benefit's currency other than the voucher's: a rule between two fields of the request
+        "currency_mismatch",
     }
 )
 

@@ -35,6 +35,7 @@ class VoucherFactory(factory.django.DjangoModelFactory):
     product_code = "GOLD150"
     product_name = "Gold 150"
     source = "KOM"
+    currency = "USD"
     # Sequences, not random names: a random "Pérez" would make name-search tests flaky.
     holder_name = factory.Sequence(lambda n: f"Titular {n}")
     holder_document_type = DocumentType.PASSPORT

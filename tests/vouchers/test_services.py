@@ -102,7 +102,7 @@ def test_the_database_also_refuses_a_reversed_validity():
             "assistance",
         ),  # both
         ({"assistance": "MED_EMERGENCY"}, "limit_amount"),  # no limit
-        ({"assistance": "MED_EMERGENCY", "limit_amount": Decimal("10")}, "currency"),  # amount without currency
+        # (an amount without a currency is in the voucher's: tests/vouchers/test_currency.py)
         ({"assistance": "MED_EMERGENCY", "limit_amount": Decimal("10"), "currency": "ABC"}, "currency"),  # not ISO
     ],
 )

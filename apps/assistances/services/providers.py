@@ -17,8 +17,10 @@ from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import Actor, current_actor, user_or_none
 from apps.core.exceptions import ConflictError, ValidationFailed
+from apps.core.money import amount_errors
 from apps.core.services import model_snapshot, serialize_value
 from apps.core.validators import is_currency_code
+from apps.masters.exchange_rates import apply_rate, convert, rate_date_for
 from apps.masters.models import EventProviderStatus, StatusRole
 from apps.masters.services import StatusMachine
 from apps.providers.models import Provider
@@ -36,6 +38,39 @@ def _provider_payload(assignment: EventProvider) -> dict:
         "guaranteed_amount": serialize_value(assignment.guaranteed_amount),
         "currency": assignment.currency,
     }
+
+
+def _commit_guarantee(*, event: Event, amount: Decimal, currency: str, now: datetime, actor: Actor):
+    """Commit a guarantee on the voucher, in the voucher's currency: converted at the rate the case's
+    source policy picks (409 ``no_exchange_rate`` without one), the rate row kept on the commitment."""
+    voucher = event.voucher
+    original = {}
+    if currency != voucher.currency:
+        # Until guarantee letters exist, the service date is the assignment's and the purchase date the issue's.
+        on_date = rate_date_for(
+            source_code=event.source_code,
+            service_date=timezone.localdate(now),
+            purchase_date=timezone.localdate(voucher.issued_at) if voucher.issued_at else None,
+        )
+        conversion = convert(amount, from_currency=currency, to_currency=voucher.currency, on_date=on_date)
+        original = {"original_amount": amount, "original_currency": currency, "rate": conversion.rate}
+        amount = conversion.amount
+    return benefit_commit(
+        voucher=voucher, assistance=event.assistance, amount=amount, reference=event.code, actor=actor, **original
+    )
+
+
+def commitment_amount(*, commitment, amount: Decimal) -> Decimal:
+    """An amount in the guarantee's currency expressed in the voucher's, at the rate the commitment stored."""
+    if commitment.rate_id is None:
+        return amount
+    rate = commitment.rate
+    return apply_rate(
+        amount,
+        rate=rate,
+        inverse=rate.from_currency != commitment.original_currency,
+        to_currency=commitment.voucher.currency,
+    )
 
 
 @transaction.atomic
@@ -70,6 +105,12 @@ def event_provider_assign(
         errors["currency"] = [_("Use a three-letter ISO 4217 code.")]
     if errors:
         raise ValidationFailed(errors)
+    # The assignment's amounts are in the provider's currency, the voucher's when none is given.
+    currency = (currency or "").upper() or (event.voucher.currency if event.voucher_id else "")
+    if errors := amount_errors(
+        {"estimated_cost": (estimated_cost, currency), "guaranteed_amount": (guaranteed_amount, currency)}
+    ):
+        raise ValidationFailed(errors)
     if event.status.is_final:
         raise ConflictError(_("The case is closed."), code="case_closed")
     initial = EventProviderStatus.objects.filter(is_initial=True).order_by("sort_order").first()
@@ -81,20 +122,15 @@ def event_provider_assign(
         assigned_at=now,
         estimated_cost=estimated_cost,
         guaranteed_amount=guaranteed_amount,
-        currency=(currency or "").upper(),
+        currency=currency,
         notes=notes,
         created_by=user_or_none(actor),
         updated_by=user_or_none(actor),
     )
     if guaranteed_amount is not None:
-        assignment.commitment = benefit_commit(
-            voucher=event.voucher,
-            assistance=event.assistance,
-            amount=guaranteed_amount,
-            reference=event.code,
-            actor=actor,
+        assignment.commitment = _commit_guarantee(
+            event=event, amount=guaranteed_amount, currency=currency, now=now, actor=actor
         )
-        assignment.currency = assignment.commitment.benefit.currency or assignment.currency
     assignment.full_clean()
     assignment.save()
     Event.objects.filter(pk=event.pk).update(version=F("version") + 1)
@@ -152,6 +188,8 @@ def event_provider_transition(
     if final_cost is not None:
         if final_cost < 0:
             raise ValidationFailed({"final_cost": [_("A cost cannot be negative.")]})
+        if errors := amount_errors({"final_cost": (final_cost, assignment.currency)}):
+            raise ValidationFailed(errors)
         assignment.final_cost = final_cost
     if role == StatusRole.CANCELLED and assignment.commitment is not None and not assignment.commitment.released:
         benefit_release(commitment=assignment.commitment, actor=actor)
@@ -216,11 +254,13 @@ def event_commitments_settle(*, event: Event, actor: Actor = None) -> None:
     A cancelled assignment's commitment is released (if it was not already); a resolved one with a
     final cost below its guarantee keeps only the final cost.
     """
-    assignments = EventProvider.objects.select_related("status", "commitment").filter(
+    assignments = EventProvider.objects.select_related("status", "commitment__rate", "commitment__voucher").filter(
         event=event, commitment__isnull=False, commitment__released=False
     )
     for assignment in assignments:
         if assignment.status.role == StatusRole.CANCELLED:
             benefit_release(commitment=assignment.commitment, actor=actor)
         elif assignment.final_cost is not None:
-            benefit_settle(commitment=assignment.commitment, amount=assignment.final_cost, actor=actor)
+            # The final cost is in the provider's currency: settled in the voucher's at the guarantee's rate.
+            amount = commitment_amount(commitment=assignment.commitment, amount=assignment.final_cost)
+            benefit_settle(commitment=assignment.commitment, amount=amount, actor=actor)

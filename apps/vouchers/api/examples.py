@@ -43,6 +43,8 @@ ISSUE_REQUEST = {
     "product_code": "GOLD150",
     "product_name": "Gold 150",
     **COVER,
+    # Every benefit amount is in the voucher's currency (left out: the benefits', else the source's default).
+    "currency": "USD",
     "travellers": [TRAVELLER],
     "benefits": BENEFITS,
     "source": "KOM",
@@ -59,6 +61,7 @@ VOUCHER = {
     "source": "KOM",
     **COVER,
     "status": "ACTIVE",
+    "currency": "USD",
     "external_reference": "POL-88231",
     "issued_at": "2025-12-20T07:15:00-03:00",
     "created_at": "2025-12-20T07:15:02.184311-03:00",

@@ -138,6 +138,7 @@ class VoucherListSerializer(serializers.ModelSerializer):
             "destinations",
             "residence_country",
             "status",
+            "currency",
             "external_reference",
             "issued_at",
             "created_at",
@@ -176,6 +177,13 @@ class VoucherWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     )
     travellers = TravellerSerializer(many=True, allow_empty=False)
     benefits = BenefitInputSerializer(many=True, required=False)
+    currency = OptionalCurrencyCodeField(
+        required=False,
+        help_text=(
+            "ISO 4217 code of every benefit amount. Left out: the benefits' currency, else the source's "
+            "default. A benefit's `currency`, when given, must be this one."
+        ),
+    )
 
     class Meta:
         model = Voucher
@@ -189,6 +197,7 @@ class VoucherWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "worldwide",
             "destinations",
             "residence_country",
+            "currency",
             "travellers",
             "benefits",
         ]

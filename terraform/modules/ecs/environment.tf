@@ -56,6 +56,10 @@ locals {
     TRACKING_RETRY_MAX_SECONDS   = "240"
     SNS_NOTIFICATION_TOPIC_ARN   = var.notification_topic_arn
 
+    # Exchange rates downloaded by the beat job (CSV, apps/masters/exchange_rates.py); empty: off
+    EXCHANGE_RATES_URL             = var.exchange_rates_url
+    EXCHANGE_RATES_TIMEOUT_SECONDS = "30"
+
     # Cognito: operators' OIDC login (mozilla-django-oidc) and partners' access tokens. The settings
     # could derive the endpoints from the domain and pool id; they are spelled out so the URLs the
     # tasks call (and that need NAT egress: see modules/network/README.md) are visible here.

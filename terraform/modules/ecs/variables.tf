@@ -123,6 +123,12 @@ variable "mok_tracking_url" {
   default     = ""
 }
 
+variable "exchange_rates_url" {
+  description = "Where the periodic job downloads the exchange rates CSV; empty turns it off. Needs NAT egress."
+  type        = string
+  default     = ""
+}
+
 variable "admin_password_login" {
   description = "Keep the Django password login next to Cognito's (false in prod)."
   type        = bool

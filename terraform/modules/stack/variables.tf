@@ -52,6 +52,12 @@ variable "mok_tracking_url" {
   default     = ""
 }
 
+variable "exchange_rates_url" {
+  description = "Where the periodic job downloads the exchange rates CSV; empty turns it off."
+  type        = string
+  default     = ""
+}
+
 variable "admin_password_login" {
   description = "Keep Django's password login next to Cognito's."
   type        = bool
