@@ -63,9 +63,7 @@ def voucher_validate(*, instance: Voucher, data: dict) -> None:
         # Before 2000 is a typo, and a date the operators' zone can only write with a local-mean-time
         # offset ("-03:53:48", not valid RFC 3339): the fuzzer found one. A date ahead of ours is left
         # alone: it is the issuing system's clock (MOK sends vouchers issued for trips to come).
-        raise ValidationFailed(
-            {"issued_at": [coded(_("The issue date cannot be before 2000."), "date_out_of_range")]}
-        )
+        raise ValidationFailed({"issued_at": [coded(_("The issue date cannot be before 2000."), "date_out_of_range")]})
     if "source" in data and (instance.pk is None or data["source"] != instance.source):
         source_check(code=data["source"], field="source")  # a voucher keeps a source that went out of use
     if "status" in data:

@@ -70,7 +70,7 @@ def test_command_dry_run_writes_nothing_and_errors_name_the_line(tmp_path):
     assert "1 unchanged" in _call("load_exchange_rates", str(good))
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + "2026-01-02,USD,MXN,abc,BANXICO\n", encoding="utf-8")
-    with pytest.raises(CommandError, match="(line|línea) 2"):
+    with pytest.raises(CommandError, match=r"(line|línea) 2"):
         _call("load_exchange_rates", str(bad))
     with pytest.raises(CommandError, match="Cannot read"):
         _call("load_exchange_rates", str(tmp_path / "missing.csv"))
