@@ -578,7 +578,7 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
         draft = selectors.draft_of(owner=request.user, draft_id=request.GET.get("draft"))
         if draft is not None:
             # Resuming an autosaved opening: the form comes back as the operator left it.
-            initial.update({k: v for k, v in draft.data.items() if isinstance(v, str | int | float) and v != ""})
+            initial.update(selectors.form_initial_from_draft(draft.data))
         initial.setdefault("source_code", "PHONE")
         return initial
 
@@ -869,11 +869,9 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
         """The opening form's content, kept as the operator's draft while they type (no lost typing)."""
         if request.method != "POST" or not self.has_add_permission(request):
             raise PermissionDenied
-        data = {
-            key: value
-            for key, value in request.POST.items()
-            if key in services.OPENING_FIELDS or key == "override_reason"
-        }
+        # Stored as the API's opening takes it (codes, not the form's ids): one draft shape, so a draft
+        # typed here can be promoted by the API and a partner's draft resumed here.
+        data = selectors.draft_data_from_form(request.POST)
         draft = selectors.draft_of(owner=request.user, draft_id=request.POST.get("_draft"))
         try:
             draft = services.draft_save(owner=request.user, data=data, draft=draft)

@@ -18,7 +18,7 @@ from django.utils.text import smart_split, unescape_string_literal
 from apps.assistances.fields import EVENT_COMPUTED_FIELDS, EVENT_READ_FIELDS, read_path
 from apps.assistances.models import Event, EventDraft, EventProvider, EventStatusHistory, Note
 from apps.audit.models import AuditLog
-from apps.masters.models import EventProviderStatus, EventStatus
+from apps.masters.models import Assistance, City, Country, EventProviderStatus, EventStatus
 from apps.vouchers.models import Voucher
 from apps.vouchers.selectors import voucher_check_coverage
 
@@ -416,3 +416,53 @@ def _word_ids(queryset: QuerySet[Event], word: str) -> list[int]:
 def open_assignments(*, event: Event) -> QuerySet[EventProvider]:
     """The case's provider assignments not yet resolved or cancelled (closing the case must settle them)."""
     return EventProvider.objects.filter(event=event, status__is_final=False).select_related("provider", "status")
+
+
+# A draft holds what the API's opening takes: related rows by their public code. The console's form
+# sends ids; these two read one shape as the other (an unknown id or code is simply left out).
+_DRAFT_CODES = {
+    "voucher": (Voucher, "number"),
+    "assistance": (Assistance, "code"),
+    "country": (Country, "iso2"),
+    "city": (City, "code"),
+}
+_DRAFT_TEXT = (
+    "source_code",
+    "external_reference",
+    "traveller_name",
+    "traveller_document_type",
+    "traveller_document_number",
+    "traveller_phone",
+    "traveller_email",
+    "address",
+    "latitude",
+    "longitude",
+    "description",
+    "priority",
+    "override_reason",
+)
+
+
+def draft_data_from_form(form_data) -> dict:
+    data = {name: form_data[name] for name in _DRAFT_TEXT if form_data.get(name)}
+    for name, (model, code_field) in _DRAFT_CODES.items():
+        pk = form_data.get(name, "")
+        if str(pk).isdigit():
+            code = model.objects.filter(pk=int(pk)).values_list(code_field, flat=True).first()
+            if code:
+                data[name] = code
+    return data
+
+
+def form_initial_from_draft(data: dict) -> dict:
+    initial = {name: data[name] for name in _DRAFT_TEXT if isinstance(data.get(name), str | int | float)}
+    for name, (model, code_field) in _DRAFT_CODES.items():
+        code = data.get(name)
+        if isinstance(code, str) and code:
+            lookup = {f"{code_field}__iexact": code}
+            if name == "city" and isinstance(data.get("country"), str):
+                lookup["country__iso2__iexact"] = data["country"]  # city codes are unique per country only
+            pk = model.objects.filter(**lookup).values_list("pk", flat=True).first()
+            if pk is not None:
+                initial[name] = pk
+    return initial

@@ -144,3 +144,31 @@ def test_the_city_search_stays_in_the_chosen_country(console):
     assert len(both) == 2
     only_spain = console.get("/admin/autocomplete/", {**params, "country": spain.pk}).json()["results"]
     assert [r["text"] for r in only_spain] == ["Valencia"]
+
+
+def test_a_console_draft_has_the_apis_shape_and_can_be_promoted(console, operator):
+    """The console's form sends ids; its draft keeps codes, as the API's drafts do, so either side can use it."""
+    from apps.assistances import services
+
+    voucher = _uncovering_voucher()
+    emergency = Assistance.objects.get(code="MED_EMERGENCY")
+    saved = console.post(
+        "/admin/assistances/event/autosave/",
+        {
+            "source_code": "PHONE",
+            "traveller_name": "Ana Silva",
+            "voucher": voucher.pk,
+            "assistance": emergency.pk,
+            "country": country("ES").pk,
+            "override_reason": "Sin cobertura; autoriza supervisor",
+        },
+    )
+    draft = EventDraft.objects.get(pk=saved.json()["draft"])
+    assert draft.data["voucher"] == voucher.number
+    assert draft.data["assistance"] == "MED_EMERGENCY" and draft.data["country"] == "ES"
+    # Resumed in the console: back to the form's ids.
+    initial = console.get(ADD, {"draft": draft.pk}).context["adminform"].form.initial
+    assert initial["assistance"] == emergency.pk and initial["voucher"] == voucher.pk
+    # Promoted as the API promotes drafts.
+    case = services.draft_promote(draft=draft, actor=operator)
+    assert case.voucher == voucher and case.assistance == emergency and case.traveller_name == "Ana Silva"
