@@ -194,7 +194,10 @@ def _require_a_digit(schema: dict) -> None:
 
 NO_NUL_PATTERN = "^[^\\u0000]*$"
 # The same, with at least one character that is not white space: DRF trims text fields, so "  " is blank.
-NON_BLANK_PATTERN = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+# DRF trims with Python's str.strip(), whose white space also counts \x1c-\x1f and \x85, which a
+# JSON Schema \s (ECMA) does not: those are excluded by name, or "\x1f" would pass the schema and be
+# refused as blank (the fuzzer found it).
+NON_BLANK_PATTERN = "^[^\\u0000]*[^\\s\\u0000\\u001c-\\u001f\\u0085][^\\u0000]*$"
 
 
 def _no_nul_characters(field, schema: dict, direction: str) -> None:

@@ -1,6 +1,7 @@
 """A fast JSON renderer (orjson) that also serves problem-details responses."""
 
 import decimal
+import json
 from typing import Any
 
 import orjson
@@ -29,4 +30,9 @@ class JSONRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
         if data is None:
             return b""
-        return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
+        try:
+            return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:
+            # orjson stops at 64-bit integers; a client's free-form JSON (a draft) may hold a larger
+            # one, which JSON allows: the standard library writes it (slower, and rare).
+            return json.dumps(data, default=_default, ensure_ascii=False, separators=(",", ":")).encode()

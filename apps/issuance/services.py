@@ -16,7 +16,7 @@ from apps.audit.crud import audited_file_add
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import current_actor, user_or_none
-from apps.core.exceptions import ApplicationError, ConflictError
+from apps.core.exceptions import ApplicationError, ConflictError, coded
 from apps.core.files.formats import PDF
 from apps.core.files.services import ContentCheck, FileRules
 from apps.issuance.models import ISSUANCE_SOURCE, IssuanceDocument, IssuanceRecord
@@ -82,7 +82,11 @@ def _upsert_vouchers(*, items: list[dict], issuance_id: str, issued_at, record, 
         except ApplicationError as exc:
             raise _at_voucher(index, exc) from None
         except DjangoValidationError as exc:
-            errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+            # Each message keeps its code (``unknown_currency``, ``too_many_decimals``...) for error_codes.
+            errors = {
+                field: [coded(message, error.code or "invalid") for error in field_errors for message in error.messages]
+                for field, field_errors in exc.error_dict.items()
+            }
             invalid = ApplicationError(_("One or more fields are invalid."), extra={"errors": errors})
             raise _at_voucher(index, invalid) from None
         vouchers.append(voucher)

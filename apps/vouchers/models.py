@@ -27,7 +27,11 @@ def validate_currency(value: str) -> None:
 
     _currency_format(value)
     if pycountry.currencies.get(alpha_3=value) is None:
-        raise ValidationError(_("%(code)s is not an ISO 4217 currency code."), params={"code": value}, code="invalid")
+        # Well formed (the schema's pattern) but not a currency ISO lists: its own code, so clients (and
+        # the fuzzer) can tell it from a malformed value.
+        raise ValidationError(
+            _("%(code)s is not an ISO 4217 currency code."), params={"code": value}, code="unknown_currency"
+        )
 
 
 # What a partner hears for a voucher number it may not use: the same for another partner's and a missing one.

@@ -94,7 +94,9 @@ def _benefit_errors(data: dict) -> dict:
         try:
             validate_currency(currency)
         except DjangoValidationError as exc:
-            errors.setdefault("currency", []).extend(exc.messages)
+            errors.setdefault("currency", []).extend(
+                coded(message, error.code or "invalid") for error in exc.error_list for message in error.messages
+            )
     return errors
 
 

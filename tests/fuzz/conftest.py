@@ -30,8 +30,12 @@ FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 FUZZ_SEED = int(os.environ.get("FUZZ_SEED", "20240611"))
 # The coverage phase: boundary values of every parameter (FUZZ_COVERAGE=0 to skip it).
 FUZZ_COVERAGE = os.environ.get("FUZZ_COVERAGE", "1") not in ("", "0")
-# Stateful scenarios (sequences of linked calls) per caller; `make fuzz` raises it.
-FUZZ_STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", "15"))
+# Stateful scenarios (sequences of linked calls) per caller; `make fuzz` raises it. Which link a
+# scenario can follow depends on what earlier scenarios left in the database, so Hypothesis may meet a
+# known prefix that now behaves differently and stop with FlakyStrategyDefinition (its own limit, not
+# an API failure). With the schema of 2026-12 the administrator's run met it at 15 scenarios and not
+# at 12 (derandomized: the same every run); a deeper `make fuzz` may meet it too.
+FUZZ_STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", "12"))
 
 REPORT_DIR = BASE_DIR / "var"
 

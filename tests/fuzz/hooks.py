@@ -44,6 +44,8 @@ DATA_DEPENDENT_CODES = frozenset(
         "too_many_decimals",
         # a benefit's currency other than the voucher's: a rule between two fields of the request
         "currency_mismatch",
+        # three letters ISO 4217 does not list ("AAA"): the schema gives the format, not the list
+        "unknown_currency",
     }
 )
 
