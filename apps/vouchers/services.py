@@ -82,14 +82,16 @@ def _benefit_errors(data: dict) -> dict:
     errors: dict[str, list[str]] = {}
     assistance, category = data.get("assistance"), data.get("category")
     if (assistance is None) == (category is None):
-        errors.setdefault("assistance", []).append(_("Give either an assistance type or a category, not both."))
+        message = _("Give either an assistance type or a category, not both.")
+        errors.setdefault("assistance", []).append(coded(message, "one_of_required"))
     amount, count, currency = data.get("limit_amount"), data.get("limit_count"), data.get("currency") or ""
     if amount is None and count is None:
-        errors.setdefault("limit_amount", []).append(_("Give a limit amount, a number of uses, or both."))
+        message = _("Give a limit amount, a number of uses, or both.")
+        errors.setdefault("limit_amount", []).append(coded(message, "one_of_required"))
     if amount is not None and amount < 0:
         errors.setdefault("limit_amount", []).append(_("The limit amount cannot be negative."))
     if amount is not None and not currency:
-        errors.setdefault("currency", []).append(_("A limit amount needs its currency."))
+        errors.setdefault("currency", []).append(coded(_("A limit amount needs its currency."), "required_together"))
     if currency:
         try:
             validate_currency(currency)

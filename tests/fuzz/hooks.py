@@ -46,6 +46,9 @@ DATA_DEPENDENT_CODES = frozenset(
         "currency_mismatch",
         # three letters ISO 4217 does not list ("AAA"): the schema gives the format, not the list
         "unknown_currency",
+        # one of two fields (a benefit's assistance or category; its amount or number of uses): a rule
+        # across fields that OpenAPI 3.0 states only as oneOf/anyOf of required lists
+        "one_of_required",
     }
 )
 
