@@ -41,6 +41,7 @@ from apps.masters.models import Assistance, Country, EventProviderStatus, EventS
 from apps.providers import selectors as provider_selectors
 from apps.providers.models import ProviderLocation
 from apps.providers.selectors import LocationQuery, location_search
+from apps.vouchers import selectors as voucher_selectors
 from apps.vouchers.models import Voucher
 
 SLA_LABELS = {
@@ -766,6 +767,7 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
         if request.POST.get("next") == "case":
             return redirect("admin:assistances_event_change", pk)
         view = request.POST.get("view", "all")
+        view = view if view in selectors.QUEUE_VIEWS else "all"  # it goes back into a URL
         if request.htmx:
             return TemplateResponse(
                 request, "admin/assistances/event/queue_fragment.html", self._queue_context(request, view)
@@ -862,7 +864,7 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         voucher_id = request.GET.get("voucher", "")
-        found = selectors.voucher_travellers(voucher_id=int(voucher_id)) if voucher_id.isdigit() else None
+        found = voucher_selectors.voucher_travellers(voucher_id=int(voucher_id)) if voucher_id.isdigit() else None
         return JsonResponse(found or {"travellers": [], "residence": None})
 
     def autosave_view(self, request):

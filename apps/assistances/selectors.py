@@ -167,7 +167,7 @@ def queue_cases(*, user, view: str = "all", now=None, limit: int = QUEUE_SIZE) -
     )
 
 
-def queue_newest(*, now=None) -> Event | None:
+def queue_newest() -> Event | None:
     """The most recently opened open case: the console alerts operators when it changes."""
     return Event.objects.filter(closed_at__isnull=True).only("id", "code").order_by("-opened_at", "-id").first()
 
@@ -180,25 +180,6 @@ def draft_of(*, owner, draft_id) -> EventDraft | None:
     if not str(draft_id or "").isdigit():
         return None
     return EventDraft.objects.filter(pk=int(draft_id), owner=owner, promoted_event__isnull=True).first()
-
-
-def voucher_travellers(*, voucher_id: int) -> dict | None:
-    """A voucher's travellers (holder first) and residence country, to fill a case being opened."""
-    voucher = Voucher.objects.select_related("residence_country").filter(pk=voucher_id).first()
-    if voucher is None:
-        return None
-    return {
-        "travellers": [
-            {
-                "name": f"{t.first_name} {t.last_name}".strip(),
-                "document_type": t.document_type,
-                "document_number": t.document_number,
-                "holder": t.is_holder,
-            }
-            for t in voucher.travellers.all()
-        ],
-        "residence": voucher.residence_country.name if voucher.residence_country_id else None,
-    }
 
 
 def case_notes(*, event: Event) -> QuerySet[Note]:

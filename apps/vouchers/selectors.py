@@ -263,3 +263,22 @@ def voucher_check_coverage(
         remaining_amount=usage.remaining_amount if usage else None,
         remaining_count=usage.remaining_count if usage else None,
     )
+
+
+def voucher_travellers(*, voucher_id: int) -> dict | None:
+    """A voucher's travellers (holder first) and residence country, to fill a case being opened."""
+    voucher = Voucher.objects.select_related("residence_country").filter(pk=voucher_id).first()
+    if voucher is None:
+        return None
+    return {
+        "travellers": [
+            {
+                "name": f"{t.first_name} {t.last_name}".strip(),
+                "document_type": t.document_type,
+                "document_number": t.document_number,
+                "holder": t.is_holder,
+            }
+            for t in voucher.travellers.all()
+        ],
+        "residence": voucher.residence_country.name if voucher.residence_country_id else None,
+    }
