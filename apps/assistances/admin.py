@@ -369,26 +369,21 @@ class EventAdminForm(forms.ModelForm):
         help_text=_("Required to open a case the voucher does not cover."),
     )
 
+    actor = None  # the operator opening the case (EventAdmin.get_form sets it per request)
+
     def clean(self):
         cleaned = super().clean()
-        if not self.instance._state.adding:
+        if not self.instance._state.adding or self.errors or not (cleaned.get("assistance") and cleaned.get("country")):
             return cleaned
-        for name, messages_ in services.event_validate_place(cleaned).items():
-            if name in self.fields and name not in self.errors:
-                self.add_error(name, [str(m) for m in messages_])
-        if cleaned.get("assistance") and cleaned.get("country") and not self.errors:
-            coverage = services.opening_coverage(
-                voucher=cleaned.get("voucher"),
-                assistance=cleaned["assistance"],
-                country=cleaned["country"],
-                on_date=timezone.localdate(),
+        try:
+            services.event_open_check(
+                data={name: cleaned.get(name) for name in services.OPENING_FIELDS if name in cleaned},
+                override_reason=cleaned.get("override_reason") or "",
+                actor=self.actor,
             )
-            if not coverage["covered"] and not (cleaned.get("override_reason") or "").strip():
-                failed = "; ".join(r["message"] for r in coverage["reasons"] if not r["passed"])
-                self.add_error(
-                    "override_reason",
-                    _("Not covered (%(reasons)s). Give a reason to open the case anyway.") % {"reasons": failed},
-                )
+        except ApplicationError as exc:
+            for name, messages_ in (exc.extra.get("errors") or {None: [exc.message]}).items():
+                self.add_error(name if name in self.fields else None, [str(m) for m in messages_])
         return cleaned
 
 
@@ -563,6 +558,11 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
         )
 
     # --- writes through the services ----------------------------------------------------------------------
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The opening check needs who opens (an operator may override; no one else can).
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None:

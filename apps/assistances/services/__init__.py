@@ -14,6 +14,7 @@ from apps.assistances.services.opening import (
     OPENING_FIELDS,
     OpenResult,
     event_open,
+    event_open_check,
     event_validate_place,
     opening_coverage,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "drafts_expire",
     "event_change_status",
     "event_open",
+    "event_open_check",
     "event_provider_assign",
     "event_provider_transition",
     "event_switch_cancel",

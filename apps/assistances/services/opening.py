@@ -94,12 +94,29 @@ def _opening_coverage(*, data: dict, override_reason: str, actor: Actor, now: da
             extra={"coverage": coverage},
         )
     if not override_reason.strip():
+        failed = "; ".join(reason["message"] for reason in coverage["reasons"] if not reason["passed"])
+        # The rules that failed are named: the operator decides on the override knowing why.
+        message = _("Not covered (%(reasons)s): give an override reason to open the case anyway.") % {"reasons": failed}
         raise ConflictError(
-            _("Not covered: give an override reason to open the case anyway."),
-            code="not_covered",
-            extra={"coverage": coverage, "errors": {"override_reason": [_("Required for an uncovered case.")]}},
+            message, code="not_covered", extra={"coverage": coverage, "errors": {"override_reason": [message]}}
         )
     return coverage, False
+
+
+def event_open_check(
+    *, data: dict, override_reason: str = "", actor: Actor = None, now: datetime | None = None
+) -> dict:
+    """What ``event_open`` checks before it writes (the place, then the coverage and the override),
+    without writing: raises as it would, else returns the coverage verdict. The console's opening form
+    calls it, so a refusal shows beside the fields with everything typed still there."""
+    actor = current_actor(actor)
+    errors = event_validate_place(data)
+    if errors:
+        raise ValidationFailed(errors)
+    coverage, _covered = _opening_coverage(
+        data=data, override_reason=override_reason, actor=actor, now=now or timezone.now()
+    )
+    return coverage
 
 
 def event_open(
