@@ -18,6 +18,13 @@ TMO_RULES: dict[str, tuple[str, ...]] = {
     "assistances": ("view", "add", "change"),
     "consultations": ("view", "add", "change"),
     "tracking": ("view",),
+    # Operators write guarantees (issuing above their authority waits for an administrator); they
+    # read, never change, the authority table itself.
+    "guarantees.guarantee": ("view", "add", "change"),
+    "guarantees.guaranteeversion": ("view", "add", "change"),
+    "guarantees.guaranteeletter": ("view", "add"),
+    "guarantees.guaranteestatushistory": ("view",),
+    "guarantees.delegatedauthority": ("view",),
     # The case's audit timeline links to the audit log: operators read the log (never change it; the
     # outbox beside it is plumbing and stays administrators').
     "audit.auditlog": ("view",),

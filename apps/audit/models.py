@@ -30,6 +30,7 @@ class AuditAction(models.TextChoices):
     IMPORT = "import", _("Import")
     API_KEY_ISSUE = "api_key_issue", _("API key issue")
     API_KEY_REVOKE = "api_key_revoke", _("API key revoke")
+    APPROVAL = "approval", _("Approval or refusal")
 
 
 class AuditLog(models.Model):

@@ -20,6 +20,7 @@ from apps.masters.models import (
     EventProviderStatus,
     EventStatus,
     ExchangeRate,
+    GuaranteeStatus,
     Source,
     StatusRole,
     VoucherStatus,
@@ -205,6 +206,7 @@ class StatusAdmin(CatalogAdmin):
 admin.site.register(EventStatus, StatusAdmin)
 admin.site.register(EventProviderStatus, StatusAdmin)
 admin.site.register(VoucherStatus, StatusAdmin)
+admin.site.register(GuaranteeStatus, StatusAdmin)
 
 
 class CityInline(CatalogServiceMixin, admin.TabularInline):

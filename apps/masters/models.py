@@ -141,6 +141,16 @@ class StatusRole(models.TextChoices):
     STARTED = "started", _("started")
     RESOLVED = "resolved", _("resolved")
     CANCELLED = "cancelled", _("cancelled")
+    # A guarantee of payment's life (apps.guarantees); DRAFT is its machine's initial status.
+    DRAFT = "draft", _("draft")
+    ISSUED = "issued", _("issued")
+    SENT = "sent", _("sent")
+    ACCEPTED = "accepted", _("accepted")
+    DECLINED = "declined", _("declined")
+    AMENDED = "amended", _("amended")
+    FINAL = "final", _("final")
+    CLOSED = "closed", _("closed")
+    EXPIRED = "expired", _("expired")
 
 
 class StatusBase(CatalogEntry):
@@ -219,7 +229,30 @@ class VoucherStatus(StatusBase):
         verbose_name_plural = _("voucher statuses")
 
 
-STATUS_MODELS = (EventStatus, EventProviderStatus, VoucherStatus)
+class GuaranteeStatus(StatusBase):
+    """Status of a guarantee of payment (the letter a provider acts on)."""
+
+    # Every step of the letter's life is a service (issue, send, accept...), and each finds its
+    # status by role: operators may rename or recolour them, not change what they mean.
+    ROLES = (
+        StatusRole.DRAFT,
+        StatusRole.ISSUED,
+        StatusRole.SENT,
+        StatusRole.ACCEPTED,
+        StatusRole.DECLINED,
+        StatusRole.AMENDED,
+        StatusRole.FINAL,
+        StatusRole.CLOSED,
+        StatusRole.CANCELLED,
+        StatusRole.EXPIRED,
+    )
+
+    class Meta(StatusBase.Meta):
+        verbose_name = _("guarantee status")
+        verbose_name_plural = _("guarantee statuses")
+
+
+STATUS_MODELS = (EventStatus, EventProviderStatus, VoucherStatus, GuaranteeStatus)
 
 _coordinates = {"max_digits": 9, "decimal_places": 6, "null": True, "blank": True}
 

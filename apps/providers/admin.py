@@ -111,7 +111,7 @@ class ProviderAdmin(ConflictGuardMixin, ServiceModelAdmin):
                 ]
             },
         ),
-        (_("Contact"), {"fields": [("email", "phone"), "website", "languages"]}),
+        (_("Contact"), {"fields": [("email", "gop_email"), "phone", "website", "languages"]}),
         (_("Services"), {"fields": ["assistances"]}),
         (_("Internal"), {"fields": ["notes", ("created_at", "created_by"), ("updated_at", "updated_by")]}),
     ]

@@ -45,6 +45,8 @@ class Provider(BaseModel):
         "masters.Assistance", verbose_name=_("assistance types served"), related_name="providers", blank=True
     )
     email = models.EmailField(_("e-mail"), blank=True)
+    # Guarantee-of-payment letters go here (a hospital's admissions or billing desk); the general e-mail otherwise.
+    gop_email = models.EmailField(_("e-mail for guarantees of payment"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     website = models.URLField(_("website"), blank=True)
     languages = models.JSONField(_("languages"), default=list, blank=True, help_text=_("ISO 639-1 codes, e.g. es, en."))

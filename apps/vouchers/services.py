@@ -505,6 +505,7 @@ def benefit_commit(
     original_amount: Decimal | None = None,
     original_currency: str = "",
     rate: ExchangeRate | None = None,
+    allow_over_limit: bool = False,
     actor=None,
 ) -> BenefitCommitment:
     """Promise part of the benefit that covers ``assistance`` to a case (``reference``).
@@ -514,7 +515,8 @@ def benefit_commit(
     the commitment keeps. The voucher row is locked, so two cases committing
     at once are checked one after the other and cannot together exceed the limit. Raises
     ConflictError ``benefit_not_covered`` without a benefit, ``benefit_limit_exceeded`` when the
-    amount or the number of uses would go over what is left.
+    amount or the number of uses would go over what is left, unless ``allow_over_limit`` (a guarantee
+    above the benefit that the partner or an administrator approved).
     """
     actor = current_actor(actor)
     if amount is not None and amount <= 0:
@@ -538,7 +540,7 @@ def benefit_commit(
         else usage.committed_amount >= usage.limit_amount
     )
     over_count = usage.limit_count is not None and usage.committed_count + count > usage.limit_count
-    if over_amount or over_count:
+    if (over_amount or over_count) and not allow_over_limit:
         raise ConflictError(
             _("The benefit for %(target)s has not enough left.") % {"target": benefit.target_code},
             code="benefit_limit_exceeded",

@@ -47,6 +47,7 @@ LOCAL_APPS = [
     "apps.vouchers",
     "apps.issuance",
     "apps.assistances",
+    "apps.guarantees",
     "apps.tracking",
     "apps.consultations",
     "apps.clients",

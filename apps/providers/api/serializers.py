@@ -40,6 +40,7 @@ class ProviderSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "provider_type",
             "assistances",
             "email",
+            "gop_email",
             "phone",
             "website",
             "languages",

@@ -1,0 +1,234 @@
+"""Guarantees of payment under their case: ``/v1/assistances/events/{id}/guarantees``.
+
+Operators draft, issue, amend, finalise, send and cancel; partners read the guarantees of their own
+cases and approve or refuse those waiting on them (``…/approval``, the only partner write here).
+Every POST honours ``Idempotency-Key`` (the API's mixin). Writes go through ``apps.guarantees.services``.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers as drf_serializers
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from apps.accounts.permissions import OperatorsOnlyPermission
+from apps.assistances.models import Event, EventProvider
+from apps.assistances.selectors import event_list
+from apps.clients.permissions import ANY_SOURCE
+from apps.core.api import CommandAPIView
+from apps.core.files.api import StoredFileURLMixin, download_url_schema
+from apps.guarantees import documents, selectors, services
+from apps.guarantees.api import examples
+from apps.guarantees.api.serializers import (
+    AnswerSerializer,
+    ApprovalSerializer,
+    GuaranteeAmendSerializer,
+    GuaranteeCreateSerializer,
+    GuaranteeSerializer,
+    GuaranteeUpdateSerializer,
+    ReasonSerializer,
+    TurnaroundSerializer,
+)
+from apps.guarantees.models import Guarantee
+
+
+class _GuaranteeView(CommandAPIView):
+    queryset = Guarantee.objects.none()
+
+    def get_event(self, pk: int) -> Event:
+        return self.get_visible(event_list(), pk=pk)
+
+    def get_guarantee(self, pk: int, gid: int) -> Guarantee:
+        return self.get_visible(selectors.guarantee_list().filter(event=self.get_event(pk)), pk=gid)
+
+    def answer(self, guarantee: Guarantee, *, created: bool = False) -> Response:
+        row = self.get_visible(selectors.guarantee_list(), pk=guarantee.pk)
+        return Response(
+            self.serializer(GuaranteeSerializer, row).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class _OperatorCommand(_GuaranteeView):
+    """An operator's step on a guarantee (partners: 403 partner_write_not_allowed)."""
+
+
+class GuaranteesView(_GuaranteeView):
+    """A case's guarantees (GET) and a new draft (POST, operators)."""
+
+    @extend_schema(
+        responses=inline_serializer("GuaranteeResults", {"results": GuaranteeSerializer(many=True)}),
+        examples=examples.LIST_EXAMPLES,
+    )
+    def get(self, request, pk: int):
+        rows = self.visible(selectors.guarantee_list()).filter(event=self.get_event(pk))
+        return Response({"results": self.serializer(GuaranteeSerializer, rows, many=True).data})
+
+    @extend_schema(request=GuaranteeCreateSerializer, responses={201: GuaranteeSerializer})
+    def post(self, request, pk: int):
+        event = self.get_event(pk)
+        serializer = self.serializer(GuaranteeCreateSerializer, data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        assignment = EventProvider.objects.filter(event=event, pk=data.pop("assignment")).first()
+        if assignment is None:
+            raise services.unknown_assignment()
+        guarantee = services.guarantee_create(assignment=assignment, data=data, actor=request.user)
+        return self.answer(guarantee, created=True)
+
+
+class GuaranteeDetailView(_GuaranteeView):
+    """One guarantee with every version (GET); PATCH a draft's content or the letter's language and recipient."""
+
+    @extend_schema(responses=GuaranteeSerializer, examples=examples.DETAIL_EXAMPLES)
+    def get(self, request, pk: int, gid: int):
+        return Response(self.serializer(GuaranteeSerializer, self.get_guarantee(pk, gid)).data)
+
+    @extend_schema(request=GuaranteeUpdateSerializer, responses=GuaranteeSerializer, examples=examples.UPDATE_EXAMPLES)
+    def patch(self, request, pk: int, gid: int):
+        guarantee = self.get_guarantee(pk, gid)
+        serializer = GuaranteeUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.guarantee_update(guarantee=guarantee, data=serializer.validated_data, actor=request.user)
+        return self.answer(guarantee)
+
+
+_NO_BODY = {"request": None, "responses": GuaranteeSerializer}
+
+
+class GuaranteeIssueView(_OperatorCommand):
+    """Issue the draft: in force at once within the operator's authority and the voucher's benefit;
+    otherwise its version waits for approval (``approval: pending``) and the status stays DRAFT."""
+
+    @extend_schema(**_NO_BODY, examples=examples.ISSUE_EXAMPLES)
+    def post(self, request, pk: int, gid: int):
+        return self.answer(services.guarantee_issue(guarantee=self.get_guarantee(pk, gid), actor=request.user))
+
+
+class GuaranteeAmendView(_OperatorCommand):
+    """A new version (the amount or content changes); it supersedes the one in force once in force."""
+
+    final = False
+
+    @extend_schema(request=GuaranteeAmendSerializer, responses=GuaranteeSerializer)
+    def post(self, request, pk: int, gid: int):
+        guarantee = self.get_guarantee(pk, gid)
+        serializer = GuaranteeAmendSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        guarantee = services.guarantee_amend(
+            guarantee=guarantee, data=serializer.validated_data, final=self.final, actor=request.user
+        )
+        return self.answer(guarantee)
+
+
+class GuaranteeFinalView(GuaranteeAmendView):
+    """The final version, at discharge or service end: what the provider bills against."""
+
+    final = True
+
+
+class GuaranteeCancelView(_OperatorCommand):
+    """Withdraw the guarantee: its commitment goes back to the voucher."""
+
+    @extend_schema(request=ReasonSerializer, responses=GuaranteeSerializer, examples=examples.CANCEL_EXAMPLES)
+    def post(self, request, pk: int, gid: int):
+        guarantee = self.get_guarantee(pk, gid)
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.guarantee_cancel(guarantee=guarantee, reason=serializer.validated_data["reason"], actor=request.user)
+        return self.answer(guarantee)
+
+
+class GuaranteeSendView(_OperatorCommand):
+    """E-mail the letter in force (PDF attached, with a link where the provider accepts or declines)."""
+
+    @extend_schema(**_NO_BODY, examples=examples.SEND_EXAMPLES)
+    def post(self, request, pk: int, gid: int):
+        guarantee = self.get_guarantee(pk, gid)
+        documents.guarantee_send(guarantee=guarantee, actor=request.user, base_url=request.build_absolute_uri("/"))
+        return self.answer(guarantee)
+
+
+class GuaranteeAnswerView(_OperatorCommand):
+    """Record the provider's answer heard by phone (providers answer themselves through their link)."""
+
+    @extend_schema(request=AnswerSerializer, responses=GuaranteeSerializer)
+    def post(self, request, pk: int, gid: int):
+        guarantee = self.get_guarantee(pk, gid)
+        serializer = AnswerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.guarantee_answer(
+            guarantee=guarantee,
+            accept=serializer.validated_data["decision"] == "accept",
+            reason=serializer.validated_data["reason"],
+            actor=request.user,
+        )
+        return self.answer(guarantee)
+
+
+class GuaranteeApprovalView(_GuaranteeView):
+    """Approve or refuse the version waiting for approval: the case's partner (write scope), or an
+    assistances-admin. Refused, the version is kept and the guarantee stays as it was."""
+
+    partner_write_sources = ANY_SOURCE  # the scope confines a partner to its own cases
+
+    @extend_schema(request=ApprovalSerializer, responses=GuaranteeSerializer)
+    def post(self, request, pk: int, gid: int):
+        guarantee = self.get_guarantee(pk, gid)
+        serializer = ApprovalSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.guarantee_decide(
+            guarantee=guarantee,
+            approve=serializer.validated_data["decision"] == "approve",
+            note=serializer.validated_data["note"],
+            actor=request.user,
+        )
+        return self.answer(guarantee)
+
+
+_VERSION = OpenApiParameter(
+    "version", int, description="A version's number (default: the version in force, else the latest).", required=False
+)
+
+
+@download_url_schema(
+    summary="Download URL of a guarantee letter (PDF)", parameters=[_VERSION], examples=examples.LETTER_URL_EXAMPLES
+)
+class GuaranteeLetterView(StoredFileURLMixin, _GuaranteeView):
+    url_serializer_class = inline_serializer(
+        "GuaranteeLetterURL",
+        {"url": drf_serializers.URLField(), "expires_in": drf_serializers.IntegerField(allow_null=True)},
+    )
+
+    extra_query_params = ("version",)
+
+    def get_file(self, *, pk: int, gid: int):
+        guarantee = self.get_guarantee(pk, gid)
+        version = selectors.version_for_letter(guarantee=guarantee, number=self.request.query_params.get("version"))
+        if version is None:
+            raise NotFound(_("This guarantee has no such version."))
+        return documents.letter_file(version=version)
+
+
+class TurnaroundView(CommandAPIView):
+    """Guarantee turnaround per source and month: assignment → first issue, sent → the provider's answer
+    (p50 and p90, minutes). Operators only."""
+
+    queryset = Guarantee.objects.none()
+    permission_classes = [OperatorsOnlyPermission, *api_settings.DEFAULT_PERMISSION_CLASSES]
+    extra_query_params = ("month", "source_code")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("month", str, description="YYYY-MM (default: this month).", pattern=r"^\d{4}-\d{2}$"),
+            OpenApiParameter("source_code", str, description="One source (default: every source)."),
+        ],
+        responses=inline_serializer("TurnaroundResults", {"results": TurnaroundSerializer(many=True)}),
+        examples=examples.TURNAROUND_EXAMPLES,
+    )
+    def get(self, request):
+        month = selectors.parse_month(request.query_params.get("month"))
+        rows = selectors.turnaround(month=month, source_code=request.query_params.get("source_code") or None)
+        return Response({"results": TurnaroundSerializer(rows, many=True).data})
