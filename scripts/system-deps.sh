@@ -15,6 +15,9 @@ command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# Guarantee-letter tests read the PDFs back with poppler (pdftotext, pdftoppm, pdffonts); the
+# application itself only needs ReportLab, a wheel, so nothing changes in docker/.
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
@@ -25,7 +28,7 @@ if command -v apt-get >/dev/null 2>&1; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 else
-  echo "Please install: ${missing[*]} (MySQL/MariaDB client headers, pkg-config, gettext)." >&2
-  echo "  macOS: brew install mysql-client pkg-config gettext" >&2
+  echo "Please install: ${missing[*]} (MySQL/MariaDB client headers, pkg-config, gettext, poppler)." >&2
+  echo "  macOS: brew install mysql-client pkg-config gettext poppler" >&2
   exit 1
 fi
