@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('providers', '0002_search_index'),
+        ("providers", "0002_search_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='provider',
-            name='gop_email',
-            field=models.EmailField(blank=True, max_length=254, verbose_name='e-mail for guarantees of payment'),
+            model_name="provider",
+            name="gop_email",
+            field=models.EmailField(blank=True, max_length=254, verbose_name="e-mail for guarantees of payment"),
         ),
     ]
