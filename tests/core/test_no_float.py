@@ -19,6 +19,11 @@ MONEY_MODULES = [
     "apps/masters/exchange_rates.py",
     "apps/masters/management/commands/load_exchange_rates.py",
     "apps/masters/tasks.py",
+    "apps/guarantees/services.py",
+    "apps/guarantees/selectors.py",
+    "apps/guarantees/words.py",
+    "apps/guarantees/letter.py",
+    "apps/guarantees/api/serializers.py",
 ]
 
 

@@ -120,9 +120,7 @@ APPROVAL_REQUEST_EXAMPLES = [
         request_only=True,
     )
 ]
-ANSWER_REQUEST_EXAMPLES = [
-    OpenApiExample("Accepted by phone", value={"decision": "accept", "reason": ""}, request_only=True)
-]
+ANSWER_REQUEST_EXAMPLES = [OpenApiExample("Accepted by phone", value={"decision": "accept"}, request_only=True)]
 CANCEL_EXAMPLES = [
     OpenApiExample(
         "The traveller went elsewhere", value={"reason": "Traveller moved to another hospital."}, request_only=True
@@ -160,6 +158,58 @@ TURNAROUND_EXAMPLES = [
                 }
             ]
         },
+        response_only=True,
+    )
+]
+
+AMENDED = {
+    **ISSUED,
+    "status": "AMENDED",
+    "current_version": 2,
+    "versions": [
+        {**ISSUED["versions"][0], "superseded_at": "2026-03-15T11:02:09.402114-03:00"},
+        {
+            **ISSUED["versions"][0],
+            "number": 2,
+            "amount": "2100.00",
+            "voucher_amount": "2100.00",
+            "valid_until": "2026-03-30",
+            "verification_code": "P3VD-8KMA-2WQE",
+            "issued_at": "2026-03-15T11:02:09.402114-03:00",
+        },
+    ],
+    "updated_at": "2026-03-15T11:02:09.402114-03:00",
+}
+FINAL = {
+    **AMENDED,
+    "status": "FINAL",
+    "versions": [
+        *AMENDED["versions"][:1],
+        {**AMENDED["versions"][1], "superseded_at": "2026-03-16T17:40:51.220931-03:00"},
+        {
+            **AMENDED["versions"][1],
+            "number": 3,
+            "is_final": True,
+            "amount": "1985.40",
+            "voucher_amount": "1985.40",
+            "verification_code": "Z6HC-TR4N-MB8J",
+            "issued_at": "2026-03-16T17:40:51.220931-03:00",
+        },
+    ],
+    "current_version": 3,
+    "updated_at": "2026-03-16T17:40:51.220931-03:00",
+}
+CREATED_EXAMPLES = [OpenApiExample("The draft", value=DRAFT, response_only=True)]
+AMENDED_EXAMPLES = [OpenApiExample("Version 2 in force", value=AMENDED, response_only=True)]
+FINAL_EXAMPLES = [
+    OpenApiExample("The final amount at discharge", value={"amount": "1985.40"}, request_only=True),
+    OpenApiExample("Final version in force", value=FINAL, response_only=True),
+]
+APPROVED_EXAMPLES = [OpenApiExample("Approved: in force", value=ISSUED, response_only=True)]
+ANSWERED_EXAMPLES = [
+    OpenApiExample(
+        "Accepted",
+        value={**ISSUED, "status": "ACCEPTED", "answered_at": "2026-03-14T10:05:44.004512-03:00"},
         response_only=True,
     )
 ]

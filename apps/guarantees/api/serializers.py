@@ -2,13 +2,12 @@
 currency named beside them; partners read operators as "Bigtree operator"."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.fields import PersonField
 from apps.core.money import quantize
 from apps.core.serializers import StrictFieldsMixin
-from apps.guarantees.api import examples
 from apps.guarantees.models import LETTER_LANGUAGES, Guarantee, GuaranteeVersion
 
 # Up to 4 decimals: CLF has four; each currency's own limit is the services' rule (too_many_decimals).
@@ -123,7 +122,6 @@ class _ContentSerializer(StrictFieldsMixin, serializers.Serializer):
     exclusions = serializers.CharField(max_length=4000, required=False, allow_blank=True)
 
 
-@extend_schema_serializer(examples=examples.CREATE_REQUEST_EXAMPLES)
 class GuaranteeCreateSerializer(_ContentSerializer):
     assignment = serializers.IntegerField(min_value=1, help_text=_("The case provider the guarantee is for."))
     language = serializers.ChoiceField(
@@ -141,7 +139,6 @@ class GuaranteeUpdateSerializer(_ContentSerializer):
     recipient_email = serializers.EmailField(required=False)
 
 
-@extend_schema_serializer(examples=examples.AMEND_REQUEST_EXAMPLES)
 class GuaranteeAmendSerializer(_ContentSerializer):
     """What changes in the new version; what is left out is kept from the version in force."""
 
@@ -153,13 +150,11 @@ class ReasonSerializer(StrictFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-@extend_schema_serializer(examples=examples.APPROVAL_REQUEST_EXAMPLES)
 class ApprovalSerializer(StrictFieldsMixin, serializers.Serializer):
     decision = serializers.ChoiceField(choices=[("approve", _("approve")), ("refuse", _("refuse"))])
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-@extend_schema_serializer(examples=examples.ANSWER_REQUEST_EXAMPLES)
 class AnswerSerializer(StrictFieldsMixin, serializers.Serializer):
     """The provider's answer, as an operator heard it on the phone."""
 

@@ -59,6 +59,7 @@ class GuaranteesView(_GuaranteeView):
     """A case's guarantees (GET) and a new draft (POST, operators)."""
 
     @extend_schema(
+        operation_id="assistances_events_guarantees_list",
         responses=inline_serializer("GuaranteeResults", {"results": GuaranteeSerializer(many=True)}),
         examples=examples.LIST_EXAMPLES,
     )
@@ -66,7 +67,11 @@ class GuaranteesView(_GuaranteeView):
         rows = self.visible(selectors.guarantee_list()).filter(event=self.get_event(pk))
         return Response({"results": self.serializer(GuaranteeSerializer, rows, many=True).data})
 
-    @extend_schema(request=GuaranteeCreateSerializer, responses={201: GuaranteeSerializer})
+    @extend_schema(
+        request=GuaranteeCreateSerializer,
+        responses={201: GuaranteeSerializer},
+        examples=examples.CREATE_REQUEST_EXAMPLES + examples.CREATED_EXAMPLES,
+    )
     def post(self, request, pk: int):
         event = self.get_event(pk)
         serializer = self.serializer(GuaranteeCreateSerializer, data=request.data)
@@ -112,8 +117,15 @@ class GuaranteeAmendView(_OperatorCommand):
 
     final = False
 
-    @extend_schema(request=GuaranteeAmendSerializer, responses=GuaranteeSerializer)
+    @extend_schema(
+        request=GuaranteeAmendSerializer,
+        responses=GuaranteeSerializer,
+        examples=examples.AMEND_REQUEST_EXAMPLES + examples.AMENDED_EXAMPLES,
+    )
     def post(self, request, pk: int, gid: int):
+        return self.command(request, pk, gid)
+
+    def command(self, request, pk: int, gid: int):
         guarantee = self.get_guarantee(pk, gid)
         serializer = GuaranteeAmendSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -127,6 +139,10 @@ class GuaranteeFinalView(GuaranteeAmendView):
     """The final version, at discharge or service end: what the provider bills against."""
 
     final = True
+
+    @extend_schema(request=GuaranteeAmendSerializer, responses=GuaranteeSerializer, examples=examples.FINAL_EXAMPLES)
+    def post(self, request, pk: int, gid: int):
+        return self.command(request, pk, gid)
 
 
 class GuaranteeCancelView(_OperatorCommand):
@@ -154,7 +170,11 @@ class GuaranteeSendView(_OperatorCommand):
 class GuaranteeAnswerView(_OperatorCommand):
     """Record the provider's answer heard by phone (providers answer themselves through their link)."""
 
-    @extend_schema(request=AnswerSerializer, responses=GuaranteeSerializer)
+    @extend_schema(
+        request=AnswerSerializer,
+        responses=GuaranteeSerializer,
+        examples=examples.ANSWER_REQUEST_EXAMPLES + examples.ANSWERED_EXAMPLES,
+    )
     def post(self, request, pk: int, gid: int):
         guarantee = self.get_guarantee(pk, gid)
         serializer = AnswerSerializer(data=request.data)
@@ -174,7 +194,11 @@ class GuaranteeApprovalView(_GuaranteeView):
 
     partner_write_sources = ANY_SOURCE  # the scope confines a partner to its own cases
 
-    @extend_schema(request=ApprovalSerializer, responses=GuaranteeSerializer)
+    @extend_schema(
+        request=ApprovalSerializer,
+        responses=GuaranteeSerializer,
+        examples=examples.APPROVAL_REQUEST_EXAMPLES + examples.APPROVED_EXAMPLES,
+    )
     def post(self, request, pk: int, gid: int):
         guarantee = self.get_guarantee(pk, gid)
         serializer = ApprovalSerializer(data=request.data)
