@@ -21,6 +21,7 @@ and the health checks are open.
 """
 
 import uuid
+from decimal import Decimal
 
 import pytest
 import schemathesis
@@ -43,7 +44,8 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from apps.assistances.services import note_create
+from apps.assistances.services import event_provider_assign, note_create
+from apps.guarantees.services import guarantee_create, guarantee_issue
 from apps.masters.models import Category, City, EventProviderStatus, EventStatus, VoucherStatus
 from tests.assistances.factories import covered_case
 from tests.consultations.factories import ConsultationFileFactory, PhoneConsultationFactory
@@ -149,9 +151,17 @@ def known_rows(db):
     consultation = PhoneConsultationFactory()
     file = ConsultationFileFactory(consultation=consultation)
     city = City.objects.select_related("country").first()
+    clinic = ProviderFactory(country=country("ES"), assistances=[event.assistance])
+    assignment = event_provider_assign(event=event, provider=clinic, currency="USD")
+    draft = guarantee_create(assignment=assignment, data={"amount": Decimal("900"), "covered_services": "ER"})
+    waiting = guarantee_issue(  # no operator: no authority, so it waits for approval
+        guarantee=guarantee_create(assignment=assignment, data={"amount": Decimal("400"), "covered_services": "ER"})
+    )
     KNOWN.clear()
     KNOWN.update(
         {
+            # Before the case's own prefix: the first prefix that matches is used.
+            "/v1/assistances/events/{id}/guarantees": {"id": [event.pk], "gid": [waiting.pk, draft.pk]},
             "/v1/assistances/events/{id}": {"id": [event.pk]},
             "/v1/assistances/notes/{id}": {"id": [note.pk]},
             "/v1/assistances/phone-consultations/{id}": {"id": [consultation.pk], "file_id": [file.pk]},

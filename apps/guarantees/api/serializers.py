@@ -9,6 +9,7 @@ from apps.core.fields import PersonField
 from apps.core.money import quantize
 from apps.core.serializers import StrictFieldsMixin
 from apps.guarantees.models import LETTER_LANGUAGES, Guarantee, GuaranteeVersion
+from apps.masters.api.fields import SourceField
 
 # Up to 4 decimals: CLF has four; each currency's own limit is the services' rule (too_many_decimals).
 _AMOUNT = {"max_digits": 14, "decimal_places": 4}
@@ -160,6 +161,13 @@ class AnswerSerializer(StrictFieldsMixin, serializers.Serializer):
 
     decision = serializers.ChoiceField(choices=[("accept", _("accept")), ("decline", _("decline"))])
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class TurnaroundQuerySerializer(serializers.Serializer):
+    month = serializers.RegexField(
+        r"^[2-9][0-9]{3}-(0[1-9]|1[0-2])$", required=False, help_text=_("YYYY-MM (default: this month).")
+    )
+    source_code = SourceField(required=False, help_text=_("One source (default: every source)."))
 
 
 class TurnaroundSerializer(serializers.Serializer):

@@ -29,6 +29,7 @@ from apps.guarantees.api.serializers import (
     GuaranteeSerializer,
     GuaranteeUpdateSerializer,
     ReasonSerializer,
+    TurnaroundQuerySerializer,
     TurnaroundSerializer,
 )
 from apps.guarantees.models import Guarantee
@@ -245,14 +246,13 @@ class TurnaroundView(CommandAPIView):
     extra_query_params = ("month", "source_code")
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("month", str, description="YYYY-MM (default: this month).", pattern=r"^\d{4}-\d{2}$"),
-            OpenApiParameter("source_code", str, description="One source (default: every source)."),
-        ],
+        parameters=[TurnaroundQuerySerializer],
         responses=inline_serializer("TurnaroundResults", {"results": TurnaroundSerializer(many=True)}),
         examples=examples.TURNAROUND_EXAMPLES,
     )
     def get(self, request):
-        month = selectors.parse_month(request.query_params.get("month"))
-        rows = selectors.turnaround(month=month, source_code=request.query_params.get("source_code") or None)
+        query = TurnaroundQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        month = selectors.parse_month(query.validated_data.get("month"))
+        rows = selectors.turnaround(month=month, source_code=query.validated_data.get("source_code"))
         return Response({"results": TurnaroundSerializer(rows, many=True).data})
