@@ -441,7 +441,11 @@ def guarantee_update(*, guarantee: Guarantee, data: dict, actor: Actor = None) -
     audit_record(
         action=AuditAction.UPDATE,
         instance=guarantee,
-        changes={"before": before, "after": model_snapshot(guarantee), "content": serialize_value(content)},
+        changes={
+            "before": before,
+            "after": model_snapshot(guarantee),
+            "content": {k: serialize_value(v) for k, v in content.items()},
+        },
         actor=actor,
         case_reference=guarantee.event.code,
     )
