@@ -20,7 +20,7 @@ CREATE_REQUEST = {
     "covered_services": "Emergency room, diagnostic imaging and up to 48 hours of observation.",
     "exclusions": "Pre-existing conditions; personal items.",
     "language": "es",
-    "recipient_email": "admisiones@clinica-castellana.example",
+    "recipient_email": "admisiones@clinicacastellana.example",
 }
 
 VERSION_1 = {

@@ -13,6 +13,7 @@ PROVIDER_REQUEST = {
     "provider_type": "clinic",
     "assistances": ["MED_CONSULTATION", "MED_EMERGENCY", "MED_LAB_IMAGING"],
     "email": "urgencias@clinicacastellana.example",
+    "gop_email": "admisiones@clinicacastellana.example",
     "phone": "+34 915 550 123",
     "website": "https://www.clinicacastellana.example",
     "languages": ["es", "en"],
