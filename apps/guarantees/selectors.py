@@ -89,7 +89,9 @@ def percentile(values: list[Decimal], share: int) -> Decimal | None:
     return ordered[rank - 1]
 
 
-def _minutes(delta: datetime.timedelta) -> Decimal:
+def minutes_between(start: datetime.datetime, end: datetime.datetime) -> Decimal:
+    """Whole seconds between two times, in minutes to one decimal (a turnaround figure)."""
+    delta = end - start
     return (Decimal(delta.days * 86400 + delta.seconds) / 60).quantize(Decimal("0.1"))
 
 
@@ -124,9 +126,9 @@ def turnaround(
         "event__source_code", "assignment__assigned_at", "first_issued_at", "first_sent_at", "first_answered_at"
     ):
         bucket = per_source.setdefault(source, {"issue": [], "answer": []})
-        bucket["issue"].append(_minutes(issued_at - assigned_at))
+        bucket["issue"].append(minutes_between(assigned_at, issued_at))
         if first_sent_at and answered_at:
-            bucket["answer"].append(_minutes(answered_at - first_sent_at))
+            bucket["answer"].append(minutes_between(first_sent_at, answered_at))
     label = f"{month:%Y-%m}"
     return [
         Turnaround(

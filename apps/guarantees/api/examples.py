@@ -63,6 +63,8 @@ DRAFT = {
     "answered_at": None,
     "answer_reason": "",
     "reminded_at": None,
+    "to_issue_minutes": None,
+    "to_answer_minutes": None,
     "versions": [VERSION_1],
     "created_at": DRAFTED_AT,
     "updated_at": DRAFTED_AT,
@@ -73,6 +75,7 @@ ISSUED = {
     "status": "ISSUED",
     "current_version": 1,
     "first_issued_at": ISSUED_AT,
+    "to_issue_minutes": "5.8",
     "versions": [{**VERSION_1, "voucher_amount": "1500.00", "voucher_currency": "USD", "issued_at": ISSUED_AT}],
     "updated_at": ISSUED_AT,
 }
@@ -209,7 +212,12 @@ APPROVED_EXAMPLES = [OpenApiExample("Approved: in force", value=ISSUED, response
 ANSWERED_EXAMPLES = [
     OpenApiExample(
         "Accepted",
-        value={**ISSUED, "status": "ACCEPTED", "answered_at": "2026-03-14T10:05:44.004512-03:00"},
+        value={
+            **ISSUED,
+            "status": "ACCEPTED",
+            "answered_at": "2026-03-14T10:05:44.004512-03:00",
+            "to_answer_minutes": "31.7",
+        },
         response_only=True,
     )
 ]

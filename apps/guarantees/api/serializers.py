@@ -9,6 +9,7 @@ from apps.core.fields import PersonField
 from apps.core.money import quantize
 from apps.core.serializers import StrictFieldsMixin
 from apps.guarantees.models import LETTER_LANGUAGES, Guarantee, GuaranteeVersion
+from apps.guarantees.selectors import minutes_between
 from apps.masters.api.fields import SourceField
 
 # Up to 4 decimals: CLF has four; each currency's own limit is the services' rule (too_many_decimals).
@@ -88,6 +89,12 @@ class GuaranteeSerializer(serializers.ModelSerializer):
         source="current_version.number", read_only=True, allow_null=True, help_text=_("The version in force.")
     )
     versions = GuaranteeVersionSerializer(many=True, read_only=True)
+    to_issue_minutes = serializers.SerializerMethodField(
+        help_text=_("Turnaround: minutes from the provider's assignment to the first issue.")
+    )
+    to_answer_minutes = serializers.SerializerMethodField(
+        help_text=_("Turnaround: minutes from the first sending to the provider's first answer.")
+    )
 
     class Meta:
         model = Guarantee
@@ -107,11 +114,25 @@ class GuaranteeSerializer(serializers.ModelSerializer):
             "answered_at",
             "answer_reason",
             "reminded_at",
+            "to_issue_minutes",
+            "to_answer_minutes",
             "versions",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=1, allow_null=True))
+    def get_to_issue_minutes(self, guarantee) -> str | None:
+        if guarantee.first_issued_at is None:
+            return None
+        return str(minutes_between(guarantee.assignment.assigned_at, guarantee.first_issued_at))
+
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=1, allow_null=True))
+    def get_to_answer_minutes(self, guarantee) -> str | None:
+        if guarantee.first_sent_at is None or guarantee.first_answered_at is None:
+            return None
+        return str(minutes_between(guarantee.first_sent_at, guarantee.first_answered_at))
 
 
 class _ContentSerializer(StrictFieldsMixin, serializers.Serializer):
