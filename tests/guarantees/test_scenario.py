@@ -99,6 +99,12 @@ def test_issue_above_authority_partner_approval_amend_and_final(world):
     assert "2000.00 USD" in issued["versions"][0]["approval_reason"]
     assert _remaining(world) == Decimal("5000.00")
 
+    # The partner finds what waits for it among its own cases' guarantees, and only there.
+    waiting = kom.get("/v1/assistances/guarantees", {"approval": "pending"}).json()
+    assert [row["id"] for row in waiting["results"]] == [gop["id"]]
+    assert _partner_client("MOK").get("/v1/assistances/guarantees").json()["count"] == 0
+    assert_problem(kom.get("/v1/assistances/guarantees", {"approval": "nope"}), 400)
+
     # Partners read their case's guarantees; another partner reads a 404; only the approval is theirs to write.
     assert kom.get(one).status_code == 200
     assert_problem(_partner_client("MOK").get(one), 404)

@@ -221,3 +221,10 @@ ANSWERED_EXAMPLES = [
         response_only=True,
     )
 ]
+LIST_PAGE_EXAMPLES = [
+    OpenApiExample(
+        "Waiting for the partner's approval",
+        value=PENDING,
+        response_only=True,
+    )
+]

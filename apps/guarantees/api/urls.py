@@ -7,6 +7,7 @@ _ONE = _BASE + "/<int:gid>"
 
 # Mounted at /v1/, beside the cases' own routes.
 urlpatterns = [
+    path("assistances/guarantees", views.GuaranteeViewSet.as_view({"get": "list"}), name="guarantee-page"),
     path("assistances/guarantees/turnaround", views.TurnaroundView.as_view(), name="guarantee-turnaround"),
     path(_BASE, views.GuaranteesView.as_view(), name="guarantee-list"),
     path(_ONE, views.GuaranteeDetailView.as_view(), name="guarantee-detail"),

@@ -17,7 +17,7 @@ from apps.accounts.permissions import OperatorsOnlyPermission
 from apps.assistances.models import Event, EventProvider
 from apps.assistances.selectors import event_list
 from apps.clients.permissions import ANY_SOURCE
-from apps.core.api import CommandAPIView
+from apps.core.api import CommandAPIView, ReadOnlyResourceViewSet
 from apps.core.files.api import StoredFileURLMixin, download_url_schema
 from apps.guarantees import documents, selectors, services
 from apps.guarantees.api import examples
@@ -32,6 +32,7 @@ from apps.guarantees.api.serializers import (
     TurnaroundQuerySerializer,
     TurnaroundSerializer,
 )
+from apps.guarantees.filters import GuaranteeFilter
 from apps.guarantees.models import Guarantee
 
 
@@ -235,6 +236,23 @@ class GuaranteeLetterView(StoredFileURLMixin, _GuaranteeView):
         if version is None:
             raise NotFound(_("This guarantee has no such version."))
         return documents.letter_file(version=version)
+
+
+class GuaranteeViewSet(ReadOnlyResourceViewSet):
+    """Guarantees across cases, newest first: partners find those waiting for their approval
+    (``?approval=pending``) among their own cases' guarantees."""
+
+    serializer_class = GuaranteeSerializer
+    filterset_class = GuaranteeFilter
+    queryset = Guarantee.objects.none()
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self):
+        return selectors.guarantee_list().order_by("-created_at", "-id")
+
+    @extend_schema(examples=examples.LIST_PAGE_EXAMPLES)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
 
 class TurnaroundView(CommandAPIView):
