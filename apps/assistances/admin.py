@@ -302,6 +302,8 @@ class ProviderInline(ReadOnlyInline):
         "next_step",
     ]
     readonly_fields = fields
+    # The case page draws the other apps' sections (EventAdmin.case_sections) right after this one.
+    case_sections_follow = True
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("provider", "status")
@@ -424,6 +426,10 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
     autocomplete_fields = ["assistance", "country", "city", "voucher", "assigned_operator"]
     inlines = [ProviderInline, NoteInline, PhoneConsultationInline, SwitchInline, StatusHistoryInline]
     actions = ["take_cases"]
+    # Sections that apps above this one add to the case page, below its providers (the guarantees of
+    # payment): callables (request, event) -> HTML, "" to show nothing. They register from their own
+    # admin module, so this one never imports them (the layers contract in pyproject.toml).
+    case_sections: list = []
     readonly_fields = [
         "code",
         "status",
@@ -603,6 +609,7 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):  # noqa: PLR0917 (Django's signature)
         if change and obj is not None:
             context["case_header"] = self._case_header(request, obj)
+            context["case_sections"] = [section(request, obj) for section in self.case_sections]
         if add:
             # The opening form autosaves into the operator's draft (console.js); a resumed draft keeps its id.
             draft = selectors.draft_of(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 # Cases and calls, then who serves them and what covers them, then partners' feeds and set-up.
 CONSOLE_APP_ORDER = (
     "assistances",
+    "guarantees",
     "consultations",
     "providers",
     "vouchers",

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,24 @@ def guarantee_list(*, caller=None) -> QuerySet[Guarantee]:
         "event", "assignment__provider", "status", "current_version"
     ).prefetch_related(Prefetch("versions", queryset=versions))
     return qs if caller is None else qs.visible_to(caller)
+
+
+def case_guarantees(*, event) -> QuerySet[Guarantee]:
+    """A case's guarantees for its page: every version, and the statuses each may move to (the buttons)."""
+    return guarantee_list().filter(event=event).prefetch_related("status__next_statuses").order_by("created_at", "id")
+
+
+def pending_approval() -> Exists:
+    """Whether a guarantee has a version waiting for approval (an annotation or a filter)."""
+    return Exists(GuaranteeVersion.objects.filter(guarantee=OuterRef("pk"), approval=Approval.PENDING))
+
+
+def waiting_counts() -> dict[str, int]:
+    """How many guarantees wait for an approval and for the provider's answer: one query (the landing page)."""
+    return Guarantee.objects.aggregate(
+        approval=Count("pk", filter=Q(pending_approval())),
+        answer=Count("pk", filter=Q(status__role=StatusRole.SENT)),
+    )
 
 
 def version_for_letter(*, guarantee: Guarantee, number: str | None) -> GuaranteeVersion | None:

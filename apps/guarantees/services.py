@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.roles import ADMIN_GROUP
 from apps.assistances.models import EventProvider
+from apps.audit.crud import audited_create, audited_delete, audited_update
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import Actor, current_actor, user_or_none
@@ -107,6 +108,11 @@ def operator_authority(*, user, source_code: str) -> Authority | None:
         for row in best_per_group.values()
     ]
     return Authority(max(amounts), currency)
+
+
+def may_approve(user) -> bool:
+    """Whether a console user may approve or refuse a version (the rule guarantee_decide applies to operators)."""
+    return _is_admin(user)
 
 
 def _is_admin(actor) -> bool:
@@ -647,3 +653,29 @@ def guarantees_expire(*, today: date | None = None) -> int:
             _move(guarantee, StatusRole.EXPIRED, actor=None, reason=_("Validity ended."), now=timezone.now())
             count += 1
     return count
+
+
+# --- Delegated authority (the administrators' table) -----------------------------------------------
+
+
+def authority_validate(*, instance: DelegatedAuthority, data: dict) -> None:
+    """An authority is a positive amount in minor units its currency has (what the admin form checks too)."""
+    amount = data.get("amount", instance.amount)
+    currency = data.get("currency", instance.currency)
+    errors = amount_errors({"amount": (amount, currency)})
+    if amount is not None and amount <= 0:
+        errors.setdefault("amount", []).append(_("The amount must be greater than zero."))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def authority_create(*, model=DelegatedAuthority, data: dict, actor: Actor = None) -> DelegatedAuthority:
+    return audited_create(model=model, data=data, actor=actor, validate=authority_validate)
+
+
+def authority_update(*, instance: DelegatedAuthority, data: dict, actor: Actor = None) -> DelegatedAuthority:
+    return audited_update(instance=instance, data=data, actor=actor, validate=authority_validate)
+
+
+def authority_delete(*, instance: DelegatedAuthority, actor: Actor = None) -> None:
+    audited_delete(instance=instance, actor=actor)

@@ -391,3 +391,62 @@ def test_api_docs_render_with_no_network_beyond_the_server(browser, live_server)
     assert "Bigtree Assist API" in page.inner_text(".swagger-ui .info .title")
     browser.shot(page, "api-docs-1440")
     assert browser.blocked == []
+
+
+def test_a_guarantee_above_authority_is_approved_from_the_case_page(browser, live_server):
+    """The case page's guarantees: a version waiting for approval, approved by an administrator in two
+    clicks; the section is kept as screenshots at 1440 px and 390 px."""
+    import datetime
+    from decimal import Decimal
+
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from apps.accounts.roles import ADMIN_GROUP
+    from apps.assistances import services as cases
+    from apps.guarantees import services as guarantees
+    from apps.guarantees.models import Guarantee
+    from apps.masters.models import ExchangeRate
+    from tests.assistances.factories import covered_case
+
+    ExchangeRate.objects.create(
+        date=timezone.localdate() - datetime.timedelta(days=1),
+        from_currency="USD",
+        to_currency="MXN",
+        rate=Decimal("20"),
+        source="TEST",
+    )
+    operator = _operator("gop-tmo@example.test")
+    voucher = VoucherFactory(worldwide=True, residence_country=country("AR"), currency="USD")
+    BenefitFactory(
+        voucher=voucher, assistance=Assistance.objects.get(code="MED_EMERGENCY"), limit_amount=Decimal("5000.00")
+    )
+    case = covered_case(actor=operator, voucher=voucher, country=country("MX"))
+    hospital = ProviderFactory(assistances=[case.assistance], country=country("MX"), display_name="Hospital Ángeles")
+    assignment = cases.event_provider_assign(event=case, provider=hospital, currency="MXN", actor=operator)
+    in_force = guarantees.guarantee_create(
+        assignment=assignment, data={"amount": Decimal("10000"), "covered_services": "Urgencias."}, actor=operator
+    )
+    guarantees.guarantee_issue(guarantee=in_force, actor=operator)
+    guarantees.guarantee_amend(guarantee=in_force, data={"amount": Decimal("15000")}, actor=operator)
+    waiting = guarantees.guarantee_create(
+        assignment=assignment, data={"amount": Decimal("40000"), "covered_services": "Internación."}, actor=operator
+    )
+    guarantees.guarantee_issue(guarantee=waiting, actor=operator)  # USD 2,000 > USD 1,000: waits
+
+    administrator = UserFactory(is_staff=True, email="gop-admin@example.test")
+    administrator.groups.add(Group.objects.get(name=ADMIN_GROUP))
+    page = browser.context(administrator).new_page()
+    page.goto(f"{live_server.url}/admin/assistances/event/{case.pk}/change/")
+    page.wait_for_selector(f"#gop-{waiting.pk} .gop-pending")
+    page.locator("#guarantees").screenshot(path=str(browser.shots / "console-guarantees-1440.png"))
+    browser.click(page, f"#gop-{waiting.pk} .gop-decide", "approve a guarantee")
+    browser.click(page, "input[name=approve]", "approve a guarantee")
+    page.wait_for_selector(f"#gop-{waiting.pk} [data-status=ISSUED]")
+    assert Guarantee.objects.get(pk=waiting.pk).current_version.voucher_amount == Decimal("2000.00")
+    assert browser.clicks["approve a guarantee"] == 2
+
+    phone = browser.context(administrator, viewport=PHONE).new_page()
+    phone.goto(f"{live_server.url}/admin/assistances/event/{case.pk}/change/")
+    phone.locator("#guarantees").screenshot(path=str(browser.shots / "console-guarantees-390.png"))
+    assert browser.blocked == []
