@@ -20,6 +20,8 @@ urlpatterns = [
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("v1/", include("config.api_router")),
+    # Public pages of guarantees of payment: verification by code, the provider's signed answer link.
+    path("", include("apps.guarantees.urls")),
 ]
 
 handler404 = "apps.core.views.page_not_found"

@@ -29,6 +29,8 @@ PRODUCTION_ENV = {
     "OIDC_RP_CLIENT_SECRET": "unused-in-this-check",
     "SQS_QUEUE_URL_BASE": "https://sqs.us-east-2.amazonaws.com/123456789012/",
     "REDIS_URL": "redis://cache.internal:6379/0",
+    "PUBLIC_BASE_URL": "https://assist.example.com",
+    "DEFAULT_FROM_EMAIL": "Bigtree Assist <gop@assist.example.com>",
 }
 
 
@@ -50,7 +52,16 @@ def test_production_settings_pass_the_deploy_check():
 
 
 @pytest.mark.parametrize(
-    "missing", ["DJANGO_SECRET_KEY", "DATABASE_PASSWORD", "DJANGO_ALLOWED_HOSTS", "SQS_QUEUE_URL_BASE", "REDIS_URL"]
+    "missing",
+    [
+        "DJANGO_SECRET_KEY",
+        "DATABASE_PASSWORD",
+        "DJANGO_ALLOWED_HOSTS",
+        "SQS_QUEUE_URL_BASE",
+        "REDIS_URL",
+        "PUBLIC_BASE_URL",
+        "DEFAULT_FROM_EMAIL",
+    ],
 )
 def test_production_has_no_default_for_secrets(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
@@ -159,3 +170,9 @@ def test_apps_respect_the_layers():
     )
     print(result.stdout, result.stderr)  # noqa: T201 - shown when the test fails, and with -s
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_links_are_https():
+    result = _manage("check", env={**PRODUCTION_ENV, "PUBLIC_BASE_URL": "http://assist.example.com"})
+    assert result.returncode != 0
+    assert "PUBLIC_BASE_URL" in result.stderr

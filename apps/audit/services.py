@@ -34,6 +34,10 @@ class InvalidAuditMessage(ValueError):
 def _actor_fields(actor) -> dict:
     if actor is None:
         return {"actor_type": ActorType.SYSTEM, "actor_id": "", "actor_repr": ""}
+    if getattr(actor, "is_external", False):
+        # Someone without an account acting through a signed link (a provider answering a guarantee
+        # of payment): named in the trail, with no id of ours to point at.
+        return {"actor_type": ActorType.SYSTEM, "actor_id": "", "actor_repr": str(actor)[:255]}
     if getattr(actor, "is_api_client", False):
         return {"actor_type": ActorType.API_CLIENT, "actor_id": str(actor.pk), "actor_repr": str(actor)[:255]}
     return {"actor_type": ActorType.USER, "actor_id": str(actor.pk), "actor_repr": str(actor)[:255]}

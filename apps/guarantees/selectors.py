@@ -161,3 +161,83 @@ def turnaround(
         )
         for source, bucket in sorted(per_source.items())
     ]
+
+
+# --- Verification (the public page) -----------------------------------------------------------------
+
+_CODE_CHARS = re.compile(r"[^A-Z0-9]")
+
+
+def normalize_code(value: str) -> str | None:
+    """A typed verification code as stored ("abcd efgh-jkmn" → "ABCD-EFGH-JKMN"); None if it cannot be one."""
+    raw = _CODE_CHARS.sub("", (value or "").upper())
+    if len(raw) != 12:
+        return None
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def initials(name: str) -> str:
+    """ "Łukasz Żółć" → "Ł. Ż.": all a verification page says of the traveller."""
+    return " ".join(f"{word[0].upper()}." for word in (name or "").split() if word[0].isalpha())
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the public verification page shows of one letter, and nothing else."""
+
+    state: str  # valid | superseded | cancelled | expired | closed | not_issued
+    version: int
+    amount: Decimal
+    currency: str
+    valid_from: datetime.date
+    valid_until: datetime.date
+    provider_name: str
+    traveller_initials: str
+
+
+# The guarantee's status, by role, that decides a version in force's state (any other: valid).
+_ENDED = {StatusRole.CANCELLED: "cancelled", StatusRole.EXPIRED: "expired", StatusRole.CLOSED: "closed"}
+
+
+def verification_lookup(*, code: str, today: datetime.date | None = None) -> Verification | None:
+    """The letter a verification code belongs to and whether it stands (None: no such code).
+
+    A version that was never in force is "not issued"; one replaced by a newer version "superseded";
+    otherwise the guarantee's end (cancelled, expired, closed) or, past its validity before the
+    nightly job has expired it, "expired"; else "valid". One query.
+    """
+    normalized = normalize_code(code)
+    if normalized is None:
+        return None
+    version = (
+        GuaranteeVersion.objects.select_related(
+            "guarantee__status", "guarantee__event", "guarantee__assignment__provider"
+        )
+        .filter(verification_code=normalized)
+        .first()
+    )
+    if version is None:
+        return None
+    today = today or timezone.localdate()
+    guarantee = version.guarantee
+    if version.issued_at is None:
+        state = "not_issued"
+    elif version.superseded_at is not None or guarantee.current_version_id != version.pk:
+        state = "superseded"
+    elif guarantee.status.role in _ENDED:
+        state = _ENDED[guarantee.status.role]
+    elif today > version.valid_until:
+        state = "expired"
+    else:
+        state = "valid"
+    provider = guarantee.assignment.provider
+    return Verification(
+        state=state,
+        version=version.number,
+        amount=version.amount,
+        currency=version.currency,
+        valid_from=version.valid_from,
+        valid_until=version.valid_until,
+        provider_name=provider.legal_name or provider.display_name,
+        traveller_initials=initials(guarantee.event.traveller_name),
+    )

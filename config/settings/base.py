@@ -420,6 +420,8 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-due-tracking": {"task": "tracking.dispatch_due", "schedule": 30.0},
     # Does nothing unless EXCHANGE_RATES_URL is set; upserting the same rates again changes nothing.
     "fetch-exchange-rates": {"task": "masters.fetch_exchange_rates", "schedule": 6 * 3600.0},
+    "remind-unanswered-guarantees": {"task": "guarantees.remind_unanswered", "schedule": 300.0},
+    "expire-guarantees": {"task": "guarantees.expire", "schedule": 3600.0},
 }
 
 # Audit batches: at most one ReceiveMessage each (SQS returns at most 10); two batches in flight,
@@ -449,6 +451,26 @@ TRACKING_MAX_ATTEMPTS = env.int("TRACKING_MAX_ATTEMPTS", default=8)
 TRACKING_RETRY_BASE_SECONDS = env.float("TRACKING_RETRY_BASE_SECONDS", default=15.0)
 TRACKING_RETRY_MAX_SECONDS = env.float("TRACKING_RETRY_MAX_SECONDS", default=240.0)
 SNS_NOTIFICATION_TOPIC_ARN = env.str("SNS_NOTIFICATION_TOPIC_ARN", default="")
+
+# --- Guarantees of payment: e-mail, the provider's link, the verification page -------------------------
+# The absolute base of links that leave the application (the letter's verification URL and QR code,
+# the provider's answer link in e-mails sent by API requests and by the worker alike): from settings,
+# never from a request's Host header, so a letter generated once carries the same URL wherever it
+# was generated. Production requires it.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Django's e-mail API: each environment picks its backend (local: files under var/mail/; tests:
+# locmem; production: Amazon SES through django-ses, with the task role's credentials).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Bigtree Assist <gop@localhost>")
+# A hung mail server must not hold a request (or the guarantee's row lock) for long.
+EMAIL_TIMEOUT = 15
+# A letter sent and not answered after this many minutes is sent again once (the beat job).
+GOP_REMINDER_AFTER_MINUTES = env.int("GOP_REMINDER_AFTER_MINUTES", default=60)
+# Requests per minute per client address on /verify/ and /gop/ (a burst of this many, then refilled
+# evenly): a hospital checks a few letters; a code guesser gets nowhere (codes carry ~59 bits).
+GOP_PUBLIC_PAGES_PER_MINUTE = 30
+# Our own generated PDFs: the shared file layer's size check still applies.
+GUARANTEE_LETTER_MAX_BYTES = 5 * 1024 * 1024
 
 # --- Logging: one JSON object per line, with the request id -------------------------------------
 

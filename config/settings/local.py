@@ -16,6 +16,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 STORAGES = local_storages(VAR_DIR / "media")
+# Guarantee e-mails are written as .log files under var/mail/ (one per message, attachments included).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = VAR_DIR / "mail"
 
 # Without a broker, Celery runs tasks in-process: the same code path, no queue.
 # The AWS stand-in the tests and local work may point at (see base.py).

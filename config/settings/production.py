@@ -81,6 +81,18 @@ if MOK_TRACKING_URL:
     if not MOK_TRACKING_SECRET:
         raise ImproperlyConfigured("MOK_TRACKING_SECRET is required when MOK_TRACKING_URL is set.")
 
+# Required: links in letters and e-mails (https://<the public host>), and the sender SES knows.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL").rstrip("/")
+if not PUBLIC_BASE_URL.startswith("https://"):
+    raise ImproperlyConfigured("PUBLIC_BASE_URL must be an https:// URL in production.")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL")
+# Amazon SES (django-ses, SendRawEmail with the task role's credentials, in the deployment's region).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django_ses.SESBackend")
+AWS_SES_REGION_NAME = env.str("AWS_REGION", default="us-east-2")
+AWS_SES_REGION_ENDPOINT = f"email.{AWS_SES_REGION_NAME}.amazonaws.com"
+# No GetSendQuota call before each message (the role is not granted it; guarantee mail is a trickle).
+AWS_SES_AUTO_THROTTLE = None
+
 # Production API does not offer the browsable HTML renderer.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,

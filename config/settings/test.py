@@ -20,6 +20,9 @@ STORAGES = local_storages(BASE_DIR / "var" / "test-media")
 
 # The AWS stand-in the tests and local work may point at (see base.py).
 AWS_ENDPOINT_URL = env.str("AWS_ENDPOINT_URL", default="")
+# Django's test runner and pytest-django switch to locmem anyway; said here so nothing else is ever used.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PUBLIC_BASE_URL = "http://testserver"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # In-process tasks run eagerly; the worker processes of the integration tests set this to false.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)

@@ -1,80 +1,26 @@
 """The issue's scenario through the API: a case on a USD voucher in Mexico, a hospital billing in MXN,
-a guarantee above the operator's authority approved by the partner, amended upward and finalised;
+a guarantee above the operator's authority approved by the partner, sent by e-mail and accepted through
+the provider's link, amended upward and finalised;
 after each step the voucher's remaining benefit (USD, at the stored rate) is asserted to the cent."""
 
-import datetime
+import re
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
-from django.contrib.auth.models import Group
-from django.utils import timezone
-from rest_framework.test import APIClient
+from django.core import mail
+from django.test import Client
 
-from apps.accounts.roles import ADMIN_GROUP, TMO_GROUP
-from apps.assistances import services as cases
-from apps.clients.authentication import ApiClientPrincipal
-from apps.clients.models import ApiClient
-from apps.clients.scopes import ALL_SCOPES
 from apps.guarantees.models import Guarantee, GuaranteeStatusHistory
-from apps.masters.models import Assistance, ExchangeRate
-from apps.vouchers.selectors import applicable_benefit, benefit_usage
-from tests.accounts.factories import UserFactory
-from tests.assistances.factories import covered_case
-from tests.clients.factories import credentials, make_partner
+from tests.guarantees.helpers import api_as_operator as _operator_client
+from tests.guarantees.helpers import api_as_partner as _partner_client
+from tests.guarantees.helpers import make_world
+from tests.guarantees.helpers import remaining_benefit as _remaining
 from tests.helpers import assert_problem
-from tests.providers.factories import ProviderFactory
-from tests.vouchers.factories import BenefitFactory, VoucherFactory, country
 
 pytestmark = pytest.mark.django_db
 
 
-def _user(group: str):
-    user = UserFactory(is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-def _partner_client(source: str) -> APIClient:
-    """A partner with read and write scopes, as the token authentication makes it."""
-    client = APIClient()
-    api_client = ApiClient.objects.filter(name=source).first() or make_partner(source=source, name=source).client
-    principal = ApiClientPrincipal(api_client, frozenset(ALL_SCOPES))
-    client.force_authenticate(user=principal, token=credentials(ALL_SCOPES))
-    return client
-
-
-def _operator_client(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def world():
-    today = timezone.localdate()
-    # 1 USD = 20 MXN yesterday: MXN 40,000 is USD 2,000 (the inverse of the stored pair, kept).
-    rate = ExchangeRate.objects.create(
-        date=today - datetime.timedelta(days=1),
-        from_currency="USD",
-        to_currency="MXN",
-        rate=Decimal("20"),
-        source="TEST",
-    )
-    tmo, admin = _user(TMO_GROUP), _user(ADMIN_GROUP)
-    voucher = VoucherFactory(worldwide=True, residence_country=country("AR"), currency="USD")
-    BenefitFactory(
-        voucher=voucher, assistance=Assistance.objects.get(code="MED_EMERGENCY"), limit_amount=Decimal("5000.00")
-    )
-    event = covered_case(actor=tmo, voucher=voucher, country=country("MX"), traveller_name="Łukasz Żółć")
-    hospital = ProviderFactory(assistances=[event.assistance], country=country("MX"), languages=["es"])
-    assignment = cases.event_provider_assign(event=event, provider=hospital, currency="MXN", actor=tmo)
-    return SimpleNamespace(rate=rate, tmo=tmo, admin=admin, voucher=voucher, event=event, assignment=assignment)
-
-
-def _remaining(world) -> Decimal:
-    benefit = applicable_benefit(voucher=world.voucher, assistance=world.event.assistance)
-    return benefit_usage(benefit=benefit).remaining_amount
+world = pytest.fixture(make_world)
 
 
 def test_issue_above_authority_partner_approval_amend_and_final(world):
@@ -83,7 +29,12 @@ def test_issue_above_authority_partner_approval_amend_and_final(world):
 
     created = tmo.post(
         base,
-        {"assignment": world.assignment.pk, "amount": "40000.00", "covered_services": "Emergency room and two days."},
+        {
+            "assignment": world.assignment.pk,
+            "amount": "40000.00",
+            "covered_services": "Emergency room and two days.",
+            "recipient_email": "admisiones@hospital.example",
+        },
         format="json",
         HTTP_IDEMPOTENCY_KEY="gop-create-1",
     )
@@ -126,6 +77,19 @@ def test_issue_above_authority_partner_approval_amend_and_final(world):
     assert version["rate"]["rate"] == "20.0000000000" and version["decided_by"] == "API client KOM (KOM)"
     assert _remaining(world) == Decimal("3000.00")
 
+    # Sent to the hospital's desk; the hospital accepts through the link in the e-mail, without an account.
+    sent = tmo.post(f"{one}/send", HTTP_IDEMPOTENCY_KEY="se-1")
+    assert sent.status_code == 200 and sent.json()["status"] == "SENT", sent.content.decode()
+    [message] = mail.outbox
+    assert message.to == ["admisiones@hospital.example"]
+    link = re.search(r"http://testserver(/gop/\S+)", message.body).group(1)
+    hospital = Client(enforce_csrf_checks=True)
+    assert "Ł. Ż." in hospital.get(link).content.decode()
+    accepted = hospital.post(link, {"decision": "accept", "csrfmiddlewaretoken": hospital.cookies["csrftoken"].value})
+    assert accepted.status_code == 302
+    assert tmo.get(one).json()["status"] == "ACCEPTED"
+    assert _remaining(world) == Decimal("3000.00")  # sending and accepting move no money
+
     # Amended upward by an administrator (authority USD 10,000): in force at once, the difference committed.
     amended = admin.post(f"{one}/amend", {"amount": "60000.00"}, format="json", HTTP_IDEMPOTENCY_KEY="am-1").json()
     assert amended["status"] == "AMENDED" and amended["current_version"] == 2, amended
@@ -142,7 +106,7 @@ def test_issue_above_authority_partner_approval_amend_and_final(world):
     statuses = list(
         GuaranteeStatusHistory.objects.filter(guarantee_id=gop["id"]).values_list("to_status__code", flat=True)
     )
-    assert statuses == ["DRAFT", "ISSUED", "AMENDED", "FINAL"]
+    assert statuses == ["DRAFT", "ISSUED", "SENT", "ACCEPTED", "AMENDED", "FINAL"]
 
 
 def test_cancel_releases_and_a_refusal_keeps_the_version(world):

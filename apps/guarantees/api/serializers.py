@@ -200,3 +200,12 @@ class TurnaroundSerializer(serializers.Serializer):
     answered = serializers.IntegerField()
     to_answer_p50_minutes = serializers.DecimalField(max_digits=12, decimal_places=1, allow_null=True)
     to_answer_p90_minutes = serializers.DecimalField(max_digits=12, decimal_places=1, allow_null=True)
+
+
+class GuaranteeLetterURLSerializer(serializers.Serializer):
+    """Where to download a version's letter (PDF) from, for a short while."""
+
+    url = serializers.URLField(help_text="Short-lived (presigned) download URL.")
+    expires_in = serializers.IntegerField(
+        allow_null=True, help_text="Seconds the URL stays valid (null where the storage's URLs do not expire)."
+    )

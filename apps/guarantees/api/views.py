@@ -7,7 +7,6 @@ Every POST honours ``Idempotency-Key`` (the API's mixin). Writes go through ``ap
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -26,6 +25,7 @@ from apps.guarantees.api.serializers import (
     ApprovalSerializer,
     GuaranteeAmendSerializer,
     GuaranteeCreateSerializer,
+    GuaranteeLetterURLSerializer,
     GuaranteeSerializer,
     GuaranteeUpdateSerializer,
     ReasonSerializer,
@@ -61,6 +61,7 @@ class GuaranteesView(_GuaranteeView):
     """A case's guarantees (GET) and a new draft (POST, operators)."""
 
     @extend_schema(
+        # Named: drf-spectacular would call this GET "retrieve", like the detail's (a W001 collision).
         operation_id="assistances_events_guarantees_list",
         responses=inline_serializer("GuaranteeResults", {"results": GuaranteeSerializer(many=True)}),
         examples=examples.LIST_EXAMPLES,
@@ -165,7 +166,7 @@ class GuaranteeSendView(_OperatorCommand):
     @extend_schema(**_NO_BODY, examples=examples.SEND_EXAMPLES)
     def post(self, request, pk: int, gid: int):
         guarantee = self.get_guarantee(pk, gid)
-        documents.guarantee_send(guarantee=guarantee, actor=request.user, base_url=request.build_absolute_uri("/"))
+        documents.guarantee_send(guarantee=guarantee, actor=request.user)
         return self.answer(guarantee)
 
 
@@ -223,10 +224,8 @@ _VERSION = OpenApiParameter(
     summary="Download URL of a guarantee letter (PDF)", parameters=[_VERSION], examples=examples.LETTER_URL_EXAMPLES
 )
 class GuaranteeLetterView(StoredFileURLMixin, _GuaranteeView):
-    url_serializer_class = inline_serializer(
-        "GuaranteeLetterURL",
-        {"url": drf_serializers.URLField(), "expires_in": drf_serializers.IntegerField(allow_null=True)},
-    )
+    # A class, not an inline_serializer() instance: the mixin instantiates it with the answer.
+    url_serializer_class = GuaranteeLetterURLSerializer
 
     extra_query_params = ("version",)
 

@@ -16,6 +16,7 @@ module "stack" {
   nat_gateway_count    = var.nat_gateway_count
   mok_tracking_url     = var.mok_tracking_url
   exchange_rates_url   = var.exchange_rates_url
+  mail_domain          = var.mail_domain
   admin_password_login = var.admin_password_login
   alarm_emails         = var.alarm_emails
 

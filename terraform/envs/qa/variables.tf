@@ -43,6 +43,11 @@ variable "mok_tracking_url" {
   default     = ""
 }
 
+variable "mail_domain" {
+  description = "Domain verified in SES (the environment's region) that guarantee-of-payment e-mails are sent from."
+  type        = string
+}
+
 variable "exchange_rates_url" {
   description = "Where the periodic job downloads the exchange rates CSV; empty turns it off."
   type        = string

@@ -60,6 +60,12 @@ locals {
     EXCHANGE_RATES_URL             = var.exchange_rates_url
     EXCHANGE_RATES_TIMEOUT_SECONDS = "30"
 
+    # Guarantees of payment: links in letters and e-mails, and the e-mail sent through SES (django-ses)
+    PUBLIC_BASE_URL            = "https://${var.app_hosts[0]}"
+    EMAIL_BACKEND              = "django_ses.SESBackend"
+    DEFAULT_FROM_EMAIL         = "Bigtree Assist <gop@${var.mail_domain}>"
+    GOP_REMINDER_AFTER_MINUTES = "60"
+
     # Cognito: operators' OIDC login (mozilla-django-oidc) and partners' access tokens. The settings
     # could derive the endpoints from the domain and pool id; they are spelled out so the URLs the
     # tasks call (and that need NAT egress: see modules/network/README.md) are visible here.

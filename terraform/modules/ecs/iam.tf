@@ -58,12 +58,22 @@ locals {
     Condition = { StringEquals = { "kms:ViaService" = "sqs.${local.region}.amazonaws.com" } }
   }
 
+  # Guarantee letters are e-mailed by the web tasks (an operator's send) and the worker (reminders),
+  # from the one SES identity of the environment only.
+  ses_statement = {
+    Sid      = "SendGuaranteeMail"
+    Effect   = "Allow"
+    Action   = ["ses:SendRawEmail", "ses:SendEmail"]
+    Resource = ["arn:${local.partition}:ses:${local.region}:${local.account_id}:identity/${var.mail_domain}"]
+  }
+
   task_policies = {
     web = [
       local.s3_statements[0],
       local.s3_statements[1],
       local.send_statement,
       local.queue_key_statement,
+      local.ses_statement,
       {
         # GET /v1/users (the seed's ListUsers) reads operators and their groups.
         Sid      = "ReadUserPool"
@@ -89,6 +99,7 @@ locals {
         Resource = local.dlq_arns
       },
       local.queue_key_statement,
+      local.ses_statement,
       {
         Sid      = "PublishNotifications"
         Effect   = "Allow"

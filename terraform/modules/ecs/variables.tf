@@ -123,6 +123,11 @@ variable "mok_tracking_url" {
   default     = ""
 }
 
+variable "mail_domain" {
+  description = "Domain verified in SES (this region) that guarantee-of-payment e-mails are sent from (gop@<domain>)."
+  type        = string
+}
+
 variable "exchange_rates_url" {
   description = "Where the periodic job downloads the exchange rates CSV; empty turns it off. Needs NAT egress."
   type        = string

@@ -135,6 +135,7 @@ module "ecs" {
 
   mok_tracking_url            = var.mok_tracking_url
   exchange_rates_url          = var.exchange_rates_url
+  mail_domain                 = var.mail_domain
   admin_password_login        = var.admin_password_login
   log_level                   = var.log_level
   log_retention_days          = var.log_retention_days
