@@ -48,7 +48,7 @@ from apps.assistances.models import NoteKind
 from apps.assistances.services import note_create
 from apps.audit.crud import audited_file_add
 from apps.core.context import Actor, current_actor
-from apps.core.exceptions import ApplicationError, ConflictError, ValidationFailed
+from apps.core.exceptions import ApplicationError, ConflictError
 from apps.core.files.formats import PDF
 from apps.core.files.services import ContentCheck, FileRules
 from apps.guarantees import services
@@ -271,9 +271,8 @@ def guarantee_send(*, guarantee: Guarantee, actor: Actor = None, base_url: str |
         pk=guarantee.pk
     )
     if not guarantee.recipient_email:
-        raise ValidationFailed.field(
-            "recipient_email", _("The guarantee has no recipient: set its e-mail first."), "required"
-        )
+        # A state of the guarantee (its provider has no e-mail yet), not of the request: a 409.
+        raise ConflictError(_("The guarantee has no recipient: set its e-mail first."), code="no_recipient")
     version = guarantee.current_version
     if version is None:
         raise ConflictError(_("No version of this guarantee is in force yet."), code="not_in_force")

@@ -66,6 +66,8 @@ def test_every_beat_entry_names_a_registered_task(settings):
         "audit.sweep_outbox",
         "tracking.dispatch_due",
         "masters.fetch_exchange_rates",
+        "guarantees.remind_unanswered",
+        "guarantees.expire",
     }
     assert names <= set(app.tasks)
 

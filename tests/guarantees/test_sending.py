@@ -162,7 +162,7 @@ def test_a_superseded_versions_link_says_so(world):
 
 def test_sending_without_a_recipient_or_a_version_in_force_is_refused(world):
     tmo, one, _guarantee = _issued(world, recipient="")
-    assert_problem(tmo.post(f"{one}/send"), 400, "required")
+    assert_problem(tmo.post(f"{one}/send"), 409, "no_recipient")
     draft = tmo.post(
         f"/v1/assistances/events/{world.event.pk}/guarantees",
         {"assignment": world.assignment.pk, "amount": "100", "covered_services": "X", "recipient_email": GOP_EMAIL},
@@ -172,6 +172,7 @@ def test_sending_without_a_recipient_or_a_version_in_force_is_refused(world):
     # A version never in force has no letter (no PDF that looks like a guarantee before there is one).
     with pytest.raises(ConflictError):
         documents.letter_file(version=GuaranteeVersion.objects.get(guarantee_id=draft["id"]))
+    assert_problem(tmo.get(f"/v1/assistances/events/{world.event.pk}/guarantees/{draft['id']}/letter"), 404)
     assert mail.outbox == []
 
 

@@ -216,7 +216,10 @@ class GuaranteeApprovalView(_GuaranteeView):
 
 
 _VERSION = OpenApiParameter(
-    "version", int, description="A version's number (default: the version in force, else the latest).", required=False
+    "version",
+    {"type": "integer", "minimum": 1, "maximum": 99999},
+    description="A version's number (default: the version in force, else the latest).",
+    required=False,
 )
 
 
@@ -234,6 +237,9 @@ class GuaranteeLetterView(StoredFileURLMixin, _GuaranteeView):
         version = selectors.version_for_letter(guarantee=guarantee, number=self.request.query_params.get("version"))
         if version is None:
             raise NotFound(_("This guarantee has no such version."))
+        if version.issued_at is None:
+            # A draft or a version waiting for approval has no letter (yet): nothing to download.
+            raise NotFound(_("This version was never in force: it has no letter."))
         return documents.letter_file(version=version)
 
 
