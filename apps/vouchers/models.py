@@ -259,7 +259,7 @@ class BenefitCommitment(TimeStampedModel):
     count = models.PositiveIntegerField(_("uses"), default=1)
     # When the guarantee was in another currency than the voucher's: what was guaranteed, and the rate
     # row that turned it into ``amount`` (kept, so a report re-run later gives the same totals).
-    original_amount = models.DecimalField(_("original amount"), max_digits=12, decimal_places=2, null=True, blank=True)
+    original_amount = models.DecimalField(_("original amount"), max_digits=14, decimal_places=4, null=True, blank=True)
     original_currency = models.CharField(_("original currency"), max_length=3, blank=True)
     rate = models.ForeignKey(
         ExchangeRate,

@@ -139,3 +139,25 @@ def test_turnaround_percentiles_per_source(assignment):
     assert (row.to_issue_p50_minutes, row.to_issue_p90_minutes) == (Decimal("10.0"), Decimal("40.0"))
     assert row.to_answer_p50_minutes == Decimal("30.0")
     assert selectors.percentile([], 50) is None
+
+
+def test_a_clf_guarantee_keeps_four_decimals_and_commits_in_the_vouchers_currency():
+    from apps.masters.models import ExchangeRate
+
+    ExchangeRate.objects.create(
+        date=timezone.localdate(), from_currency="CLF", to_currency="USD", rate=Decimal("40"), source="TEST"
+    )
+    event = covered_case()
+    provider = ProviderFactory(assistances=[event.assistance], country=country("CL"))
+    assignment = cases.event_provider_assign(event=event, provider=provider, currency="CLF")
+    guarantee = services.guarantee_issue(guarantee=_draft(assignment, "12.3456"), actor=_user(TMO_GROUP))
+    version = guarantee.versions.get()
+    commitment = BenefitCommitment.objects.get(pk=version.commitment_id)
+    assert (version.amount, version.voucher_amount) == (Decimal("12.3456"), Decimal("493.82"))
+    assert (commitment.amount, commitment.original_amount, commitment.original_currency) == (
+        Decimal("493.82"),
+        Decimal("12.3456"),
+        "CLF",
+    )
+    with pytest.raises(ValidationFailed):
+        _draft(assignment, "1.23456")  # five decimals: CLF has four
