@@ -25,6 +25,19 @@ TMO_RULES: dict[str, tuple[str, ...]] = {
     "guarantees.guaranteeletter": ("view", "add"),
     "guarantees.guaranteestatushistory": ("view",),
     "guarantees.delegatedauthority": ("view",),
+    # Operators enter and review bills, record payments and move reserves; the estimate table, the
+    # reason catalog and the bordereaux are read (administrators own them).
+    "claims.bill": ("view", "add", "change"),
+    "claims.billline": ("view", "add", "change"),
+    "claims.billfile": ("view", "add"),
+    "claims.billstatushistory": ("view",),
+    "claims.payment": ("view", "add"),
+    "claims.reserve": ("view", "add", "change"),
+    "claims.reservechange": ("view",),
+    "claims.reserveestimate": ("view",),
+    "claims.adjustmentreason": ("view",),
+    "claims.bordereau": ("view",),
+    "claims.bordereaufile": ("view",),
     # The case's audit timeline links to the audit log: operators read the log (never change it; the
     # outbox beside it is plumbing and stays administrators').
     "audit.auditlog": ("view",),

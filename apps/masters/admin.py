@@ -14,6 +14,7 @@ from apps.core.exceptions import ValidationFailed
 from apps.masters import exchange_rates, services
 from apps.masters.models import (
     Assistance,
+    BillStatus,
     Category,
     City,
     Country,
@@ -207,6 +208,7 @@ admin.site.register(EventStatus, StatusAdmin)
 admin.site.register(EventProviderStatus, StatusAdmin)
 admin.site.register(VoucherStatus, StatusAdmin)
 admin.site.register(GuaranteeStatus, StatusAdmin)
+admin.site.register(BillStatus, StatusAdmin)
 
 
 class CityInline(CatalogServiceMixin, admin.TabularInline):

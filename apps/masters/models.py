@@ -121,6 +121,14 @@ class Source(CatalogEntry):
         validators=[RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 currency code (e.g. USD)."))],
         help_text=_("The currency of this source's vouchers when the partner names none."),
     )
+    large_loss_amount = models.DecimalField(
+        _("large-loss threshold"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("A case whose incurred reaches this amount (default currency) is reported to the partner."),
+    )
 
     class Meta(CatalogEntry.Meta):
         verbose_name = _("source")
@@ -151,6 +159,14 @@ class StatusRole(models.TextChoices):
     FINAL = "final", _("final")
     CLOSED = "closed", _("closed")
     EXPIRED = "expired", _("expired")
+    # A provider's bill (apps.claims): received is its machine's initial status.
+    RECEIVED = "received", _("received")
+    IN_REVIEW = "in_review", _("in review")
+    APPROVED = "approved", _("approved")
+    PARTIAL = "partial", _("partially approved")
+    REJECTED = "rejected", _("rejected")
+    SCHEDULED = "scheduled", _("scheduled for payment")
+    PAID = "paid", _("paid")
 
 
 class StatusBase(CatalogEntry):
@@ -252,7 +268,25 @@ class GuaranteeStatus(StatusBase):
         verbose_name_plural = _("guarantee statuses")
 
 
-STATUS_MODELS = (EventStatus, EventProviderStatus, VoucherStatus, GuaranteeStatus)
+class BillStatus(StatusBase):
+    """Status of a provider's bill (received, reviewed, scheduled, paid)."""
+
+    ROLES = (
+        StatusRole.RECEIVED,
+        StatusRole.IN_REVIEW,
+        StatusRole.APPROVED,
+        StatusRole.PARTIAL,
+        StatusRole.REJECTED,
+        StatusRole.SCHEDULED,
+        StatusRole.PAID,
+    )
+
+    class Meta(StatusBase.Meta):
+        verbose_name = _("bill status")
+        verbose_name_plural = _("bill statuses")
+
+
+STATUS_MODELS = (EventStatus, EventProviderStatus, VoucherStatus, GuaranteeStatus, BillStatus)
 
 _coordinates = {"max_digits": 9, "decimal_places": 6, "null": True, "blank": True}
 

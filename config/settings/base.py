@@ -48,6 +48,7 @@ LOCAL_APPS = [
     "apps.issuance",
     "apps.assistances",
     "apps.guarantees",
+    "apps.claims",
     "apps.tracking",
     "apps.consultations",
     "apps.clients",
