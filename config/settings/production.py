@@ -83,7 +83,8 @@ if MOK_TRACKING_URL:
 
 # Required: links in letters and e-mails (https://<the public host>), and the sender SES knows.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL").rstrip("/")
-if not PUBLIC_BASE_URL.startswith("https://"):
+# https wherever the site itself is (the local compose stack turns the redirect off and serves HTTP).
+if SECURE_SSL_REDIRECT and not PUBLIC_BASE_URL.startswith("https://"):
     raise ImproperlyConfigured("PUBLIC_BASE_URL must be an https:// URL in production.")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL")
 # Amazon SES (django-ses, SendRawEmail with the task role's credentials, in the deployment's region).

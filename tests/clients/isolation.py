@@ -9,12 +9,15 @@ import io
 import json
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
 from apps.assistances import services as case_services
 from apps.assistances.models import Event, EventProvider, EventStatusSwitch, Note
 from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
+from apps.guarantees.models import Guarantee, GuaranteeVersion
+from apps.guarantees.services import guarantee_create, guarantee_issue
 from apps.issuance.models import IssuanceDocument, IssuanceRecord
 from apps.vouchers.models import BenefitCommitment, Voucher, VoucherTraveller
 from tests.assistances.factories import covered_case
@@ -24,6 +27,11 @@ from tests.providers.factories import ProviderFactory
 from tests.vouchers.factories import BenefitFactory, TravellerFactory, VoucherFactory, assistance, country
 
 MISSING_ID = 987654321
+GUARANTEES = "/v1/assistances/events/{}/guarantees"
+GUARANTEE = GUARANTEES + "/{}"
+# The schema's templates of the same paths (the keys of REQUESTS).
+GUARANTEES_T = "/v1/assistances/events/{id}/guarantees"
+GUARANTEE_T = GUARANTEES_T + "/{gid}"
 
 
 @dataclass
@@ -44,6 +52,7 @@ class Target:
     external_reference: str = "NO-SUCH-REF"
     issuance_id: str = "NO-SUCH-ISSUANCE"
     doc_id: int = MISSING_ID
+    guarantee_id: int = MISSING_ID
     markers: list[str] = field(default_factory=list)  # must never appear in another partner's answer
 
     @property
@@ -190,7 +199,45 @@ REQUESTS = {
         Call("POST", f"/v1/vouchers/{t.voucher_id}/statuses", body={"status": "CANCELLED", "reason": "probe"})
     ],
     ("GET", "/v1/users"): lambda t, s: [Call("GET", "/v1/users")],
+    ("GET", GUARANTEES_T): lambda t, s: [Call("GET", GUARANTEES.format(t.case_id))],
+    ("POST", GUARANTEES_T): lambda t, s: [
+        Call(
+            "POST",
+            GUARANTEES.format(t.case_id),
+            body={"assignment": t.assignment_id, "amount": "10.00", "covered_services": "probe"},
+        )
+    ],
+    ("GET", GUARANTEE_T): lambda t, s: [Call("GET", GUARANTEE.format(t.case_id, t.guarantee_id))],
+    ("PATCH", GUARANTEE_T): lambda t, s: [
+        Call("PATCH", GUARANTEE.format(t.case_id, t.guarantee_id), body={"covered_services": "overwritten"})
+    ],
+    ("GET", GUARANTEE_T + "/letter"): lambda t, s: [
+        Call("GET", GUARANTEE.format(t.case_id, t.guarantee_id) + "/letter")
+    ],
+    ("POST", GUARANTEE_T + "/approval"): lambda t, s: [
+        Call("POST", GUARANTEE.format(t.case_id, t.guarantee_id) + "/approval", body={"decision": "approve"})
+    ],
+    ("POST", GUARANTEE_T + "/answer"): lambda t, s: [
+        Call("POST", GUARANTEE.format(t.case_id, t.guarantee_id) + "/answer", body={"decision": "accept"})
+    ],
+    ("POST", GUARANTEE_T + "/amend"): lambda t, s: [
+        Call("POST", GUARANTEE.format(t.case_id, t.guarantee_id) + "/amend", body={"amount": "1.00"})
+    ],
+    ("POST", GUARANTEE_T + "/final"): lambda t, s: [
+        Call("POST", GUARANTEE.format(t.case_id, t.guarantee_id) + "/final", body={"amount": "1.00"})
+    ],
+    ("POST", GUARANTEE_T + "/cancel"): lambda t, s: [
+        Call("POST", GUARANTEE.format(t.case_id, t.guarantee_id) + "/cancel", body={"reason": "probe"})
+    ],
+    ("GET", "/v1/assistances/guarantees"): _list("/v1/assistances/guarantees"),
+    ("GET", "/v1/assistances/guarantees/turnaround"): lambda t, s: [
+        Call("GET", "/v1/assistances/guarantees/turnaround", {"source_code": s.owner})
+    ],
 }
+for _step in ("issue", "send"):
+    REQUESTS[("POST", GUARANTEE_T + "/" + _step)] = lambda t, s, _step=_step: [
+        Call("POST", GUARANTEE.format(t.case_id, t.guarantee_id) + "/" + _step)
+    ]
 
 # Open data (catalogs, the provider network): read by every partner, written by none. The requests
 # carry the target's markers as search terms, so a search over open data cannot echo them either.
@@ -354,6 +401,12 @@ def build_side(source: str, operator, admin_api) -> Target:
         actor=operator,
     )
     switch = EventStatusSwitch.objects.get(event=case)
+    # A guarantee waiting for approval (issued without an operator: no authority), the partner's to decide.
+    guarantee = guarantee_issue(
+        guarantee=guarantee_create(
+            assignment=assignment, data={"amount": Decimal("90"), "covered_services": f"Covered {tag}"}
+        )
+    )
     consultation = PhoneConsultationFactory(event=case, caller_name=f"Caller {tag}", operator=operator)
     stored = ConsultationFileFactory(consultation=consultation, original_name=f"file-{tag}.pdf")
     target = Target(
@@ -369,6 +422,7 @@ def build_side(source: str, operator, admin_api) -> Target:
         document_number=f"DOC{tag}",
         holder_name=f"Holder {tag}",
         external_reference=f"REF-{tag}",
+        guarantee_id=guarantee.pk,
         markers=[tag, case.code, voucher.number, f"REF-{tag}"],
     )
     if source == "MOK":
@@ -413,6 +467,8 @@ def owned_rows(source: str) -> dict:
         "commitments": list(BenefitCommitment.objects.filter(voucher__source=source).values()),
         "issuance": list(IssuanceRecord.objects.values()) if source == "MOK" else [],
         "documents": list(IssuanceDocument.objects.values()) if source == "MOK" else [],
+        "guarantees": list(Guarantee.objects.filter(event__source_code=source).values()),
+        "guarantee_versions": list(GuaranteeVersion.objects.filter(guarantee__event__source_code=source).values()),
     }
 
 

@@ -102,6 +102,8 @@ def production_server(tmp_path, database_user, issuer, aws):
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": uuid.uuid4().hex * 2,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "PUBLIC_BASE_URL": "https://assist.example.com",
+        "DEFAULT_FROM_EMAIL": "guarantees@assist.example.com",
         "DATABASE_HOST": "127.0.0.1",
         "DATABASE_NAME": name,
         "DATABASE_USER": DB_USER,
