@@ -22,6 +22,8 @@ urlpatterns = [
     path("v1/", include("config.api_router")),
     # Public pages of guarantees of payment: verification by code, the provider's signed answer link.
     path("", include("apps.guarantees.urls")),
+    # The provider's signed link to send its bill.
+    path("", include("apps.claims.urls")),
 ]
 
 handler404 = "apps.core.views.page_not_found"

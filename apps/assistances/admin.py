@@ -430,6 +430,9 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
     # payment): callables (request, event) -> HTML, "" to show nothing. They register from their own
     # admin module, so this one never imports them (the layers contract in pyproject.toml).
     case_sections: list = []
+    # Badges the same apps put on a case's header and its queue row ("Large loss"): callables
+    # (cases) -> {case id: [label, ...]}, one query for the whole queue page.
+    case_badges: list = []
     readonly_fields = [
         "code",
         "status",
@@ -845,7 +848,16 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
             "note_form": QuickNoteForm(),
             "mine": event.assigned_operator_id == request.user.pk,
             "call_url": _call_log_url(event),
+            "badges": self._badges([event]).get(event.pk, []),
         }
+
+    def _badges(self, events: list[Event]) -> dict[int, list]:
+        found: dict[int, list] = {}
+        if events:
+            for badges in self.case_badges:
+                for pk, labels in badges(events).items():
+                    found.setdefault(pk, []).extend(labels)
+        return found
 
     # --- opening a case: live coverage, the voucher's travellers, autosave ----------------------------------
 
@@ -892,9 +904,16 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
         view = view if view in selectors.QUEUE_VIEWS else "all"
         now = timezone.now()
         counts = selectors.queue_counts(user=request.user, now=now)
+        cases = selectors.queue_cases(user=request.user, view=view, now=now)
+        badges = self._badges(cases)
         rows = [
-            {"case": case, "sla": selectors.sla_state(case, now=now), "due": _due_text(case.sla_due_at, now)}
-            for case in selectors.queue_cases(user=request.user, view=view, now=now)
+            {
+                "case": case,
+                "sla": selectors.sla_state(case, now=now),
+                "due": _due_text(case.sla_due_at, now),
+                "badges": badges.get(case.pk, []),
+            }
+            for case in cases
         ]
         return {
             "view": view,

@@ -1,7 +1,55 @@
+"""Claims hooks into the apps below it (which never import it: the layers contract).
+
+- Every new case gets its reserve (``services.reserve_open``, from the estimate table) once the case
+  is committed: a ``post_save`` receiver on Event queues it with ``transaction.on_commit``. After the
+  commit, because the case's public code is written last inside ``event_open`` (the reserve's history
+  and audit entry name the case by it) and because opening must never fail for the reserve's sake: a
+  reserve that cannot be set (no exchange rate for the estimate) is logged, and the case gets it
+  lazily (the case page's section, the first reserve change or payment, or
+  ``manage.py open_missing_reserves`` for cases opened before this or loaded in bulk).
+- The guarantee e-mail carries the provider's bill upload link (``links.mail_links``).
+- The case page's "Reserve and bills" section and the large-loss badge register from ``admin``.
+"""
+
+import logging
+
 from django.apps import AppConfig
+from django.db import transaction
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
+
+
+def _open_reserve(event_id: int) -> None:
+    from apps.assistances.models import Event
+    from apps.claims.services import reserve_open
+    from apps.core.exceptions import ApplicationError
+
+    event = Event.objects.select_related("voucher").filter(pk=event_id).first()
+    if event is None:
+        return
+    try:
+        reserve_open(event=event)
+    except ApplicationError:
+        logger.warning("reserve not opened for case %s; opened lazily later", event.code, exc_info=True)
+
+
+def case_opened(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    if created and not raw:
+        event_id = instance.pk
+        transaction.on_commit(lambda: _open_reserve(event_id), robust=True)
 
 
 class ClaimsConfig(AppConfig):
     name = "apps.claims"
     verbose_name = _("Bills, reserves and bordereaux")
+
+    def ready(self) -> None:
+        from apps.assistances.models import Event
+        from apps.claims import links
+        from apps.guarantees import documents
+
+        post_save.connect(case_opened, sender=Event, dispatch_uid="claims-reserve-on-opening")
+        if links.mail_links not in documents.MAIL_LINKS:
+            documents.MAIL_LINKS.append(links.mail_links)

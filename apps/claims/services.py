@@ -8,18 +8,30 @@
   currency (the approved total is never exceeded) and into the settlement currency at the payment
   date's rate, both rows kept. A payment above the outstanding reserve raises the reserve first,
   with the reason recorded.
+- The **large-loss alert** (``large_loss_check``, run at the end of ``reserve_set`` and
+  ``payment_record``): once a case's incurred reaches its source's ``large_loss_amount`` (the source's
+  default currency, converted into the settlement currency at the day's rate), the reserve is stamped
+  ``large_loss_at`` (once, audited), the partner is told on the SNS notification topic after commit
+  (skipped without ``SNS_NOTIFICATION_TOPIC_ARN``), and a shared billing note is written on the case.
+  The note is how MOK hears of it under the existing rules: a shared note leaves the company as the
+  NOTE_REGISTER tracking message whose shape MOK already reads (MOK's endpoint knows the seed's four
+  actions only; a new action would be refused there), and other partners read it through the API.
 """
 
 import datetime
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.assistances.models import Event
+from apps.assistances.models import Event, NoteKind, NoteVisibility
+from apps.assistances.services import note_create
+from apps.audit.crud import audited_create, audited_delete, audited_update
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.claims import bills
@@ -27,10 +39,13 @@ from apps.claims.models import Bill, Payment, Reserve, ReserveChange, ReserveEst
 from apps.core.context import Actor, current_actor, user_or_none
 from apps.core.exceptions import ConflictError, ValidationFailed, coded
 from apps.core.money import amount_errors, quantize
-from apps.core.services import model_snapshot, serialize_value
+from apps.core.services import model_snapshot, run_after_commit, serialize_value
 from apps.core.validators import is_currency_code
 from apps.masters.exchange_rates import convert
 from apps.masters.models import Source, StatusRole
+from apps.tracking.services import sns_publish
+
+logger = logging.getLogger(__name__)
 
 ZERO = Decimal(0)
 
@@ -140,6 +155,7 @@ def reserve_set(
     reserve.amount = amount
     reserve.save(update_fields=["amount", "updated_at"])
     _change(reserve, before=before, after=amount, reason=reason, actor=actor, now=now)
+    large_loss_check(event=event, actor=actor, now=now)
     return reserve
 
 
@@ -241,4 +257,118 @@ def payment_record(
     )
     Event.objects.filter(pk=event.pk).update(version=F("version") + 1)
     bills.bill_after_payment(bill=bill, paid=paid_before + to_bill.amount, actor=actor, now=now)
+    large_loss_check(event=event, actor=actor, now=now)
     return payment
+
+
+# --- Large loss -------------------------------------------------------------------------------------
+
+
+def large_loss_threshold(*, event: Event, currency: str, on_date: datetime.date) -> Decimal | None:
+    """The case's source's large-loss threshold in ``currency`` (None: the source has none, or no rate)."""
+    row = Source.objects.filter(code=event.source_code).values_list("large_loss_amount", "default_currency").first()
+    if row is None or row[0] is None:
+        return None
+    try:
+        return convert(row[0], from_currency=row[1], to_currency=currency, on_date=on_date).amount
+    except ConflictError:
+        # No rate today: the next reserve change or payment checks again.
+        logger.warning("large-loss check skipped: no %s-%s rate", row[1], currency, extra={"case": event.code})
+        return None
+
+
+@transaction.atomic
+def large_loss_check(*, event: Event, actor: Actor = None, now: datetime.datetime | None = None) -> bool:
+    """Stamp the case's reserve as a large loss and tell the partner once its incurred reaches the
+    source's threshold (see the module's docstring); True when it did so now, False otherwise."""
+    actor = current_actor(actor)
+    now = now or timezone.now()
+    reserve = Reserve.objects.select_for_update().select_related("event").filter(event=event).first()
+    if reserve is None or reserve.large_loss_at is not None:
+        return False
+    threshold = large_loss_threshold(event=reserve.event, currency=reserve.currency, on_date=timezone.localdate(now))
+    figures = reserve_figures(event=reserve.event)
+    if threshold is None or figures.incurred < threshold:
+        return False
+    event = reserve.event
+    reserve.large_loss_at = now
+    reserve.save(update_fields=["large_loss_at", "updated_at"])
+    audit_record(
+        action=AuditAction.UPDATE,
+        instance=reserve,
+        changes={
+            "large_loss_at": [None, serialize_value(now)],
+            "incurred": serialize_value(figures.incurred),
+            "threshold": serialize_value(threshold),
+        },
+        actor=actor,
+        case_reference=event.code,
+    )
+    words = {
+        "incurred": quantize(figures.incurred, reserve.currency),
+        "threshold": threshold,
+        "currency": reserve.currency,
+    }
+    note_create(
+        event=event,
+        body=_(
+            "Large loss: the case's incurred (%(incurred)s %(currency)s) reached the threshold of "
+            "%(threshold)s %(currency)s."
+        )
+        % words,
+        kind=NoteKind.BILLING,
+        visibility=NoteVisibility.SHARED,
+        actor=None,  # the system's note, whoever's change crossed the line
+    )
+    if settings.SNS_NOTIFICATION_TOPIC_ARN:
+        body = {
+            "event": "large_loss",
+            "event_code": event.code,
+            "external_reference": event.external_reference,
+            "source": event.source_code,
+            "currency": reserve.currency,
+            "incurred": serialize_value(quantize(figures.incurred, reserve.currency)),
+            "paid": serialize_value(quantize(figures.paid, reserve.currency)),
+            "outstanding": serialize_value(quantize(figures.outstanding, reserve.currency)),
+            "threshold": serialize_value(threshold),
+            "at": now.isoformat(),
+        }
+        run_after_commit(lambda: _announce_large_loss(body))
+    return True
+
+
+def _announce_large_loss(body: dict) -> None:
+    # After commit: a failed publish is logged, never undoes the stamp (the case's badge and note stay).
+    try:
+        sns_publish(
+            subject=f"Large loss {body['event_code']}",
+            body=body,
+            event="large_loss",
+            source=body["source"] or "-",
+        )
+    except Exception:
+        logger.warning("large-loss notification of %s not published", body["event_code"], exc_info=True)
+
+
+# --- The initial estimate table (administrators edit it in the console) -------------------------------
+
+
+def reserve_estimate_validate(*, instance: ReserveEstimate, data: dict) -> None:
+    currency = (data.get("currency") or instance.currency or "").upper()
+    if not is_currency_code(currency):
+        raise ValidationFailed({"currency": [_("Use a three-letter ISO 4217 code.")]})
+    amount = data.get("amount", instance.amount)
+    if amount is not None and amount < 0:
+        raise ValidationFailed({"amount": [_("An estimate cannot be negative.")]})
+
+
+def reserve_estimate_create(*, model: type[ReserveEstimate] = ReserveEstimate, data: dict, actor: Actor = None):
+    return audited_create(model=model, data=data, actor=actor, validate=reserve_estimate_validate)
+
+
+def reserve_estimate_update(*, instance: ReserveEstimate, data: dict, actor: Actor = None):
+    return audited_update(instance=instance, data=data, actor=actor, validate=reserve_estimate_validate)
+
+
+def reserve_estimate_delete(*, instance: ReserveEstimate, actor: Actor = None) -> None:
+    audited_delete(instance=instance, actor=actor)

@@ -22,6 +22,10 @@ elsewhere) and bound to one version: once a newer version is in force the link s
 expires at the end of the version's ``valid_until`` (the operators' time zone), read from the version
 itself, so the token needs no timestamp; and it answers only while the guarantee is SENT.
 
+Apps above this one add links to the e-mail through ``MAIL_LINKS`` (callables (guarantee, version,
+base_url) -> dict merged into the templates' context): the claims app adds ``bill_url``, the
+provider's bill upload link, so this module never imports it (the layers contract).
+
 E-mails are in the letter's language, from per-language templates next to the letter's
 (``templates/guarantees/email/{subject,body}_<language>.txt``), rendered without HTML escaping.
 """
@@ -226,6 +230,8 @@ def link_actor(guarantee: Guarantee) -> LinkActor:
 
 # --- E-mail -----------------------------------------------------------------------------------------
 
+MAIL_LINKS: list = []
+
 
 @cache
 def _mail_engine() -> Engine:
@@ -249,6 +255,8 @@ def _message(guarantee: Guarantee, letter: GuaranteeLetter, *, reminder: bool, b
             "verification_code": version.verification_code,
         }
     )
+    for links in MAIL_LINKS:
+        context.update(links(guarantee, version, base_url))
     engine = _mail_engine()
     subject = engine.get_template(f"guarantees/email/subject_{language}.txt").render(context)
     body = engine.get_template(f"guarantees/email/body_{language}.txt").render(context)

@@ -144,16 +144,21 @@ def _sns_client(region: str, endpoint: str | None):
     return boto3.client("sns", region_name=region, endpoint_url=endpoint or None)
 
 
-def _publish(message: TrackingMessage, *, subject: str, details: dict, **attributes: str) -> None:
-    """One SNS notification about ``message`` on the notification topic (raises what boto3 raises)."""
-    body = {"tracking_message_id": message.pk, "event_code": message.event.code, "action": message.action, **details}
-    attributes = {"action": message.action, **attributes}
+def sns_publish(*, subject: str, body: dict, **attributes: str) -> None:
+    """One notification on the partners' notification topic (raises what boto3 raises). Callers check
+    ``SNS_NOTIFICATION_TOPIC_ARN`` first; the claims' large-loss alert uses it too."""
     _sns_client(settings.AWS_REGION, settings.AWS_ENDPOINT_URL).publish(
         TopicArn=settings.SNS_NOTIFICATION_TOPIC_ARN,
         Subject=subject[:100],
         Message=json.dumps(body),
         MessageAttributes={name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()},
     )
+
+
+def _publish(message: TrackingMessage, *, subject: str, details: dict, **attributes: str) -> None:
+    """One SNS notification about ``message`` on the notification topic (raises what boto3 raises)."""
+    body = {"tracking_message_id": message.pk, "event_code": message.event.code, "action": message.action, **details}
+    sns_publish(subject=subject, body=body, **{"action": message.action, **attributes})
 
 
 def _notify(message: TrackingMessage) -> None:
