@@ -391,7 +391,7 @@ def _require_review(bill: Bill, *, actor: Actor, now: datetime.datetime) -> None
         raise ConflictError(
             _("Only a bill in review is reviewed (this one is %(status)s).") % {"status": bill.status.code},
             code="bill_not_in_review",
-            extra={"status": bill.status.code},
+            extra={"bill_status": bill.status.code},
         )
 
 
@@ -480,7 +480,7 @@ def bill_decide(
         raise ConflictError(
             _("Only a bill in review is decided (this one is %(status)s).") % {"status": bill.status.code},
             code="bill_not_in_review",
-            extra={"status": bill.status.code},
+            extra={"bill_status": bill.status.code},
         )
     lines = list(bill.lines.order_by("position"))
     pending = [line.position for line in lines if line.allowed_amount is None]

@@ -58,6 +58,8 @@ DATA_DEPENDENT_CODES = frozenset(
         "above_billed",
         "reason_required",
         "flags_not_acknowledged",
+        # a reason alone for a bill line that has no allowed amount yet (PATCH keeps what is left out)
+        "not_reviewed",
     }
 )
 

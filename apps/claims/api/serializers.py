@@ -134,13 +134,14 @@ class BillCreateSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class LineReviewSerializer(StrictFieldsMixin, serializers.Serializer):
-    allowed_amount = serializers.DecimalField(**_AMOUNT, min_value=0)
+    """What changes in the line's review; what is left out is kept."""
+
+    allowed_amount = serializers.DecimalField(**_AMOUNT, min_value=0, required=False)
     reason = serializers.CharField(
         max_length=40,
         required=False,
         allow_null=True,
-        default=None,
-        help_text=_("An adjustment reason code (required when less than billed is allowed)."),
+        help_text=_("An adjustment reason code (required when less than billed is allowed; null: none)."),
     )
 
 

@@ -111,10 +111,19 @@ class BillLineView(_CaseView):
             raise NotFound(_("This bill has no such line."))
         serializer = LineReviewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if not data:
+            return self.answer(bill)  # a PATCH that changes nothing
+        # What is left out stays as it is (PATCH): the allowed amount already set, the reason given before.
+        allowed = data.get("allowed_amount", line.allowed_amount)
+        if allowed is None:
+            raise ValidationFailed.field(
+                "allowed_amount", _("This line has no allowed amount yet: give one."), "not_reviewed"
+            )
         bills.bill_line_review(
             line=line,
-            allowed_amount=serializer.validated_data["allowed_amount"],
-            reason_code=serializer.validated_data["reason"],
+            allowed_amount=allowed,
+            reason_code=data.get("reason", line.reason.code if line.reason_id else None),
             actor=request.user,
         )
         return self.answer(bill)
