@@ -1,12 +1,14 @@
 """Serializer pieces shared by every API resource."""
 
 from collections.abc import Mapping
+from operator import attrgetter
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 
+from apps.core.money import quantize
 from apps.core.validators import CURRENCY_PATTERN
 
 
@@ -94,3 +96,21 @@ class JSONObjectField(serializers.JSONField):
         if not isinstance(value, dict):
             self.fail("not_an_object")
         return value
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d{1,4})?$", "nullable": True})
+class MoneyField(serializers.Field):
+    """An amount written with its currency's minor units (MXN 40000.00, CLP 9500, CLF 12.3456),
+    the currency read from ``currency_field`` of the same object (a dotted path: ``bill.currency``)."""
+
+    def __init__(self, *, currency_field: str, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+        self.currency_field = currency_field
+
+    def get_attribute(self, instance):
+        return (super().get_attribute(instance), attrgetter(self.currency_field)(instance))
+
+    def to_representation(self, value):
+        amount, currency = value
+        return None if amount is None else str(quantize(amount, currency))

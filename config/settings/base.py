@@ -472,6 +472,8 @@ GOP_REMINDER_AFTER_MINUTES = env.int("GOP_REMINDER_AFTER_MINUTES", default=60)
 GOP_PUBLIC_PAGES_PER_MINUTE = 30
 # Our own generated PDFs: the shared file layer's size check still applies.
 GUARANTEE_LETTER_MAX_BYTES = 5 * 1024 * 1024
+# A provider's bill (PDF), entered in the console or uploaded through the provider's link.
+BILL_FILE_MAX_BYTES = env.int("BILL_FILE_MAX_BYTES", default=15 * 1024 * 1024)
 
 # --- Logging: one JSON object per line, with the request id -------------------------------------
 

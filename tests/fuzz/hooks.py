@@ -49,6 +49,17 @@ DATA_DEPENDENT_CODES = frozenset(
         # one of two fields (a benefit's assistance or category; its amount or number of uses): a rule
         # across fields that OpenAPI 3.0 states only as oneOf/anyOf of required lists
         "one_of_required",
+        # a bill's figures that must agree with each other: its total with its lines' sum, a line's amount
+        # with quantity × unit price (and what the columns hold), an allowed amount with the stored billed
+        # one, a reason when less than billed is allowed, the possible duplicates acknowledged before deciding
+        "total_mismatch",
+        "line_amount_mismatch",
+        "amount_too_large",
+        "above_billed",
+        "reason_required",
+        "flags_not_acknowledged",
+        # a reason alone for a bill line that has no allowed amount yet (PATCH keeps what is left out)
+        "not_reviewed",
     }
 )
 

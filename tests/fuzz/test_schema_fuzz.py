@@ -20,6 +20,7 @@ and the health checks are open.
 ``FUZZ_SEED`` and ``FUZZ_COVERAGE=0`` tune the run (``make fuzz`` goes deeper); it is deterministic.
 """
 
+import datetime
 import uuid
 from decimal import Decimal
 
@@ -45,6 +46,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from apps.assistances.services import event_provider_assign, note_create
+from apps.claims.bills import bill_create
+from apps.claims.services import reserve_open
 from apps.guarantees.services import guarantee_create, guarantee_issue
 from apps.masters.models import Category, City, EventProviderStatus, EventStatus, VoucherStatus
 from tests.assistances.factories import covered_case
@@ -157,10 +160,17 @@ def known_rows(db):
     waiting = guarantee_issue(  # no operator: no authority, so it waits for approval
         guarantee=guarantee_create(assignment=assignment, data={"amount": Decimal("400"), "covered_services": "ER"})
     )
+    bill = bill_create(
+        assignment=assignment,
+        data={"invoice_number": "FZ-1", "invoice_date": datetime.date(2026, 1, 5)},
+        lines=[{"description": "ER", "unit_price": Decimal("300")}, {"description": "MRI", "unit_price": Decimal("9")}],
+    )
+    reserve_open(event=event)
     KNOWN.clear()
     KNOWN.update(
         {
             # Before the case's own prefix: the first prefix that matches is used.
+            "/v1/assistances/events/{id}/bills": {"id": [event.pk], "bid": [bill.pk], "position": [1, 2]},
             "/v1/assistances/events/{id}/guarantees": {"id": [event.pk], "gid": [waiting.pk, draft.pk]},
             "/v1/assistances/events/{id}": {"id": [event.pk]},
             "/v1/assistances/notes/{id}": {"id": [note.pk]},

@@ -6,32 +6,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.fields import PersonField
-from apps.core.money import quantize
-from apps.core.serializers import StrictFieldsMixin
+from apps.core.serializers import MoneyField, StrictFieldsMixin
 from apps.guarantees.models import LETTER_LANGUAGES, Guarantee, GuaranteeVersion
 from apps.guarantees.selectors import minutes_between
 from apps.masters.api.fields import SourceField
 
 # Up to 4 decimals: CLF has four; each currency's own limit is the services' rule (too_many_decimals).
 _AMOUNT = {"max_digits": 14, "decimal_places": 4}
-
-
-@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d{1,4})?$", "nullable": True})
-class MoneyField(serializers.Field):
-    """An amount written with its currency's minor units (MXN 40000.00, CLP 9500, CLF 12.3456),
-    the currency read from ``currency_field`` of the same object."""
-
-    def __init__(self, *, currency_field: str, **kwargs):
-        kwargs.setdefault("read_only", True)
-        super().__init__(**kwargs)
-        self.currency_field = currency_field
-
-    def get_attribute(self, instance):
-        return (super().get_attribute(instance), getattr(instance, self.currency_field))
-
-    def to_representation(self, value):
-        amount, currency = value
-        return None if amount is None else str(quantize(amount, currency))
 
 
 class ExchangeRateUsedSerializer(serializers.Serializer):
