@@ -9,7 +9,6 @@ searches, and a bill's own page is its review page.
 """
 
 import datetime
-import importlib
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -26,7 +25,8 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.assistances.admin import EventAdmin
 from apps.assistances.models import Event, EventProvider
-from apps.claims import reports, services
+from apps.claims import bills, reports, services
+from apps.claims import selectors as claims_selectors
 from apps.claims.forms import BillEntryForm, BillLineFormSet, bill_lines
 from apps.claims.models import AdjustmentReason, Bill, Reserve, ReserveChange, ReserveEstimate
 from apps.core.admin import ServiceModelAdmin
@@ -48,14 +48,6 @@ DIMENSION_TITLES = {
     "source": _("By source"),
     "month": _("By month (invoice date)"),
 }
-
-
-def _helper(module: str, name: str):
-    """A function of the bills helper's modules (``bills``, ``selectors``), None until it is there."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
 
 
 def _refusal_text(exc: ApplicationError) -> str:
@@ -316,14 +308,11 @@ class BillAdmin(ServiceModelAdmin):
         form = BillEntryForm(request.POST or None, request.FILES or None, initial=initial)
         lines = BillLineFormSet(request.POST or None, prefix="lines")
         if request.method == "POST" and form.is_valid() and lines.is_valid():
-            create = _helper("apps.claims.bills", "bill_create")
             data = {name: form.cleaned_data[name] for name in ("invoice_number", "invoice_date", "billed_total")}
             data["currency"] = form.cleaned_data["currency"].upper()
             rows = bill_lines(lines)
             try:
-                if create is None:
-                    raise ApplicationError(_("Bills cannot be entered yet."), code="unavailable")
-                bill = create(
+                bill = bills.bill_create(
                     assignment=assignment,
                     data=data,
                     lines=rows,
@@ -369,11 +358,10 @@ class BillAdmin(ServiceModelAdmin):
         }
 
     def _price_reference(self, bill: Bill) -> dict | None:
-        reference = _helper("apps.claims.selectors", "price_reference")
-        if reference is None:
-            return None
         event = bill.event
-        found = reference(assistance=event.assistance, country=event.country, city=event.city, currency=bill.currency)
+        found = claims_selectors.price_reference(
+            assistance=event.assistance, country=event.country, city=event.city, currency=bill.currency
+        )
         if not found:
             return None
         return {
@@ -413,19 +401,15 @@ class BillAdmin(ServiceModelAdmin):
         actor = request.user
         by_pk = {str(line.pk): line for line in lines}
         if action in ("decide", "reject"):
-            name = "bill_decide" if action == "decide" else "bill_reject"
-            call = _helper("apps.claims.bills", name)
-            if call is None:
-                return str(_("Bills cannot be decided yet."))
             if action == "decide":
-                call(
+                bills.bill_decide(
                     bill=bill,
                     actor=actor,
                     note=request.POST.get("note", "").strip(),
                     acknowledge_flags=bool(request.POST.get("acknowledge_flags")),
                 )
             else:
-                call(bill=bill, reason=request.POST.get("reject_reason", "").strip(), actor=actor)
+                bills.bill_reject(bill=bill, reason=request.POST.get("reject_reason", "").strip(), actor=actor)
             return None
         if action == "allow_all":
             reviews = [(line, line.billed_amount, None) for line in lines]
@@ -436,14 +420,10 @@ class BillAdmin(ServiceModelAdmin):
             reviews = self._typed_reviews(request, lines)
             if isinstance(reviews, str):
                 return reviews
-        review = _helper("apps.claims.bills", "bill_line_review")
-        start = _helper("apps.claims.bills", "bill_start_review")
-        if review is None or start is None:
-            return str(_("Bills cannot be reviewed yet."))
         if reviews and bill.status.role == StatusRole.RECEIVED:
-            start(bill, actor)
+            bills.bill_start_review(bill, actor)
         for line, amount, reason in reviews:
-            review(line=line, allowed_amount=amount, reason_code=reason, actor=actor)
+            bills.bill_line_review(line=line, allowed_amount=amount, reason_code=reason, actor=actor)
         return None
 
     def review_view(self, request, pk):

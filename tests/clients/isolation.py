@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from apps.assistances import services as case_services
 from apps.assistances.models import Event, EventProvider, EventStatusSwitch, Note
+from apps.claims.bills import bill_create
+from apps.claims.models import Bill, BillLine, Payment, Reserve
 from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
 from apps.guarantees.models import Guarantee, GuaranteeVersion
 from apps.guarantees.services import guarantee_create, guarantee_issue
@@ -32,6 +34,10 @@ GUARANTEE = GUARANTEES + "/{}"
 # The schema's templates of the same paths (the keys of REQUESTS).
 GUARANTEES_T = "/v1/assistances/events/{id}/guarantees"
 GUARANTEE_T = GUARANTEES_T + "/{gid}"
+BILLS = "/v1/assistances/events/{}/bills"
+BILL = BILLS + "/{}"
+BILLS_T = "/v1/assistances/events/{id}/bills"
+BILL_T = BILLS_T + "/{bid}"
 
 
 @dataclass
@@ -53,6 +59,7 @@ class Target:
     issuance_id: str = "NO-SUCH-ISSUANCE"
     doc_id: int = MISSING_ID
     guarantee_id: int = MISSING_ID
+    bill_id: int = MISSING_ID
     markers: list[str] = field(default_factory=list)  # must never appear in another partner's answer
 
     @property
@@ -234,6 +241,52 @@ REQUESTS = {
         Call("GET", "/v1/assistances/guarantees/turnaround", {"source_code": s.owner})
     ],
 }
+REQUESTS.update(
+    {
+        ("GET", BILLS_T): lambda t, s: [Call("GET", BILLS.format(t.case_id))],
+        ("POST", BILLS_T): lambda t, s: [
+            Call(
+                "POST",
+                BILLS.format(t.case_id),
+                body={
+                    "assignment": t.assignment_id,
+                    "invoice_number": "PROBE-1",
+                    "invoice_date": "2026-01-02",
+                    "currency": "USD",
+                    "billed_total": "10.00",
+                    "lines": [{"description": "probe", "quantity": "1", "unit_price": "10.00"}],
+                },
+            )
+        ],
+        ("GET", BILL_T): lambda t, s: [Call("GET", BILL.format(t.case_id, t.bill_id))],
+        ("POST", BILL_T + "/review"): lambda t, s: [Call("POST", BILL.format(t.case_id, t.bill_id) + "/review")],
+        ("PATCH", BILL_T + "/lines/{position}"): lambda t, s: [
+            Call("PATCH", BILL.format(t.case_id, t.bill_id) + "/lines/1", body={"allowed_amount": "1.00"})
+        ],
+        ("POST", BILL_T + "/decision"): lambda t, s: [Call("POST", BILL.format(t.case_id, t.bill_id) + "/decision")],
+        ("POST", BILL_T + "/reject"): lambda t, s: [
+            Call("POST", BILL.format(t.case_id, t.bill_id) + "/reject", body={"reason": "probe"})
+        ],
+        ("GET", BILL_T + "/payments"): lambda t, s: [Call("GET", BILL.format(t.case_id, t.bill_id) + "/payments")],
+        ("POST", BILL_T + "/payments"): lambda t, s: [
+            Call(
+                "POST",
+                BILL.format(t.case_id, t.bill_id) + "/payments",
+                body={"paid_on": "2026-01-02", "amount": "1.00", "currency": "USD", "reference": "probe"},
+            )
+        ],
+        ("GET", "/v1/assistances/events/{id}/reserve"): lambda t, s: [
+            Call("GET", f"/v1/assistances/events/{t.case_id}/reserve")
+        ],
+        ("POST", "/v1/assistances/events/{id}/reserve"): lambda t, s: [
+            Call("POST", f"/v1/assistances/events/{t.case_id}/reserve", body={"amount": "1.00", "reason": "probe"})
+        ],
+        ("GET", "/v1/assistances/adjustment-reasons"): _list("/v1/assistances/adjustment-reasons"),
+        ("GET", "/v1/assistances/price-reference"): lambda t, s: [
+            Call("GET", "/v1/assistances/price-reference", {"assistance": "MED_EMERGENCY", "country": "ES"})
+        ],
+    }
+)
 for _step in ("issue", "send"):
     REQUESTS[("POST", GUARANTEE_T + "/" + _step)] = lambda t, s, _step=_step: [
         Call("POST", GUARANTEE.format(t.case_id, t.guarantee_id) + "/" + _step)
@@ -407,6 +460,12 @@ def build_side(source: str, operator, admin_api) -> Target:
             assignment=assignment, data={"amount": Decimal("90"), "covered_services": f"Covered {tag}"}
         )
     )
+    bill = bill_create(
+        assignment=assignment,
+        data={"invoice_number": f"INV-{tag}", "invoice_date": timezone.localdate(), "currency": "USD"},
+        lines=[{"description": f"Line {tag}", "quantity": Decimal("1"), "unit_price": Decimal("80")}],
+        actor=operator,
+    )
     consultation = PhoneConsultationFactory(event=case, caller_name=f"Caller {tag}", operator=operator)
     stored = ConsultationFileFactory(consultation=consultation, original_name=f"file-{tag}.pdf")
     target = Target(
@@ -423,6 +482,7 @@ def build_side(source: str, operator, admin_api) -> Target:
         holder_name=f"Holder {tag}",
         external_reference=f"REF-{tag}",
         guarantee_id=guarantee.pk,
+        bill_id=bill.pk,
         markers=[tag, case.code, voucher.number, f"REF-{tag}"],
     )
     if source == "MOK":
@@ -469,6 +529,10 @@ def owned_rows(source: str) -> dict:
         "documents": list(IssuanceDocument.objects.values()) if source == "MOK" else [],
         "guarantees": list(Guarantee.objects.filter(event__source_code=source).values()),
         "guarantee_versions": list(GuaranteeVersion.objects.filter(guarantee__event__source_code=source).values()),
+        "bills": list(Bill.objects.filter(event__source_code=source).values()),
+        "bill_lines": list(BillLine.objects.filter(bill__event__source_code=source).values()),
+        "payments": list(Payment.objects.filter(event__source_code=source).values()),
+        "reserves": list(Reserve.objects.filter(event__source_code=source).values()),
     }
 
 
