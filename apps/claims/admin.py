@@ -362,12 +362,13 @@ class BillAdmin(ServiceModelAdmin):
         found = claims_selectors.price_reference(
             assistance=event.assistance, country=event.country, city=event.city, currency=bill.currency
         )
-        if not found:
+        if not found.count:
             return None
         return {
-            "count": found.get("count") or 0,
-            "median": money(found.get("median"), bill.currency),
-            "p90": money(found.get("p90"), bill.currency),
+            "count": found.count,
+            "scope": found.scope,
+            "median": money(found.median, bill.currency),
+            "p90": money(found.p90, bill.currency),
         }
 
     @staticmethod
