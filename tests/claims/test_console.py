@@ -41,7 +41,7 @@ def test_the_case_section_shows_the_figures_the_history_and_the_bills(browser, w
     bill = orm_bill(world.assignment, role="approved", lines=[("Emergency room", "50000", "40000")])
     section = _case_page(browser, world)
     assert "1,500.00 USD" in section  # reserve = outstanding = incurred, from the estimate table
-    assert "Initial estimate for the assistance." in section
+    assert world.event.reserve.changes.get().reason in section  # as stored, in the language of the moment
     assert f'id="bill-{bill.pk}"' in section and f"/admin/claims/bill/{bill.pk}/review/" in section
     assert "50,000.00 MXN" in section and "40,000.00 MXN" in section and "10,000.00 MXN" in section
     assert f"/admin/claims/bill/{bill.pk}/pay/" in section  # approved: a payment form

@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils.translation import gettext as _
 
 from apps.claims import services
 from apps.claims.models import Reserve
@@ -21,7 +22,7 @@ def test_opening_a_case_sets_its_reserve_from_the_table(operator):
     event = covered_case(actor=operator)  # MED_EMERGENCY: USD 1,500 in the table; USD voucher
     reserve = Reserve.objects.get(event=event)
     assert (reserve.amount, reserve.currency, reserve.large_loss_at) == (Decimal("1500.00"), "USD", None)
-    assert [c.reason for c in reserve.changes.all()] == ["Initial estimate for the assistance."]
+    assert [c.reason for c in reserve.changes.all()] == [_("Initial estimate for the assistance.")]
 
 
 def test_cases_without_a_reserve_get_one_from_the_command(operator):
@@ -64,7 +65,7 @@ def test_large_loss_is_stamped_once_published_and_told_to_mok(sns_observer, oper
     assert notice["event"] == "large_loss" and notice["event_code"] == event.code
     assert (notice["incurred"], notice["currency"], notice["threshold"]) == ("2500.00", "USD", "2000.00")
     [message] = TrackingMessage.objects.filter(event=event, action=TrackingAction.NOTE_REGISTER)
-    assert message.payload["kind"] == "billing" and "Large loss" in message.payload["body"]
+    assert message.payload["kind"] == "billing" and _("Large loss") in message.payload["body"]
 
 
 def test_no_threshold_no_alert_and_without_a_topic_nothing_is_published(settings, operator):
@@ -85,8 +86,8 @@ def test_the_badge_on_the_queue_and_the_case_header(client, operator):
     services.reserve_set(event=big, amount=Decimal("5000"), reason="Big", actor=operator)
     queue = client.get("/admin/assistances/event/queue/", HTTP_HX_REQUEST="true").content.decode()
     row = queue.split(f'data-case-id="{big.pk}"')[1].split("</tr>")[0]
-    assert "Large loss" in row
+    assert _("Large loss") in row
     other = queue.split(f'data-case-id="{small.pk}"')[1].split("</tr>")[0]
-    assert "Large loss" not in other
+    assert _("Large loss") not in other
     page = client.get(f"/admin/assistances/event/{big.pk}/change/").content.decode()
-    assert '<span class="case-badge">Large loss</span>' in page
+    assert f'<span class="case-badge">{_("Large loss")}</span>' in page

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.assistances import services as cases
 from apps.claims import services
@@ -60,7 +61,7 @@ def test_reserve_opens_from_the_table_and_changes_with_a_reason(case_with_bill):
         Decimal("2000"),
     )
     assert list(ReserveChange.objects.values_list("reason", flat=True)) == [
-        "Initial estimate for the assistance.",
+        _("Initial estimate for the assistance."),
         "Surgery likely",
     ]
 

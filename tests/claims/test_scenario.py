@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.assistances import services as cases
 from apps.claims import bills
@@ -88,7 +89,9 @@ def test_bill_flagged_partially_approved_paid_in_usd_and_reserve_adjusted(world)
     first, repeated, mri = bill["lines"]
     assert first["flags"] == []
     assert [flag["code"] for flag in repeated["flags"]] == ["duplicate_line"]
-    assert "line 1" in repeated["flags"][0]["message"]
+    assert repeated["flags"][0]["message"] == _("Same service, quantity and price as line %(same_as)s.") % {
+        "same_as": 1
+    }
     assert [flag["code"] for flag in mri["flags"]] == ["above_p90"]
     assert mri["flags"][0]["data"] == {"billed": "12000.00", "p90": "8000.00", "currency": "MXN", "count": 5}
     # The same invoice again is refused; a retry with the same key gets the first answer.
@@ -152,6 +155,6 @@ def _reserve_adjusted(tmo, kom, case):
         "1000.00",
     )
     assert [change["reason"] for change in figures["changes"]] == [
-        "Initial estimate for the assistance.",
+        _("Initial estimate for the assistance."),
         "Treatment finished.",
     ]
