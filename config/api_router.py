@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include(("apps.providers.api.urls", "providers"))),
     path("", include(("apps.assistances.api.urls", "assistances"))),
     path("", include(("apps.guarantees.api.urls", "guarantees"))),
+    path("", include(("apps.claims.api.bordereaux_urls", "bordereaux"))),
     path("", include(("apps.consultations.api.urls", "consultations"))),
     path("vouchers", include(("apps.vouchers.api.urls", "vouchers"))),
     path("issuance-mok", include(("apps.issuance.api.urls", "issuance"))),

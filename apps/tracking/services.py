@@ -144,16 +144,21 @@ def _sns_client(region: str, endpoint: str | None):
     return boto3.client("sns", region_name=region, endpoint_url=endpoint or None)
 
 
-def _publish(message: TrackingMessage, *, subject: str, details: dict, **attributes: str) -> None:
-    """One SNS notification about ``message`` on the notification topic (raises what boto3 raises)."""
-    body = {"tracking_message_id": message.pk, "event_code": message.event.code, "action": message.action, **details}
-    attributes = {"action": message.action, **attributes}
+def notification_publish(*, subject: str, body: dict, attributes: dict[str, str]) -> None:
+    """One message on the notification topic (SNS_NOTIFICATION_TOPIC_ARN); raises what boto3 raises.
+    Shared by every notice to partners (tracking, claims' bordereaux), so they read alike."""
     _sns_client(settings.AWS_REGION, settings.AWS_ENDPOINT_URL).publish(
         TopicArn=settings.SNS_NOTIFICATION_TOPIC_ARN,
         Subject=subject[:100],
         Message=json.dumps(body),
         MessageAttributes={name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()},
     )
+
+
+def _publish(message: TrackingMessage, *, subject: str, details: dict, **attributes: str) -> None:
+    """One SNS notification about ``message`` on the notification topic (raises what boto3 raises)."""
+    body = {"tracking_message_id": message.pk, "event_code": message.event.code, "action": message.action, **details}
+    notification_publish(subject=subject, body=body, attributes={"action": message.action, **attributes})
 
 
 def _notify(message: TrackingMessage) -> None:
