@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include(("apps.assistances.api.urls", "assistances"))),
     path("", include(("apps.guarantees.api.urls", "guarantees"))),
     path("", include(("apps.claims.api.urls", "claims"))),
+    path("", include(("apps.claims.api.bordereaux_urls", "bordereaux"))),
     path("", include(("apps.consultations.api.urls", "consultations"))),
     path("vouchers", include(("apps.vouchers.api.urls", "vouchers"))),
     path("issuance-mok", include(("apps.issuance.api.urls", "issuance"))),

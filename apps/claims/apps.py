@@ -53,3 +53,6 @@ class ClaimsConfig(AppConfig):
         post_save.connect(case_opened, sender=Event, dispatch_uid="claims-reserve-on-opening")
         if links.mail_links not in documents.MAIL_LINKS:
             documents.MAIL_LINKS.append(links.mail_links)
+        # Modules of their own (not tasks.py / admin.py, which others' work owns): imported here so
+        # Celery registers the bordereau tasks and the admin its page.
+        from apps.claims import admin_bordereau, bordereau_tasks  # noqa: F401

@@ -423,6 +423,9 @@ CELERY_BEAT_SCHEDULE = {
     "fetch-exchange-rates": {"task": "masters.fetch_exchange_rates", "schedule": 6 * 3600.0},
     "remind-unanswered-guarantees": {"task": "guarantees.remind_unanswered", "schedule": 300.0},
     "expire-guarantees": {"task": "guarantees.expire", "schedule": 3600.0},
+    # Last month's bordereau of every active source, once missing (so on the 1st), one task per source;
+    # also retries the partners' notices that failed.
+    "generate-bordereaux": {"task": "claims.generate_bordereaux", "schedule": 3600.0},
 }
 
 # Audit batches: at most one ReceiveMessage each (SQS returns at most 10); two batches in flight,
@@ -474,6 +477,8 @@ GOP_PUBLIC_PAGES_PER_MINUTE = 30
 GUARANTEE_LETTER_MAX_BYTES = 5 * 1024 * 1024
 # A provider's bill (PDF), entered in the console or uploaded through the provider's link.
 BILL_FILE_MAX_BYTES = env.int("BILL_FILE_MAX_BYTES", default=15 * 1024 * 1024)
+# The monthly claims report's files (100,000 cases make a CSV of about 20 MB).
+BORDEREAU_MAX_BYTES = 200 * 1024 * 1024
 
 # --- Logging: one JSON object per line, with the request id -------------------------------------
 

@@ -24,6 +24,8 @@ MONEY_MODULES = [
     "apps/guarantees/words.py",
     "apps/guarantees/letter.py",
     "apps/guarantees/api/serializers.py",
+    "apps/claims/bordereau.py",
+    "apps/claims/api/bordereaux.py",
 ]
 
 

@@ -29,6 +29,7 @@ import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
@@ -47,6 +48,7 @@ from schemathesis.specs.openapi.checks import (
 
 from apps.assistances.services import event_provider_assign, note_create
 from apps.claims.bills import bill_create
+from apps.claims.bordereau import bordereau_generate
 from apps.claims.services import reserve_open
 from apps.guarantees.services import guarantee_create, guarantee_issue
 from apps.masters.models import Category, City, EventProviderStatus, EventStatus, VoucherStatus
@@ -165,10 +167,12 @@ def known_rows(db):
         data={"invoice_number": "FZ-1", "invoice_date": datetime.date(2026, 1, 5)},
         lines=[{"description": "ER", "unit_price": Decimal("300")}, {"description": "MRI", "unit_price": Decimal("9")}],
     )
-    reserve_open(event=event)
+    reserve_open(event=event)  # the month's bordereau of KOM lists the case
+    bordereau = bordereau_generate(source_code="KOM", month=timezone.localdate())
     KNOWN.clear()
     KNOWN.update(
         {
+            "/v1/assistances/bordereaux/{id}": {"id": [bordereau.pk], "file_format": ["csv", "xlsx"]},
             # Before the case's own prefix: the first prefix that matches is used.
             "/v1/assistances/events/{id}/bills": {"id": [event.pk], "bid": [bill.pk], "position": [1, 2]},
             "/v1/assistances/events/{id}/guarantees": {"id": [event.pk], "gid": [waiting.pk, draft.pk]},
