@@ -21,7 +21,7 @@ from apps.assistances.models import Event
 from apps.claims import bordereau as report
 from apps.claims import bordereau_tasks, services
 from apps.claims.bills import BILL_MACHINE
-from apps.claims.models import Bill, Bordereau, BordereauFile, Payment, ReserveChange
+from apps.claims.models import Bill, Bordereau, BordereauFile, Payment, Reserve, ReserveChange
 from apps.core.exceptions import ConflictError
 from apps.core.money import minor_units, quantize
 from apps.masters.models import ExchangeRate, StatusRole
@@ -64,7 +64,9 @@ def make_bill(event, *, currency, billed, allowed, received, role=StatusRole.APP
 
 
 def opened(event, when, closed=None) -> Event:
+    """The case as if opened ``when``: the reserve set at its real opening goes, the test sets its own."""
     Event.objects.filter(pk=event.pk).update(opened_at=when, closed_at=closed)
+    Reserve.objects.filter(event=event).delete()
     event.refresh_from_db()
     return event
 

@@ -16,7 +16,8 @@ from django.utils import timezone
 from apps.assistances import services as case_services
 from apps.assistances.models import Event, EventProvider, EventStatusSwitch, Note
 from apps.claims.bills import bill_create
-from apps.claims.models import Bill, BillLine, Payment, Reserve
+from apps.claims.bordereau import bordereau_generate
+from apps.claims.models import Bill, BillLine, Bordereau, Payment, Reserve
 from apps.consultations.models import PhoneConsultation, PhoneConsultationFile
 from apps.guarantees.models import Guarantee, GuaranteeVersion
 from apps.guarantees.services import guarantee_create, guarantee_issue
@@ -60,6 +61,7 @@ class Target:
     doc_id: int = MISSING_ID
     guarantee_id: int = MISSING_ID
     bill_id: int = MISSING_ID
+    bordereau_id: int = MISSING_ID
     markers: list[str] = field(default_factory=list)  # must never appear in another partner's answer
 
     @property
@@ -282,6 +284,16 @@ REQUESTS.update(
             Call("POST", f"/v1/assistances/events/{t.case_id}/reserve", body={"amount": "1.00", "reason": "probe"})
         ],
         ("GET", "/v1/assistances/adjustment-reasons"): _list("/v1/assistances/adjustment-reasons"),
+        ("GET", "/v1/assistances/bordereaux"): lambda t, s: [
+            Call("GET", "/v1/assistances/bordereaux", {"source_code": s.owner}),
+            Call("GET", "/v1/assistances/bordereaux", {"month": "2026-01"}),
+        ],
+        ("GET", "/v1/assistances/bordereaux/{id}"): lambda t, s: [
+            Call("GET", f"/v1/assistances/bordereaux/{t.bordereau_id}")
+        ],
+        ("GET", "/v1/assistances/bordereaux/{id}/files/{file_format}"): lambda t, s: [
+            Call("GET", f"/v1/assistances/bordereaux/{t.bordereau_id}/files/csv")
+        ],
         ("GET", "/v1/assistances/price-reference"): lambda t, s: [
             Call("GET", "/v1/assistances/price-reference", {"assistance": "MED_EMERGENCY", "country": "ES"})
         ],
@@ -483,6 +495,7 @@ def build_side(source: str, operator, admin_api) -> Target:
         external_reference=f"REF-{tag}",
         guarantee_id=guarantee.pk,
         bill_id=bill.pk,
+        bordereau_id=bordereau_generate(source_code=source, month=timezone.localdate()).pk,
         markers=[tag, case.code, voucher.number, f"REF-{tag}"],
     )
     if source == "MOK":
@@ -533,6 +546,7 @@ def owned_rows(source: str) -> dict:
         "bill_lines": list(BillLine.objects.filter(bill__event__source_code=source).values()),
         "payments": list(Payment.objects.filter(event__source_code=source).values()),
         "reserves": list(Reserve.objects.filter(event__source_code=source).values()),
+        "bordereaux": list(Bordereau.objects.filter(source_code=source).values()),
     }
 
 

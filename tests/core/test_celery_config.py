@@ -68,6 +68,7 @@ def test_every_beat_entry_names_a_registered_task(settings):
         "masters.fetch_exchange_rates",
         "guarantees.remind_unanswered",
         "guarantees.expire",
+        "claims.generate_bordereaux",
     }
     assert names <= set(app.tasks)
 
