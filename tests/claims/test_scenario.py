@@ -3,18 +3,27 @@ voucher, 1 USD = 20 MXN), its bill entered with a repeated line and an overprice
 amounts before it, so the p90 applies), both flagged, partially approved, paid in two payments in
 USD, and the reserve adjusted; every figure asserted to the cent. (The bordereau part is its own.)"""
 
+import csv
 import datetime
+import io
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.assistances import services as cases
-from apps.claims import bills
+from apps.claims import bills, links
+from apps.claims.bordereau import bordereau_generate
+from apps.claims.models import Bill
+from apps.guarantees.models import Guarantee
 from tests.assistances.factories import covered_case
 from tests.guarantees.helpers import api_as_operator, api_as_partner, make_world
 from tests.helpers import assert_problem
+from tests.issuance.factories import make_pdf
 from tests.providers.factories import ProviderFactory
 from tests.vouchers.factories import country
 
@@ -158,3 +167,88 @@ def _reserve_adjusted(tmo, kom, case):
         _("Initial estimate for the assistance."),
         "Treatment finished.",
     ]
+
+
+def test_the_issues_scenario_link_upload_to_the_partners_bordereau(world):
+    """The issue's "done when": the bill comes through the provider's link (no account), is flagged,
+    partially approved, paid twice in USD, the reserve adjusted, and the month's bordereau of KOM lists
+    the case with every figure to the cent; the partner downloads it through the API."""
+    tmo, admin, kom = api_as_operator(world.tmo), api_as_operator(world.admin), api_as_partner("KOM")
+    case = f"/v1/assistances/events/{world.event.pk}"
+    _allowed_before(world)
+    gop = _accepted_guarantee(admin, case, world)
+
+    # The hospital opens the link it was sent and uploads its invoice with the PDF.
+    guarantee = Guarantee.objects.get(pk=gop["id"])
+    lines = [("ER visit", "5000.00"), ("ER visit", "5000.00"), ("MRI, abdomen", "12000.00")]
+    form = {
+        "invoice_number": "HX-2026-0042",
+        "invoice_date": timezone.localdate().isoformat(),
+        "currency": "MXN",
+        "billed_total": "22000.00",
+        "lines-TOTAL_FORMS": str(len(lines)),
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "1000",
+        "file": SimpleUploadedFile("factura.pdf", make_pdf(), content_type="application/pdf"),
+    }
+    for n, (description, price) in enumerate(lines):
+        form |= {f"lines-{n}-description": description, f"lines-{n}-quantity": "1", f"lines-{n}-unit_price": price}
+    uploaded = Client().post(f"/bill/{links.bill_token(guarantee)}", form)
+    assert uploaded.status_code == 302, uploaded.content.decode()[:2000]
+    bill = Bill.objects.get(invoice_number="HX-2026-0042")
+    assert (bill.received_via, bill.files.count()) == ("link", 1)
+    url = f"{case}/bills/{bill.pk}"
+    flags = [[flag["code"] for flag in line["flags"]] for line in tmo.get(url).json()["lines"]]
+    assert flags == [[], ["duplicate_line"], ["above_p90"]]
+
+    # Partially approved: the repeat refused, the MRI at the reference (p90).
+    tmo.patch(f"{url}/lines/1", {"allowed_amount": "5000.00"}, format="json")
+    tmo.patch(f"{url}/lines/2", {"allowed_amount": "0", "reason": "DUPLICATE"}, format="json")
+    tmo.patch(f"{url}/lines/3", {"allowed_amount": "8000.00", "reason": "ABOVE_AGREED"}, format="json")
+    decided = tmo.post(f"{url}/decision", {}, format="json").json()
+    assert (decided["status"], decided["allowed_total"], decided["savings"]) == ("PARTIAL", "13000.00", "9000.00")
+
+    # Two payments in USD (MXN 8,000 and MXN 5,000 at 20), the reserve adjusted.
+    today = timezone.localdate().isoformat()
+    for amount, reference in (("400.00", "TR-1"), ("250.00", "TR-2")):
+        payment = {"paid_on": today, "amount": amount, "currency": "USD", "reference": reference}
+        assert tmo.post(f"{url}/payments", payment, format="json").status_code == 201
+    _reserve_adjusted(tmo, kom, case)
+
+    # The month's bordereau of KOM: the case's row, every figure to the cent.
+    month = timezone.localdate().replace(day=1)
+    bordereau = bordereau_generate(source_code="KOM", month=month)
+    listed = kom.get("/v1/assistances/bordereaux", {"month": f"{month:%Y-%m}"}).json()["results"]
+    assert [row["id"] for row in listed] == [bordereau.pk]
+    assert_problem(api_as_partner("MOK").get(f"/v1/assistances/bordereaux/{bordereau.pk}"), 404)
+    link = kom.get(f"/v1/assistances/bordereaux/{bordereau.pk}/files/csv").json()["url"]
+    downloaded = Client().get(urlsplit(link).path)
+    assert downloaded.status_code == 200
+    content = b"".join(downloaded.streaming_content) if downloaded.streaming else downloaded.content
+    rows = {row["case_code"]: row for row in csv.DictReader(io.StringIO(content.decode()))}
+    row = rows[world.event.code]
+    assert {name: row[name] for name in FIGURES} == {
+        "original_currency": "MXN",
+        "settlement_currency": "USD",
+        "billed": "22000.00",
+        "allowed": "13000.00",
+        "savings": "9000.00",
+        "paid_this_period": "650.00",
+        "paid_to_date": "650.00",
+        "outstanding_reserve": "350.00",
+        "total_incurred": "1000.00",
+    }
+
+
+FIGURES = (
+    "original_currency",
+    "settlement_currency",
+    "billed",
+    "allowed",
+    "savings",
+    "paid_this_period",
+    "paid_to_date",
+    "outstanding_reserve",
+    "total_incurred",
+)
