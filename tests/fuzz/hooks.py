@@ -49,6 +49,12 @@ DATA_DEPENDENT_CODES = frozenset(
         # one of two fields (a benefit's assistance or category; its amount or number of uses): a rule
         # across fields that OpenAPI 3.0 states only as oneOf/anyOf of required lists
         "one_of_required",
+        # a provider assigned to a case: inactive, not offering the case's assistance, a location of
+        # another provider, a guarantee on a case without a voucher: the stored provider and case decide
+        "provider_inactive",
+        "assistance_not_offered",
+        "another_providers_location",
+        "voucher_required",
     }
 )
 
