@@ -55,6 +55,8 @@ DATA_DEPENDENT_CODES = frozenset(
         "assistance_not_offered",
         "another_providers_location",
         "voucher_required",
+        # a new voucher's status that the catalog does not mark as initial (EXPIRED): the catalog decides
+        "not_an_initial_status",
     }
 )
 
