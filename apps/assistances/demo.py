@@ -12,6 +12,7 @@ import datetime
 import itertools
 import math
 import random
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -294,6 +295,13 @@ def _coverage(rng: random.Random, *, voucher: bool, covered: bool, assistance_co
     }
 
 
+def _email(holder: str, pk: int) -> str:
+    """An address the API's own e-mail validation accepts (the schema says ``format: email``): ASCII,
+    "agustin.6@mail.example" for Agustín, not "agustín.6@…"."""
+    name = unicodedata.normalize("NFKD", holder.split(maxsplit=1)[0].lower()).encode("ascii", "ignore").decode()
+    return f"{name or 'traveller'}.{pk}@mail.example"
+
+
 def _case(
     rng: random.Random, catalog: _Catalog, pk: int, opened: datetime.datetime, now: datetime.datetime
 ) -> tuple[dict, list[tuple], _CaseTimes]:
@@ -317,7 +325,7 @@ def _case(
         doc_type, doc_number = _document(rng)
         email, covered = "", False
     if not email and rng.random() < 0.6:
-        email = f"{holder.split()[0].lower()}.{pk}@mail.example"
+        email = _email(holder, pk)
 
     status_code = _pick_status(rng, catalog, now - opened)
     path = catalog.paths[status_code]

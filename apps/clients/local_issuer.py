@@ -66,8 +66,9 @@ def local_key() -> rsa.RSAPrivateKey:
     return _load_or_create(settings.LOCAL_TOKEN_KEY_PATH)
 
 
-def mint(*, client_id: str, scopes: list[str], lifetime: int = 3600) -> str:
-    """An access token as Cognito issues for client credentials, signed with the local key."""
+def mint(*, client_id: str, scopes: list[str], lifetime: int = 3600, user_claims: dict | None = None) -> str:
+    """An access token as Cognito issues for client credentials, signed with the local key; with
+    ``user_claims`` (``sub``, ``cognito:groups``), a user's, as the operators' front end gets at sign-in."""
     key = local_key()
     now = int(time.time())
     claims = {
@@ -81,6 +82,7 @@ def mint(*, client_id: str, scopes: list[str], lifetime: int = 3600) -> str:
         "version": 2,
         "jti": str(uuid.uuid4()),
         "client_id": client_id,
+        **(user_claims or {}),
     }
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": public_jwk(key)["kid"]})
 

@@ -141,15 +141,17 @@ def api_key_rotate(*, key: ApiKey, overlap: timedelta = ROTATION_OVERLAP, actor=
 
 @transaction.atomic
 def api_client_register(
-    *, name: str, source_code: str, cognito_client_id: str, scopes: list[str], actor=None
+    *, name: str, source_code: str, cognito_client_id: str, scopes: list[str], plan: dict | None = None, actor=None
 ) -> tuple[ApiClient, IssuedKey]:
-    """A new client with its first key (the management command's one step)."""
+    """A new client with its first key (the management command's one step); ``plan`` may set
+    ``rate_per_second``, ``burst`` and ``monthly_quota`` (the defaults otherwise)."""
     client = api_client_create(
         data={
             "name": name,
             "source_code": source_code,
             "cognito_client_id": cognito_client_id,
             "allowed_scopes": list(scopes),
+            **(plan or {}),
         },
         actor=actor,
     )

@@ -478,6 +478,78 @@ def _add_links(result: dict) -> None:
                 }
 
 
+# A view's example values for its query parameters (``extend_schema(extensions={PARAMETER_EXAMPLES: {...}})``):
+# moved onto the parameters the serializer or filter set declared, whose bounds stay as they are.
+PARAMETER_EXAMPLES = "x-parameter-examples"
+
+
+def _success_examples(operation: dict) -> list:
+    """The example values of an operation's success answers (JSON)."""
+    found = []
+    for code, response in operation.get("responses", {}).items():
+        content = (response.get("content") or {}).get("application/json", {}) if code.startswith("2") else {}
+        found += [example["value"] for example in content.get("examples", {}).values() if "value" in example]
+        if "example" in content:
+            found.append(content["example"])
+    return [value for value in found if isinstance(value, dict)]
+
+
+def _same_template(one: str, other: str) -> bool:
+    """Paths that differ only in their parameters' names (``/providers/{id}``, ``/providers/{provider_pk}``)."""
+    return _PATH_PARAMETER.sub("{}", one) == _PATH_PARAMETER.sub("{}", other)
+
+
+def _path_example(paths: dict, path: str, name: str):
+    """The example value of the path parameter ``name``: the identifier of the object the read of the
+    path up to that parameter answers in its example (``/providers/{provider_pk}/locations`` takes the
+    ``id`` of ``GET /providers/{id}``'s example), or, for a child listed in its parent (a consultation's
+    ``files``, an issuance's ``documents``), the first one the parent's example lists."""
+    segments = path.split("/")
+    end = segments.index("{" + name + "}")
+    prefix = "/".join(segments[: end + 1])
+    for read_path, item in paths.items():
+        if not _same_template(read_path, prefix) or "get" not in item:
+            continue
+        key = _PATH_PARAMETER.findall(read_path)[-1]
+        for example in _success_examples(item["get"]):
+            if key in example:
+                return example[key]
+    parent = "/".join(segments[: end - 1])
+    for read_path, item in paths.items():
+        if not _same_template(read_path, parent) or "get" not in item:
+            continue
+        for example in _success_examples(item["get"]):
+            children = example.get(segments[end - 1])
+            if isinstance(children, list) and children and isinstance(children[0], dict) and "id" in children[0]:
+                return children[0]["id"]
+    return None
+
+
+def _add_parameter_examples(result: dict) -> None:
+    """An example for every path parameter (taken from the examples of the objects they name), for the
+    query parameters a view gives values for, and for ``page_size``: every operation then has a
+    request example, which documentation shows and schemathesis' examples phase sends."""
+    paths = result.get("paths", {})
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS or not isinstance(operation, dict):
+                continue
+            given = operation.pop(PARAMETER_EXAMPLES, {})
+            for param in operation.get("parameters", []):
+                if not isinstance(param, dict) or "example" in param or "examples" in param:
+                    continue
+                name, location = param.get("name"), param.get("in")
+                value = None
+                if location == "path":
+                    value = _path_example(paths, path, name)
+                elif location == "query" and name in given:
+                    value = given[name]
+                elif location == "query" and name == "page_size":
+                    value = min(settings.REST_FRAMEWORK["PAGE_SIZE"], param.get("schema", {}).get("maximum", 1))
+                if value is not None:
+                    param["example"] = value
+
+
 def document_contract(result: dict, generator=None, request=None, public=None) -> dict:
     """POSTPROCESSING_HOOKS entry: conditional requests, idempotency, usage-plan headers and parameter bounds,
     links from creates to what they created, and a schema whose structure is the same in every language
@@ -490,6 +562,7 @@ def document_contract(result: dict, generator=None, request=None, public=None) -
             if method in HTTP_METHODS and isinstance(operation, dict):
                 _document_operation(path, method, operation, default_security)
     _add_links(result)
+    _add_parameter_examples(result)
     cookie = result.get("components", {}).get("securitySchemes", {}).get("cookieAuth")
     if cookie is not None:
         cookie.setdefault(

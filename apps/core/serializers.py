@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from operator import attrgetter
 
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -40,6 +41,15 @@ class StrictFieldsMixin:
                 elif _text_field(field) and data[name] is not None and not isinstance(data[name], str):
                     # DRF turns 1271423 into "1271423"; the schema says text, so a number is refused.
                     extra_errors[name] = [_("Not a valid string.")]
+                elif (
+                    isinstance(field, serializers.BooleanField)
+                    and not isinstance(data, QueryDict)
+                    and data[name] is not None
+                    and not isinstance(data[name], bool)
+                ):
+                    # DRF reads 0, 1, "yes", "on"... as booleans; the schema says boolean, so in JSON only
+                    # true or false (a form, whose values are all text, keeps DRF's reading).
+                    extra_errors[name] = [_("Use true or false.")]
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:

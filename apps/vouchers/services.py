@@ -70,9 +70,9 @@ def voucher_validate(*, instance: Voucher, data: dict) -> None:
         status = data["status"]
         if instance.pk is None:
             if status is not None and not status.is_initial:
-                raise ValidationFailed(
-                    {"status": [_("A voucher cannot start in status %(status)s.") % {"status": status.code}]}
-                )
+                # Which statuses start a voucher is the catalog's (stored data), not the schema's.
+                message = _("A voucher cannot start in status %(status)s.") % {"status": status.code}
+                raise ValidationFailed({"status": [coded(message, "not_an_initial_status")]})
         elif status is not None and status.pk != instance.status_id:
             raise ValidationFailed({"status": [_("Change the status with a transition, which records the reason.")]})
 

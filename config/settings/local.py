@@ -40,6 +40,9 @@ REST_FRAMEWORK = {
 # the API verifies them like Cognito's. Serving on another host or port: set COGNITO_ISSUER to match.
 LOCAL_TOKEN_KEY_PATH = VAR_DIR / "local-token-key.pem"
 COGNITO_ISSUER = env.str("COGNITO_ISSUER", default="http://127.0.0.1:8000/local-cognito")
+# The operators' front end, locally: `mint_local_token --operator EMAIL` signs a user access token of this
+# app client for a demo operator, which the API takes as that operator (as the seed's browser front end).
+COGNITO_FRONTEND_CLIENT_IDS = env.list("COGNITO_FRONTEND_CLIENT_IDS", default=["local-console"])
 
 LOGGING = build_logging(env.str("DJANGO_LOG_FORMAT", default="text"), env.str("DJANGO_LOG_LEVEL", default="INFO"))
 

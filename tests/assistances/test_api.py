@@ -9,6 +9,7 @@ from apps.assistances.models import Event
 from apps.audit.models import AuditLog
 from apps.tracking.models import TrackingMessage
 from tests.assistances.factories import covered_case
+from tests.fuzz.hooks import is_data_dependent_rejection
 from tests.helpers import assert_problem, count_queries
 from tests.providers.factories import ProviderFactory
 from tests.vouchers.factories import BenefitFactory, VoucherFactory, assistance, country
@@ -92,6 +93,20 @@ def test_full_lifecycle(operator_client, voucher):
     assert closed["status"] == "CLOSED" and closed["closed_at"]
     assert AuditLog.objects.filter(case_reference=case["code"]).count() >= 8
     assert not TrackingMessage.objects.exists()  # a KOM case is never tracked
+
+
+def test_an_assignment_refused_by_stored_data_says_why_in_its_codes(operator_client, voucher):
+    """A provider that does not offer the case's assistance is refused with its own code, which the
+    fuzzing hooks read as data-dependent (a generated provider id cannot know what it offers)."""
+    case = operator_client.post("/v1/assistances/events", _open_payload(voucher), format="json").json()
+    url = f"/v1/assistances/events/{case['id']}/providers"
+    other = ProviderFactory(assistances=[assistance("MED_CONSULTATION")])
+    refused = operator_client.post(url, {"provider": other.pk}, format="json")
+    assert assert_problem(refused, 400)["error_codes"] == {"provider": ["assistance_not_offered"]}
+    assert is_data_dependent_rejection(refused)
+    inactive = ProviderFactory(assistances=[assistance("MED_EMERGENCY")], is_active=False)
+    refused = operator_client.post(url, {"provider": inactive.pk}, format="json")
+    assert assert_problem(refused, 400)["error_codes"] == {"provider": ["provider_inactive"]}
 
 
 def test_temporary_switch_and_cancel_through_the_api(operator_client, voucher):

@@ -8,10 +8,14 @@ import urllib.error
 import urllib.request
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
+from apps.accounts.models import User
+from apps.accounts.roles import ADMIN_GROUP
 from apps.clients.jwks import clear_key_sets
 from apps.clients.models import ApiClient, ApiKey
+from tests.accounts.factories import UserFactory
 from tests.clients.support import KOM_READ, READ, WRITE
 
 CLIENT_ID = "4vk1kkrqcsdg0v8e2f6ok9m1u3"
@@ -38,6 +42,27 @@ def test_create_api_client_refuses_unknown_scopes(capsys, scopes):
     with pytest.raises(CommandError, match=re.escape(scopes[0])):  # the message names the bad scope
         _create(capsys, *scopes)
     assert not ApiClient.objects.exists()
+
+
+@pytest.mark.django_db
+def test_create_api_client_sets_the_usage_plan_it_is_given(capsys):
+    _create(capsys, READ, "--rate", "500", "--burst", "1000", "--monthly-quota", "50000000")
+    client = ApiClient.objects.get(cognito_client_id=CLIENT_ID)
+    assert (client.rate_per_second, client.burst, client.monthly_quota) == (500.0, 1000, 50_000_000)
+    with pytest.raises(CommandError, match="burst"):
+        call_command(
+            "create_api_client",
+            "--name",
+            "x",
+            "--source",
+            "MOK",
+            "--client-id",
+            "other",
+            "--scopes",
+            READ,
+            "--burst",
+            "0",
+        )
 
 
 @pytest.mark.django_db
@@ -112,3 +137,29 @@ def test_the_readme_flow_create_a_client_mint_a_token_call_the_api(local_issuer,
 
     with pytest.raises(CommandError, match="No API client"):
         call_command("mint_local_token", "--client-id", "nobody")
+
+
+@pytest.mark.urls("tests.clients.local_issuer_urls")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_mint_local_token_for_an_operator_signs_a_front_end_user_token(local_issuer, capsys, settings):
+    """README "Fuzzing the contract": an operator's token, as the console's front end sends it (no API key,
+    the operator's groups), so tools that send an Authorization header (schemathesis) act as that operator."""
+    settings.COGNITO_FRONTEND_CLIENT_IDS = ["local-console"]
+    admin = UserFactory(is_staff=True, email="admin@bigtree.test")
+    admin.groups.add(Group.objects.get(name=ADMIN_GROUP))
+    call_command("mint_local_token", "--operator", "ADMIN@bigtree.test")
+    token = capsys.readouterr().out.strip()
+    assert token.count(".") == 2
+    assert User.objects.get(pk=admin.pk).cognito_sub == f"local-{admin.pk}"  # linked, as a first sign-in does
+
+    status, body = _get(f"{local_issuer.url}/v1/assistances/events/draft", {"Authorization": f"Bearer {token}"})
+    assert status == 200 and "results" in body, body  # drafts are for operators only
+
+    UserFactory(email="nobody@bigtree.test")
+    with pytest.raises(CommandError, match="no operator group"):
+        call_command("mint_local_token", "--operator", "nobody@bigtree.test")
+    with pytest.raises(CommandError, match="No active user"):
+        call_command("mint_local_token", "--operator", "ghost@bigtree.test")
+    settings.COGNITO_FRONTEND_CLIENT_IDS = []
+    with pytest.raises(CommandError, match="COGNITO_FRONTEND_CLIENT_IDS"):
+        call_command("mint_local_token", "--operator", "admin@bigtree.test")

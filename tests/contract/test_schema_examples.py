@@ -184,6 +184,31 @@ def test_every_request_body_and_success_response_has_an_example(documents, langu
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_every_operation_has_a_request_example(documents, language):
+    """A body example, or example values of its parameters: every path parameter has one (taken from
+    the example of the object it names), and a list at least its page size. Without one, schemathesis'
+    examples phase skips the operation ("No examples in schema") and the documentation shows no call."""
+    document = documents[language]
+    missing = []
+    for path, method, operation in _operations(document):
+        where = f"{method.upper()} {path}"
+        parameters = [p for p in operation.get("parameters", []) if p["in"] in ("path", "query")]
+        missing += [
+            f"{where}: path parameter {p['name']}" for p in parameters if p["in"] == "path" and not _examples(p)
+        ]
+        has_body_example = any(
+            _examples(content) for content in operation.get("requestBody", {}).get("content", {}).values()
+        )
+        if not has_body_example and not any(_examples(p) for p in parameters):
+            missing.append(f"{where}: no request example")
+    # A temporary switch's id is in no answer of the API, so no example can show where it comes from.
+    allowed = {"POST /v1/assistances/events/{id}/statuses/switches/{switch_pk}/cancel: path parameter switch_pk"}
+    assert set(missing) <= allowed, "operations without a request example:\n" + "\n".join(
+        sorted(set(missing) - allowed)
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_every_example_is_valid_against_its_schema(documents, language):
     document = documents[language]
     components = _components(document)

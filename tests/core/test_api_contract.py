@@ -172,3 +172,20 @@ def test_a_website_is_a_public_address(admin_user, website):
         f"/v1/providers/{provider.pk}", {"website": "https://clinic.example.com/en"}, format="json"
     )
     assert accepted.status_code == 200, accepted.content
+
+
+@pytest.mark.parametrize("value", [0, 1, "true", "yes", "0"])
+def test_boolean_fields_take_true_or_false_only(admin_user, value):
+    """The schema says boolean; DRF alone reads 0, 1, "yes"... (the CLI fuzzer sent is_active: 0)."""
+    from rest_framework.test import APIClient
+
+    from tests.providers.factories import PaymentMethodFactory
+
+    admin_client = APIClient()
+    admin_client.force_login(admin_user)
+    method = PaymentMethodFactory(is_active=True)
+    url = f"/v1/providers/{method.provider_id}/paymentmethods/{method.pk}"
+    body = assert_problem(admin_client.patch(url, {"is_active": value}, format="json"), 400)
+    assert list(body["errors"]) == ["is_active"]
+    accepted = admin_client.patch(url, {"is_active": False}, format="json")
+    assert accepted.status_code == 200 and accepted.json()["is_active"] is False, accepted.content

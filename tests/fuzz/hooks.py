@@ -60,6 +60,14 @@ DATA_DEPENDENT_CODES = frozenset(
         "flags_not_acknowledged",
         # a reason alone for a bill line that has no allowed amount yet (PATCH keeps what is left out)
         "not_reviewed",
+        # a provider assigned to a case: inactive, not offering the case's assistance, a location of
+        # another provider, a guarantee on a case without a voucher: the stored provider and case decide
+        "provider_inactive",
+        "assistance_not_offered",
+        "another_providers_location",
+        "voucher_required",
+        # a new voucher's status that the catalog does not mark as initial (EXPIRED): the catalog decides
+        "not_an_initial_status",
     }
 )
 

@@ -281,6 +281,17 @@ def test_issue_refuses_valid_to_before_valid_from(writer_client):
     _nothing_stored()
 
 
+def test_issue_refuses_a_status_the_catalog_does_not_start_with(writer_client):
+    """Its own code, which the fuzz hooks read as data-dependent: the status catalog says which are initial
+    (the CLI fuzzer sent status EXPIRED)."""
+    from tests.fuzz.hooks import is_data_dependent_rejection
+
+    refused = writer_client.post(LIST, _payload(status="EXPIRED"), format="json")
+    assert assert_problem(refused, 400)["error_codes"] == {"status": ["not_an_initial_status"]}
+    assert is_data_dependent_rejection(refused)
+    _nothing_stored()
+
+
 def test_issue_refuses_an_unknown_assistance_code(writer_client):
     payload = _payload()
     payload["benefits"][0]["assistance"] = "TELEPORTATION"

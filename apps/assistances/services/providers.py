@@ -16,7 +16,7 @@ from apps.assistances.services._common import lock_event
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import Actor, current_actor, user_or_none
-from apps.core.exceptions import ConflictError, ValidationFailed
+from apps.core.exceptions import ConflictError, ValidationFailed, coded
 from apps.core.money import amount_errors
 from apps.core.services import model_snapshot, serialize_value
 from apps.core.validators import is_currency_code
@@ -93,14 +93,16 @@ def event_provider_assign(
     # Taken once the row is locked, so history times follow the order the changes really happened in.
     now = now or timezone.now()
     errors: dict = {}
+    # Each refusal depends on stored rows (the provider, its locations, the case), so each has its code.
     if not provider.is_active:
-        errors["provider"] = [_("This provider is not active.")]
+        errors["provider"] = [coded(_("This provider is not active."), "provider_inactive")]
     elif not provider.assistances.filter(pk=event.assistance_id).exists():
-        errors["provider"] = [_("This provider does not offer %(code)s.") % {"code": event.assistance.code}]
+        message = _("This provider does not offer %(code)s.") % {"code": event.assistance.code}
+        errors["provider"] = [coded(message, "assistance_not_offered")]
     if location is not None and location.provider_id != provider.pk:
-        errors["location"] = [_("This location belongs to another provider.")]
+        errors["location"] = [coded(_("This location belongs to another provider."), "another_providers_location")]
     if guaranteed_amount is not None and event.voucher_id is None:
-        errors["guaranteed_amount"] = [_("A guarantee needs a voucher on the case.")]
+        errors["guaranteed_amount"] = [coded(_("A guarantee needs a voucher on the case."), "voucher_required")]
     if currency and not is_currency_code(currency):
         errors["currency"] = [_("Use a three-letter ISO 4217 code.")]
     if errors:

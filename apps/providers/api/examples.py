@@ -102,6 +102,9 @@ PAYMENT_METHOD = {
     "updated_at": "2025-11-03T15:09:12.661937-03:00",
 }
 
+# The search SEARCH_RESULTS answers: emergency care around the traveller's hotel in Madrid.
+SEARCH_PARAMETERS = {"lat": 40.4203, "lng": -3.7058, "radius_km": 25, "assistance": "MED_EMERGENCY"}
+
 SEARCH_RESULTS = {
     "count": 1,
     "results": [
@@ -124,7 +127,7 @@ SEARCH_RESULTS = {
                 "phone": PROVIDER["phone"],
                 "email": PROVIDER["email"],
             },
-            # From the point searched around (the traveller's hotel, 40.4203, -3.7058).
+            # From the point searched around (SEARCH_PARAMETERS).
             "distance_km": 1.942,
             "within_service_area": True,
             "map_url": LOCATION["map_url"],

@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.response import Response
 
 from apps.core.api import CommandAPIView, ResourceViewSet
+from apps.core.openapi import PARAMETER_EXAMPLES
 from apps.providers import selectors, services
 from apps.providers.api import examples
 from apps.providers.api.serializers import (
@@ -108,7 +109,11 @@ class ProviderSearchView(_LocationSearchView):
     Ranked by distance, then rating. Give a point (lat, lng) with a radius, or a city or a country.
     """
 
-    @extend_schema(parameters=[LocationSearchParams], responses=LocationSearchResponseSerializer)
+    @extend_schema(
+        parameters=[LocationSearchParams],
+        responses=LocationSearchResponseSerializer,
+        extensions={PARAMETER_EXAMPLES: examples.SEARCH_PARAMETERS},
+    )
     def get(self, request):
         return self.search(request)
 
@@ -118,6 +123,10 @@ class ProviderLocationSearchView(_ProviderChildMixin, _LocationSearchView):
 
     params_class = ProviderLocationSearchParams
 
-    @extend_schema(parameters=[ProviderLocationSearchParams], responses=LocationSearchResponseSerializer)
+    @extend_schema(
+        parameters=[ProviderLocationSearchParams],
+        responses=LocationSearchResponseSerializer,
+        extensions={PARAMETER_EXAMPLES: examples.SEARCH_PARAMETERS},
+    )
     def get(self, request, provider_pk: int):
         return self.search(request, provider=self.provider)

@@ -32,6 +32,10 @@ class Command(BaseCommand):
             metavar="SCOPE",
             help="Scopes the client may use, space- or comma-separated.",
         )
+        # The usage plan; the model's defaults otherwise (a local fuzz run raises them, see the README).
+        parser.add_argument("--rate", type=float, dest="rate_per_second", help="Requests per second.")
+        parser.add_argument("--burst", type=int, help="Requests allowed at once above the rate.")
+        parser.add_argument("--monthly-quota", type=int, help="Requests per calendar month.")
 
     def handle(self, *args, **options):
         scopes = [scope for item in options["scopes"] for scope in item.replace(",", " ").split()]
@@ -47,6 +51,11 @@ class Command(BaseCommand):
                     source_code=options["source"],
                     cognito_client_id=options["client_id"],
                     scopes=scopes,
+                    plan={
+                        name: options[name]
+                        for name in ("rate_per_second", "burst", "monthly_quota")
+                        if options[name] is not None
+                    },
                 )
             except ApplicationError as exc:
                 raise CommandError(_describe(exc.message, exc.extra.get("errors", {}))) from None
