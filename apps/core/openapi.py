@@ -512,16 +512,21 @@ def _path_example(paths: dict, path: str, name: str):
             continue
         key = _PATH_PARAMETER.findall(read_path)[-1]
         for example in _success_examples(item["get"]):
-            if key in example:
-                return example[key]
+            # A child under its case (``…/guarantees/{gid}``) names its own ``id`` differently.
+            for field in (key, "id"):
+                if field in example:
+                    return example[field]
     parent = "/".join(segments[: end - 1])
     for read_path, item in paths.items():
         if not _same_template(read_path, parent) or "get" not in item:
             continue
         for example in _success_examples(item["get"]):
             children = example.get(segments[end - 1])
-            if isinstance(children, list) and children and isinstance(children[0], dict) and "id" in children[0]:
-                return children[0]["id"]
+            if isinstance(children, list) and children and isinstance(children[0], dict):
+                # Children named by their own key (a bill's lines by ``position``), else by ``id``.
+                for field in (name, "id"):
+                    if field in children[0]:
+                        return children[0][field]
     return None
 
 
@@ -542,6 +547,8 @@ def _add_parameter_examples(result: dict) -> None:
                 value = None
                 if location == "path":
                     value = _path_example(paths, path, name)
+                    if value is None and param.get("schema", {}).get("enum"):
+                        value = param["schema"]["enum"][0]  # a choice of format: the first
                 elif location == "query" and name in given:
                     value = given[name]
                 elif location == "query" and name == "page_size":

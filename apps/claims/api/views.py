@@ -37,6 +37,7 @@ from apps.claims.api.serializers import (
 from apps.claims.models import AdjustmentReason, Bill, BillLine, Payment, Reserve
 from apps.core.api import CatalogViewSet, CommandAPIView
 from apps.core.exceptions import ValidationFailed, coded
+from apps.core.openapi import PARAMETER_EXAMPLES
 from apps.core.validators import is_iso_currency
 from apps.masters.api.fields import city_in
 
@@ -215,7 +216,6 @@ class AdjustmentReasonViewSet(CatalogViewSet):
     serializer_class = AdjustmentReasonSerializer
     etag_models = (AdjustmentReason,)
     queryset = AdjustmentReason.objects.none()
-    pagination_class = None  # a short catalog, read whole
 
     def get_queryset(self):
         return AdjustmentReason.objects.filter(is_active=True).order_by("sort_order", "code")
@@ -234,6 +234,7 @@ class PriceReferenceView(CommandAPIView):
 
     @extend_schema(
         parameters=[PriceReferenceQuerySerializer],
+        extensions={PARAMETER_EXAMPLES: {"assistance": "MED_EMERGENCY", "country": "ES", "currency": "USD"}},
         responses=PriceReferenceSerializer,
         examples=examples.PRICE_EXAMPLES,
     )

@@ -18,6 +18,7 @@ from apps.assistances.selectors import event_list
 from apps.clients.permissions import ANY_SOURCE
 from apps.core.api import CommandAPIView, ReadOnlyResourceViewSet
 from apps.core.files.api import StoredFileURLMixin, download_url_schema
+from apps.core.openapi import PARAMETER_EXAMPLES
 from apps.guarantees import documents, selectors, services
 from apps.guarantees.api import examples
 from apps.guarantees.api.serializers import (
@@ -270,6 +271,7 @@ class TurnaroundView(CommandAPIView):
 
     @extend_schema(
         parameters=[TurnaroundQuerySerializer],
+        extensions={PARAMETER_EXAMPLES: {"month": "2026-03", "source_code": "KOM"}},
         responses=inline_serializer("TurnaroundResults", {"results": TurnaroundSerializer(many=True)}),
         examples=examples.TURNAROUND_EXAMPLES,
     )
