@@ -229,4 +229,4 @@ def test_partners_read_their_own_cases_bills_and_write_none(world):
     )
     assert_problem(partner.post(f"{base}/reserve", {"amount": "1", "reason": "x"}, format="json"), 403)
     reasons = partner.get("/v1/assistances/adjustment-reasons").json()
-    assert "DUPLICATE" in [row["code"] for row in reasons]
+    assert "DUPLICATE" in [row["code"] for row in reasons["results"]]
