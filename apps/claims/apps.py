@@ -41,6 +41,28 @@ def case_opened(sender, instance, created: bool, raw: bool = False, **kwargs) ->
         transaction.on_commit(lambda: _open_reserve(event_id), robust=True)
 
 
+def price_hint(assignment, currency: str) -> str | None:
+    """The price reference beside a new guarantee: what was allowed so far for the assistance there."""
+    from apps.claims.selectors import price_reference
+    from apps.core.money import quantize
+
+    event = assignment.event
+    if not currency:
+        return None
+    found = price_reference(assistance=event.assistance, country=event.country, city=event.city, currency=currency)
+    if not found.count:
+        return None
+    return _(
+        "Price reference: %(count)s amounts allowed so far for this assistance here, median %(median)s, "
+        "90th percentile %(p90)s %(currency)s."
+    ) % {
+        "count": found.count,
+        "median": quantize(found.median, currency),
+        "p90": quantize(found.p90, currency),
+        "currency": currency,
+    }
+
+
 class ClaimsConfig(AppConfig):
     name = "apps.claims"
     verbose_name = _("Bills, reserves and bordereaux")
@@ -53,6 +75,10 @@ class ClaimsConfig(AppConfig):
         post_save.connect(case_opened, sender=Event, dispatch_uid="claims-reserve-on-opening")
         if links.mail_links not in documents.MAIL_LINKS:
             documents.MAIL_LINKS.append(links.mail_links)
+        from apps.guarantees import admin as guarantees_admin
+
+        if price_hint not in guarantees_admin.NEW_GUARANTEE_HINTS:
+            guarantees_admin.NEW_GUARANTEE_HINTS.append(price_hint)
         # Modules of their own (not tasks.py / admin.py, which others' work owns): imported here so
         # Celery registers the bordereau tasks and the admin its page.
         from apps.claims import admin_bordereau, bordereau_tasks  # noqa: F401

@@ -47,6 +47,10 @@ SENDABLE = {StatusRole.ISSUED, StatusRole.AMENDED, StatusRole.FINAL, StatusRole.
 OPTIONAL_CONTENT = {"deductible", "exclusions"}
 WAITING_LABELS = {"approval": _("approval"), "answer": _("the provider's answer")}
 
+# What the operator should see while writing a guarantee, from apps above this one (the claims' price
+# reference: median and p90 of what was allowed so far): callables (assignment, currency) -> text or None.
+NEW_GUARANTEE_HINTS: list = []
+
 
 def _span(delta: datetime.timedelta) -> str:
     """'2 d 3 h' / '1 h 05 min' / '12 min': an age read at a glance (the queue's wording)."""
@@ -386,13 +390,15 @@ class GuaranteeAdmin(ConflictGuardMixin, ServiceModelAdmin):
                 else:
                     self.message_user(request, _("Draft %(number)s written.") % {"number": guarantee.number})
                 return redirect("admin:assistances_event_change", event.pk)
+        currency = assignment.currency or (event.voucher.currency if event.voucher_id else "")
         return self._page(
             request,
             event,
             _("New guarantee of payment for %(provider)s") % {"provider": assignment.provider.display_name},
             form,
             assignment=assignment,
-            currency=assignment.currency or (event.voucher.currency if event.voucher_id else ""),
+            currency=currency,
+            hints=[hint for hint in (give(assignment, currency) for give in NEW_GUARANTEE_HINTS) if hint],
         )
 
     def command_view(self, request, pk):

@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.assistances import services as cases
@@ -162,3 +163,12 @@ def test_catalog_admins_load(browser, world, admin_client):
     assert browser.get("/admin/claims/bill/", **EN).status_code == 200
     assert admin_client.get("/admin/claims/adjustmentreason/").status_code == 200
     assert admin_client.get("/admin/claims/reserveestimate/").status_code == 200
+
+
+def test_a_new_guarantee_shows_the_price_reference(browser, world):
+    from tests.claims.test_scenario import _allowed_before
+
+    _allowed_before(world)  # five MRI amounts allowed in Mexico: median 6,000, p90 8,000 MXN
+    page = browser.get(reverse("admin:guarantees_guarantee_new", args=[world.assignment.pk]), **EN).content.decode()
+    assert "Price reference: 5 amounts allowed so far for this assistance here" in page
+    assert "median 6000.00, 90th percentile 8000.00 MXN" in page
