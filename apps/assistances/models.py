@@ -100,6 +100,11 @@ class Event(BaseModel):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     sla_due_at = models.DateTimeField(_("SLA due"), null=True, blank=True)
     sla_breached_at = models.DateTimeField(_("SLA breach flagged at"), null=True, blank=True)
+    # Dispatch: offers cascade to the next provider unless an operator turns it off; when no provider
+    # accepted within the limit the case is flagged; a provider arriving later than promised too.
+    cascade_enabled = models.BooleanField(_("offer the next provider automatically"), default=True)
+    no_provider_at = models.DateTimeField(_("no provider flagged at"), null=True, blank=True)
+    eta_breached_at = models.DateTimeField(_("late provider flagged at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = EventQuerySet.as_manager()
@@ -238,6 +243,17 @@ class EventProvider(BaseModel):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Dispatch, measured on timestamps (the scorecards read these, never typed figures).
+    offered_at = models.DateTimeField(_("offered at"), null=True, blank=True)
+    offer_expires_at = models.DateTimeField(_("offer expires at"), null=True, blank=True)
+    offer_rank = models.PositiveSmallIntegerField(_("offer number"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    eta_at = models.DateTimeField(_("promised arrival"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("declined at"), null=True, blank=True)
+    expired_at = models.DateTimeField(_("offer expired at"), null=True, blank=True)
+    en_route_at = models.DateTimeField(_("en route at"), null=True, blank=True)
+    eta_breached_at = models.DateTimeField(_("late arrival flagged at"), null=True, blank=True)
+    reason = models.TextField(_("provider's or operator's reason"), blank=True)
     currency = models.CharField(_("currency"), max_length=3, blank=True)
     estimated_cost = models.DecimalField(_("estimated cost"), max_digits=12, decimal_places=2, null=True, blank=True)
     final_cost = models.DecimalField(_("final cost"), max_digits=12, decimal_places=2, null=True, blank=True)
@@ -274,6 +290,27 @@ class EventProvider(BaseModel):
                 errors.update(exc.error_dict)
         if errors:
             raise ValidationError(errors)
+
+
+class OfferTimeout(models.Model):
+    """How long an offer waits for the provider's answer, per assistance type and priority (an empty
+    assistance: every type); the cascade then offers the next provider."""
+
+    assistance = models.ForeignKey(
+        "masters.Assistance", verbose_name=_("assistance"), on_delete=models.CASCADE, null=True, blank=True
+    )
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
+    minutes = models.PositiveSmallIntegerField(_("minutes to answer"))
+
+    objects = OperatorsOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("offer timeout")
+        verbose_name_plural = _("offer timeouts")
+        constraints = [models.UniqueConstraint(fields=["assistance", "priority"], name="offer_timeout_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.assistance_id or '*'} · {self.priority} · {self.minutes}"
 
 
 class NoteVisibility(models.TextChoices):

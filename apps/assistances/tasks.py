@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from apps.assistances import services
+from apps.assistances.services import dispatch
 from apps.core.context import use_context
 
 
@@ -22,3 +23,16 @@ def expire_drafts() -> int:
 def flag_sla_breaches() -> int:
     with use_context(source="worker"):
         return services.sla_flag_breaches()
+
+
+@shared_task(name="assistances.expire_offers", ignore_result=True)
+def expire_offers() -> int:
+    """Offers past their time expire and the next provider is offered (the cascade)."""
+    with use_context(source="worker"):
+        return dispatch.offers_expire_due()
+
+
+@shared_task(name="assistances.flag_eta_breaches", ignore_result=True)
+def flag_eta_breaches() -> int:
+    with use_context(source="worker"):
+        return dispatch.eta_breaches_flag()

@@ -159,6 +159,9 @@ class StatusRole(models.TextChoices):
     FINAL = "final", _("final")
     CLOSED = "closed", _("closed")
     EXPIRED = "expired", _("expired")
+    # A provider's dispatch on a case: offered, then en route (accepted is ASSIGNED's role).
+    OFFERED = "offered", _("offered")
+    EN_ROUTE = "en_route", _("en route")
     # A provider's bill (apps.claims): received is its machine's initial status.
     RECEIVED = "received", _("received")
     IN_REVIEW = "in_review", _("in review")
@@ -225,9 +228,19 @@ class EventStatus(StatusBase):
 class EventProviderStatus(StatusBase):
     """Status of a provider's service within a case."""
 
-    # The service stamps started_at, resolved_at or cancelled_at and tells MOK; a cancellation
-    # releases the amount guaranteed on the voucher.
-    ROLES = (StatusRole.STARTED, StatusRole.RESOLVED, StatusRole.CANCELLED)
+    # Dispatch: an offer (offered) is accepted (accepted: ASSIGNED, told to MOK), declined or expires;
+    # then en route, started on arrival (told to MOK), resolved (told to MOK) or cancelled. The
+    # services stamp each step's time; a cancellation releases the amount guaranteed on the voucher.
+    ROLES = (
+        StatusRole.OFFERED,
+        StatusRole.ACCEPTED,
+        StatusRole.DECLINED,
+        StatusRole.EXPIRED,
+        StatusRole.EN_ROUTE,
+        StatusRole.STARTED,
+        StatusRole.RESOLVED,
+        StatusRole.CANCELLED,
+    )
 
     class Meta(StatusBase.Meta):
         verbose_name = _("case provider status")

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import BaseModel
-from apps.core.visibility import OpenQuerySet
+from apps.core.visibility import OpenQuerySet, OperatorsOnlyQuerySet
 from apps.providers import geo
 
 # Opening hours are kept per weekday under these keys (Monday first, as Python counts them).
@@ -207,3 +207,30 @@ class LocationService(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assistance_id}@{self.location_id}"
+
+
+class ProviderReliability(models.Model):
+    """How a provider answered its offers over the last 90 days, for ranking the search.
+
+    Written by the dispatch's periodic job (``apps.assistances``) from the assignments' timestamps, so the
+    search joins one row instead of scanning them; a provider without a row has no history (neutral).
+    """
+
+    provider = models.OneToOneField(
+        Provider, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="reliability"
+    )
+    offers = models.PositiveIntegerField(_("offers (90 days)"), default=0)
+    accepted = models.PositiveIntegerField(_("accepted (90 days)"), default=0)
+    arrivals = models.PositiveIntegerField(_("arrivals with a promised time (90 days)"), default=0)
+    on_time = models.PositiveIntegerField(_("arrivals on time (90 days)"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # Our measure of the network, not shared with partners (the network itself is open data).
+    objects = OperatorsOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("provider reliability")
+        verbose_name_plural = _("provider reliability")
+
+    def __str__(self) -> str:
+        return f"{self.provider_id}: {self.accepted}/{self.offers}, {self.on_time}/{self.arrivals}"

@@ -416,6 +416,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "revert-due-status-switches": {"task": "assistances.revert_due_switches", "schedule": 60.0},
     "flag-sla-breaches": {"task": "assistances.flag_sla_breaches", "schedule": 60.0},
+    # Dispatch: offers expire and cascade within a minute of their time; late arrivals are flagged.
+    "expire-offers": {"task": "assistances.expire_offers", "schedule": 30.0},
+    "flag-eta-breaches": {"task": "assistances.flag_eta_breaches", "schedule": 60.0},
     "expire-drafts": {"task": "assistances.expire_drafts", "schedule": 3600.0},
     "sweep-audit-outbox": {"task": "audit.sweep_outbox", "schedule": 60.0},
     "dispatch-due-tracking": {"task": "tracking.dispatch_due", "schedule": 30.0},

@@ -69,6 +69,8 @@ def test_every_beat_entry_names_a_registered_task(settings):
         "guarantees.remind_unanswered",
         "guarantees.expire",
         "claims.generate_bordereaux",
+        "assistances.expire_offers",
+        "assistances.flag_eta_breaches",
     }
     assert names <= set(app.tasks)
 

@@ -82,7 +82,9 @@ def test_status_machines_expose_transitions(operator_client, url, model):
 def test_event_provider_status_machine_is_the_seed_one(operator_client):
     body = operator_client.get("/v1/masters/eventprovider-statuses/ASSIGNED").json()
     assert body["is_initial"] is True
-    assert set(body["next_statuses"]) == {"STARTED", "CANCELLED"}
+    assert set(body["next_statuses"]) == {"EN_ROUTE", "STARTED", "CANCELLED"}
+    offered = operator_client.get("/v1/masters/eventprovider-statuses/OFFERED").json()
+    assert set(offered["next_statuses"]) == {"ASSIGNED", "DECLINED", "EXPIRED", "CANCELLED"}
 
 
 def test_countries_search_by_code_and_name(operator_client):

@@ -143,6 +143,11 @@ def test_cases_case_providers_and_vouchers_refuse_a_move_alike(writer, operator)
 def test_seeded_roles_and_colours():
     assert dict(VoucherStatus.objects.exclude(role=None).values_list("code", "role")) == {"ACTIVE": "in_force"}
     assert dict(EventProviderStatus.objects.exclude(role=None).values_list("code", "role")) == {
+        "OFFERED": "offered",
+        "ASSIGNED": "accepted",
+        "DECLINED": "declined",
+        "EXPIRED": "expired",
+        "EN_ROUTE": "en_route",
         "STARTED": "started",
         "RESOLVED": "resolved",
         "CANCELLED": "cancelled",

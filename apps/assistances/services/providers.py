@@ -115,7 +115,8 @@ def event_provider_assign(
         raise ValidationFailed(errors)
     if event.status.is_final:
         raise ConflictError(_("The case is closed."), code="case_closed")
-    initial = EventProviderStatus.objects.filter(is_initial=True).order_by("sort_order").first()
+    # Assigned directly (the provider said yes on the phone): the accepted status, not an offer.
+    initial = PROVIDER_MACHINE.with_role(StatusRole.ACCEPTED)
     assignment = EventProvider(
         event=event,
         provider=provider,
