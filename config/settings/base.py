@@ -479,7 +479,8 @@ GOP_PUBLIC_PAGES_PER_MINUTE = 30
 # Our own generated PDFs: the shared file layer's size check still applies.
 GUARANTEE_LETTER_MAX_BYTES = 5 * 1024 * 1024
 # A provider's bill (PDF), entered in the console or uploaded through the provider's link.
-BILL_FILE_MAX_BYTES = env.int("BILL_FILE_MAX_BYTES", default=15 * 1024 * 1024)
+# A fixed limit, like the letters' and bordereaux': not something a deployment tunes.
+BILL_FILE_MAX_BYTES = 15 * 1024 * 1024
 # The monthly claims report's files (100,000 cases make a CSV of about 20 MB).
 BORDEREAU_MAX_BYTES = 200 * 1024 * 1024
 
