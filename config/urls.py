@@ -24,6 +24,8 @@ urlpatterns = [
     path("", include("apps.guarantees.urls")),
     # The provider's signed link to send its bill.
     path("", include("apps.claims.urls")),
+    # The provider's signed dispatch link: accept or decline an offer, then each step of the job.
+    path("", include("apps.assistances.urls")),
 ]
 
 handler404 = "apps.core.views.page_not_found"

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.assistances import selectors, services
 from apps.assistances.fields import EVENT_IDENTITY_FIELDS
 from apps.assistances.models import (
+    AssignmentProof,
     Event,
     EventDraft,
     EventProvider,
@@ -36,6 +37,7 @@ from apps.assistances.models import (
 from apps.consultations.models import PhoneConsultation
 from apps.core.admin import ConflictGuardMixin, LargeTablePaginator, assigned_user_filter, sync_saved
 from apps.core.exceptions import ApplicationError
+from apps.core.files.admin import StoredFileDownloadMixin, StoredFileInline
 from apps.masters.admin import source_formfield, source_list_filter
 from apps.masters.models import Assistance, Country, EventProviderStatus, EventStatus
 from apps.providers import selectors as provider_selectors
@@ -1092,13 +1094,21 @@ class AssignForm(forms.Form):
     guaranteed_amount = forms.DecimalField(label=_("Guaranteed amount"), required=False, min_value=Decimal("0"))
 
 
+class AssignmentProofInline(StoredFileInline):
+    """The provider's proofs of service (sent through its dispatch link), each with a download link."""
+
+    model = AssignmentProof
+    verbose_name_plural = _("proofs of service")
+
+
 @admin.register(EventProvider)
-class EventProviderAdmin(admin.ModelAdmin):
+class EventProviderAdmin(StoredFileDownloadMixin, admin.ModelAdmin):
     list_display = ["event", "provider", "status", "assigned_at", "guaranteed_amount", "currency", "final_cost"]
     list_filter = ["status"]
     search_fields = ["=event__code", "provider__display_name"]
     list_select_related = ["event", "provider", "status"]
     show_full_result_count = False
+    inlines = [AssignmentProofInline]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in EventProvider._meta.fields]

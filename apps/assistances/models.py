@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.files.models import StoredFile
 from apps.core.models import BaseModel, TimeStampedModel, user_reference
 from apps.core.money import validate_amount
 from apps.core.visibility import OperatorsOnlyQuerySet, ScopedQuerySet
@@ -290,6 +291,24 @@ class EventProvider(BaseModel):
                 errors.update(exc.error_dict)
         if errors:
             raise ValidationError(errors)
+
+
+class AssignmentProof(StoredFile):
+    """The provider's proof of the service (a photo, JPEG or PNG, or a signed PDF), sent through its
+    dispatch link and checked by content; partners see those of their own cases (the owner rule)."""
+
+    storage_bucket = "assists"
+    owner_field = "assignment"
+
+    assignment = models.ForeignKey(
+        EventProvider, verbose_name=_("case provider"), on_delete=models.PROTECT, related_name="proofs"
+    )
+
+    class Meta:
+        verbose_name = _("proof of service")
+        verbose_name_plural = _("proofs of service")
+        ordering = ["assignment_id", "id"]
+        indexes = [models.Index(fields=["assignment", "sha256"], name="assignment_proof_sha_idx")]
 
 
 class OfferTimeout(models.Model):

@@ -45,6 +45,7 @@ from apps.guarantees.models import (
 from apps.masters.exchange_rates import convert, rate_date_for
 from apps.masters.models import GuaranteeStatus, StatusRole
 from apps.masters.services import StatusMachine
+from apps.providers.selectors import provider_language
 from apps.vouchers.selectors import applicable_benefit, benefit_usage
 from apps.vouchers.services import benefit_commit, benefit_release
 
@@ -57,25 +58,11 @@ DEFAULT_VALIDITY_DAYS = 30
 # The editable content of a version (what an amendment may change).
 CONTENT_FIELDS = ("amount", "deductible", "valid_from", "valid_until", "covered_services", "exclusions")
 _LANGUAGES = {code for code, _label in LETTER_LANGUAGES}
-# Countries whose language a letter defaults to when the provider lists none of ours.
-_PORTUGUESE_COUNTRIES = {"BR", "PT", "AO", "MZ", "CV", "GW", "ST", "TL"}
-_SPANISH_COUNTRIES = {
-    "AR", "BO", "CL", "CO", "CR", "CU", "DO", "EC", "ES", "GQ", "GT", "HN", "MX", "NI", "PA", "PE", "PR", "PY",
-    "SV", "UY", "VE",
-}  # fmt: skip
 
 
 def letter_language(provider) -> str:
     """The provider's language if it reads one of the letter's (es, pt, en), else its country's, else English."""
-    for code in provider.languages or []:
-        if code in _LANGUAGES:
-            return code
-    iso2 = provider.country.iso2 if provider.country_id else ""
-    if iso2 in _PORTUGUESE_COUNTRIES:
-        return "pt"
-    if iso2 in _SPANISH_COUNTRIES:
-        return "es"
-    return "en"
+    return provider_language(provider)
 
 
 # --- Reading the rules ------------------------------------------------------------------------------

@@ -12,6 +12,28 @@ from apps.providers.models import WEEKDAYS, LocationService, Provider, ProviderL
 
 _SERVES = Provider.assistances.through
 
+# What is written to providers (guarantee letters, dispatch offers and links) comes in these languages.
+PROVIDER_LANGUAGES = ("es", "pt", "en")
+# Countries whose language a provider is written in when it lists none of ours.
+_PORTUGUESE_COUNTRIES = {"BR", "PT", "AO", "MZ", "CV", "GW", "ST", "TL"}
+_SPANISH_COUNTRIES = {
+    "AR", "BO", "CL", "CO", "CR", "CU", "DO", "EC", "ES", "GQ", "GT", "HN", "MX", "NI", "PA", "PE", "PR", "PY",
+    "SV", "UY", "VE",
+}  # fmt: skip
+
+
+def provider_language(provider: Provider) -> str:
+    """The provider's language if it reads one of ours (es, pt, en), else its country's, else English."""
+    for code in provider.languages or []:
+        if code in PROVIDER_LANGUAGES:
+            return code
+    iso2 = provider.country.iso2 if provider.country_id else ""
+    if iso2 in _PORTUGUESE_COUNTRIES:
+        return "pt"
+    if iso2 in _SPANISH_COUNTRIES:
+        return "es"
+    return "en"
+
 
 def provider_list() -> QuerySet[Provider]:
     return (

@@ -484,6 +484,12 @@ BILL_FILE_MAX_BYTES = 15 * 1024 * 1024
 # The monthly claims report's files (100,000 cases make a CSV of about 20 MB).
 BORDEREAU_MAX_BYTES = 200 * 1024 * 1024
 
+# --- Dispatch: the provider's job link (/job/<token>) ---------------------------------------------
+# Requests per minute per client address on the provider's job link (a burst, then refilled evenly).
+DISPATCH_LINK_PAGES_PER_MINUTE = 30
+# A proof of service sent through the link (a photo or a signed PDF).
+ASSIGNMENT_PROOF_MAX_BYTES = 10 * 1024 * 1024
+
 # --- Logging: one JSON object per line, with the request id -------------------------------------
 
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")

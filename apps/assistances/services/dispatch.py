@@ -11,12 +11,14 @@ operators turn the cascade off per case. A provider arriving after its promised 
 """
 
 import datetime
+from functools import partial
 
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.assistances.links import offer_notify
 from apps.assistances.models import Event, EventProvider, OfferTimeout, Priority
 from apps.assistances.services._common import lock_event
 from apps.assistances.services.providers import PROVIDER_MACHINE, _provider_payload
@@ -139,6 +141,7 @@ def provider_offer(
         actor=actor,
         case_reference=event.code,
     )
+    transaction.on_commit(partial(offer_notify, assignment.pk), robust=True)  # the e-mail with the link
     return assignment
 
 
