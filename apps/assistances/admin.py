@@ -34,12 +34,13 @@ from apps.assistances.models import (
     NoteKind,
     NoteVisibility,
 )
+from apps.assistances.services import dispatch
 from apps.consultations.models import PhoneConsultation
 from apps.core.admin import ConflictGuardMixin, LargeTablePaginator, assigned_user_filter, sync_saved
-from apps.core.exceptions import ApplicationError
+from apps.core.exceptions import ApplicationError, ValidationFailed
 from apps.core.files.admin import StoredFileDownloadMixin, StoredFileInline
 from apps.masters.admin import source_formfield, source_list_filter
-from apps.masters.models import Assistance, Country, EventProviderStatus, EventStatus
+from apps.masters.models import Assistance, Country, EventProviderStatus, EventStatus, StatusRole
 from apps.providers import selectors as provider_selectors
 from apps.providers.models import ProviderLocation
 from apps.providers.selectors import LocationQuery, location_search
@@ -63,6 +64,7 @@ QUEUE_LABELS = {
     "unassigned": _("Unassigned"),
     "mine": _("Mine"),
     "waiting_provider": _("Waiting for a provider"),
+    "no_provider": _("No provider"),
 }
 QUEUE_REFRESH_SECONDS = 4
 
@@ -81,6 +83,31 @@ def _due_text(due, now) -> str:
     else:
         span = _("%(minutes)d min") % {"minutes": minutes}
     return (_("due in %(span)s") if due > now else _("%(span)s overdue")) % {"span": span}
+
+
+def _offer_left(expires_at, now) -> int | None:
+    """Whole minutes an open dispatch offer has left (0 once due: the periodic job expires it), None without one."""
+    if expires_at is None:
+        return None
+    return max(0, math.ceil((expires_at - now).total_seconds() / 60))
+
+
+def _dispatch_timeline(assignment: EventProvider) -> list[tuple[str, datetime.datetime, str]]:
+    """The provider's dispatch on the case as the step page tells it: (what, when, css class), in order."""
+    steps = [
+        (_("Offered"), assignment.offered_at, ""),
+        (_("Offer expires"), assignment.offer_expires_at if assignment.accepted_at is None else None, ""),
+        (_("Accepted"), assignment.accepted_at, ""),
+        (_("Promised arrival (ETA)"), assignment.eta_at, ""),
+        (_("Declined"), assignment.declined_at, "is-bad"),
+        (_("Offer expired"), assignment.expired_at, "is-bad"),
+        (_("En route"), assignment.en_route_at, ""),
+        (_("Arrived"), assignment.started_at, ""),
+        (_("Late: flagged"), assignment.eta_breached_at, "is-bad"),
+        (_("Completed"), assignment.resolved_at, ""),
+        (_("Cancelled"), assignment.cancelled_at, "is-bad"),
+    ]
+    return [(label, when, css) for label, when, css in steps if when is not None]
 
 
 def _timeline_entry(row, status_names: dict[str, str]) -> dict:
@@ -715,6 +742,7 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
                 name="assistances_event_provider_step",
             ),
             path("<int:pk>/take/", self.admin_site.admin_view(self.take_view), name="assistances_event_take"),
+            path("<int:pk>/cascade/", self.admin_site.admin_view(self.cascade_view), name="assistances_event_cascade"),
             path("<int:pk>/status/", self.admin_site.admin_view(self.status_view), name="assistances_event_status"),
             path("<int:pk>/assign/", self.admin_site.admin_view(self.assign_view), name="assistances_event_assign"),
         ]
@@ -808,13 +836,28 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
         return redirect("admin:assistances_event_change", pk)
 
     def provider_step_view(self, request, pk, assignment_pk):
-        """A provider's service on the case moves on: started, resolved (with its final cost) or cancelled."""
+        """A provider's service on the case moves on: the dispatch steps (accepted with an ETA, declined
+        with a reason, en route, arrived, completed) and the plain transitions (resolve with the final
+        cost, cancel with a reason)."""
         event = self._event_or_403(request, pk)
         assignment = get_object_or_404(
             EventProvider.objects.select_related("provider", "status", "commitment"), pk=assignment_pk, event=event
         )
-        form = ProviderStepForm(request.POST or None, assignment=assignment)
-        if request.method == "POST" and form.is_valid():
+        posted = request.POST if request.method == "POST" else None
+        is_dispatch = posted is not None and "dispatch_step" in posted
+        form = ProviderStepForm(None if is_dispatch else posted, assignment=assignment)
+        dispatch_form = DispatchStepForm(posted if is_dispatch else None, assignment=assignment)
+        if is_dispatch and dispatch_form.is_valid():
+            try:
+                done = self._dispatch_step(request, assignment, dispatch_form.cleaned_data)
+            except ApplicationError as exc:
+                errors = exc.extra.get("errors") or {}
+                dispatch_form.add_error(None, " ".join(str(m) for ms in errors.values() for m in ms) or exc.message)
+            else:
+                message = _("The provider's service is now: %(status)s.") % {"status": done.status.name}
+                self.message_user(request, message)
+                return redirect("admin:assistances_event_change", pk)
+        elif posted is not None and not is_dispatch and form.is_valid():
             try:
                 services.event_provider_transition(
                     assignment=assignment,
@@ -836,8 +879,53 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": _("%(provider)s on %(code)s") % {"provider": assignment.provider.display_name, "code": event.code},
         }
-        context.update(event=event, assignment=assignment, form=form, opts=self.model._meta)
+        context.update(
+            event=event,
+            assignment=assignment,
+            form=form,
+            dispatch_form=dispatch_form,
+            actions=dispatch_form.actions,
+            timeline=_dispatch_timeline(assignment),
+            max_eta=dispatch.MAX_ETA_MINUTES,
+            opts=self.model._meta,
+        )
         return TemplateResponse(request, "admin/assistances/event/provider_step.html", context)
+
+    @staticmethod
+    def _dispatch_step(request, assignment: EventProvider, data: dict) -> EventProvider:
+        """One dispatch step through its service, the operator as the actor (what they heard on the phone)."""
+        action = data["dispatch_step"]
+        if action == "accept":
+            if data.get("eta_minutes") is None:
+                raise ValidationFailed({"eta_minutes": [_("Give the minutes the provider needs to arrive.")]})
+            return dispatch.provider_accept(assignment=assignment, eta_minutes=data["eta_minutes"], actor=request.user)
+        if action == "decline":
+            return dispatch.provider_decline(assignment=assignment, reason=data.get("reason") or "", actor=request.user)
+        step = {
+            "en_route": dispatch.provider_en_route,
+            "arrived": dispatch.provider_arrived,
+            "completed": dispatch.provider_completed,
+        }[action]
+        return step(assignment=assignment, actor=request.user)
+
+    def cascade_view(self, request, pk):
+        """The case header's toggle: offer the next provider automatically, or not."""
+        if request.method != "POST":
+            return redirect("admin:assistances_event_change", pk)
+        event = self._event_or_403(request, pk)
+        enabled = request.POST.get("enabled") == "1"
+        try:
+            dispatch.cascade_set(event=event, enabled=enabled, actor=request.user)
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                _("The next provider will be offered automatically.")
+                if enabled
+                else _("Automatic offers to the next provider are off for this case."),
+            )
+        return redirect("admin:assistances_event_change", pk)
 
     def _case_header(self, request, event: Event) -> dict:
         """What the operator needs at a glance on a case, and the buttons for the next step."""
@@ -851,6 +939,11 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
             "mine": event.assigned_operator_id == request.user.pk,
             "call_url": _call_log_url(event),
             "badges": self._badges([event]).get(event.pk, []),
+            "open_offers": list(
+                EventProvider.objects.filter(event=event, status__role=StatusRole.OFFERED)
+                .select_related("provider")
+                .order_by("offer_expires_at")
+            ),
         }
 
     def _badges(self, events: list[Event]) -> dict[int, list]:
@@ -914,6 +1007,7 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
                 "sla": selectors.sla_state(case, now=now),
                 "due": _due_text(case.sla_due_at, now),
                 "badges": badges.get(case.pk, []),
+                "offer_left": _offer_left(case.open_offer_expires_at, now),
             }
             for case in cases
         ]
@@ -972,20 +1066,27 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
             location = get_object_or_404(
                 ProviderLocation.objects.select_related("provider"), pk=form.cleaned_data["location"]
             )
+            offering = request.POST.get("action") == "offer"
             try:
-                services.event_provider_assign(
-                    event=event,
-                    provider=location.provider,
-                    location=location,
-                    estimated_cost=form.cleaned_data.get("estimated_cost"),
-                    guaranteed_amount=form.cleaned_data.get("guaranteed_amount"),
-                    actor=request.user,
-                )
+                if offering:
+                    # An offer: the provider has until the offer timeout to answer (services.dispatch).
+                    dispatch.provider_offer(
+                        event=event, provider=location.provider, location=location, actor=request.user
+                    )
+                else:
+                    services.event_provider_assign(
+                        event=event,
+                        provider=location.provider,
+                        location=location,
+                        estimated_cost=form.cleaned_data.get("estimated_cost"),
+                        guaranteed_amount=form.cleaned_data.get("guaranteed_amount"),
+                        actor=request.user,
+                    )
             except ApplicationError as exc:
                 errors = exc.extra.get("errors") or {}
                 form.add_error(None, " ".join(str(m) for ms in errors.values() for m in ms) or exc.message)
             else:
-                self.message_user(request, _("Provider assigned."))
+                self.message_user(request, _("Provider offered the case.") if offering else _("Provider assigned."))
                 return redirect("admin:assistances_event_change", pk)
         local_now = timezone.localtime(timezone.now(), _case_zone(event))
         hours = provider_selectors.opening_hours_of(location_ids=[hit.id for hit in hits])
@@ -1054,7 +1155,39 @@ class ProviderStepForm(forms.Form):
 
     def __init__(self, *args, assignment: EventProvider, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].queryset = assignment.status.next_statuses.order_by("sort_order")
+        self.fields["status"].queryset = assignment.status.next_statuses.exclude(role__in=DISPATCH_ONLY_ROLES).order_by(
+            "sort_order"
+        )
+
+
+# The dispatch steps the step page offers, by the role of the status each one moves to.
+DISPATCH_ACTIONS = [
+    ("accept", StatusRole.ACCEPTED, _("Accepted")),
+    ("decline", StatusRole.DECLINED, _("Declined")),
+    ("en_route", StatusRole.EN_ROUTE, _("En route")),
+    ("arrived", StatusRole.STARTED, _("Arrived")),
+    ("completed", StatusRole.RESOLVED, _("Completed")),
+]
+# Statuses only the dispatch steps reach (they stamp the ETA, the decline, the route, and cascade):
+# the plain transition form does not list them.
+DISPATCH_ONLY_ROLES = (StatusRole.ACCEPTED, StatusRole.DECLINED, StatusRole.EXPIRED, StatusRole.EN_ROUTE)
+
+
+class DispatchStepForm(forms.Form):
+    """What the operator records of the provider's answer (by phone): accepted with an ETA, declined
+    with a reason, en route, arrived, completed; only the steps the status machine allows from here."""
+
+    dispatch_step = forms.ChoiceField(choices=[(code, label) for code, _role, label in DISPATCH_ACTIONS])
+    eta_minutes = forms.IntegerField(
+        label=_("Arrives in (minutes)"), required=False, min_value=1, max_value=dispatch.MAX_ETA_MINUTES
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, assignment: EventProvider, **kwargs):
+        super().__init__(*args, **kwargs)
+        roles = set(assignment.status.next_statuses.values_list("role", flat=True))
+        self.actions = [code for code, role, _label in DISPATCH_ACTIONS if role in roles]
+        self.fields["dispatch_step"].choices = [(c, label) for c, _role, label in DISPATCH_ACTIONS if c in self.actions]
 
 
 class StatusForm(forms.Form):

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from datetime import timedelta
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone, translation
 from django.utils.text import smart_split, unescape_string_literal
@@ -18,7 +18,7 @@ from django.utils.text import smart_split, unescape_string_literal
 from apps.assistances.fields import EVENT_COMPUTED_FIELDS, EVENT_READ_FIELDS, read_path
 from apps.assistances.models import Event, EventDraft, EventProvider, EventStatusHistory, Note
 from apps.audit.models import AuditLog
-from apps.masters.models import Assistance, City, Country, EventProviderStatus, EventStatus
+from apps.masters.models import Assistance, City, Country, EventProviderStatus, EventStatus, StatusRole
 from apps.vouchers.models import Voucher
 from apps.vouchers.selectors import voucher_check_coverage
 
@@ -122,8 +122,9 @@ def note_list(*, caller=None) -> QuerySet[Note]:
 # --- the operators' queue (the console's landing page) -------------------------------------------------
 
 # The queue's views, in the order the counters show them. "Waiting for a provider": a provider was
-# assigned and has not started (its assignment is still in the machine's initial status).
-QUEUE_VIEWS = ("all", "breached", "at_risk", "unassigned", "mine", "waiting_provider")
+# assigned and has not started (its assignment is still in the machine's initial status). "No
+# provider": the dispatch cascade ran out of providers (Event.no_provider_at, services.dispatch).
+QUEUE_VIEWS = ("all", "breached", "at_risk", "unassigned", "mine", "waiting_provider", "no_provider")
 QUEUE_SIZE = 50
 
 
@@ -139,6 +140,7 @@ def _queue_filters(*, user, now) -> dict[str, Q]:
         "unassigned": Q(assigned_operator__isnull=True),
         "mine": Q(assigned_operator=user),
         "waiting_provider": Q(Exists(waiting)),
+        "no_provider": Q(no_provider_at__isnull=False),
     }
 
 
@@ -157,12 +159,20 @@ def queue_counts(*, user, now=None) -> dict[str, int]:
 
 
 def queue_cases(*, user, view: str = "all", now=None, limit: int = QUEUE_SIZE) -> list[Event]:
-    """Open cases of one queue view, most urgent first: SLA due soonest (none last), then oldest."""
+    """Open cases of one queue view, most urgent first: SLA due soonest (none last), then oldest.
+
+    Each case carries ``open_offer_expires_at``: when its soonest open dispatch offer runs out (None
+    without one), read in the same query (a subquery on the assignments' case index).
+    """
     now = now or timezone.now()
     q = _queue_filters(user=user, now=now)[view if view in QUEUE_VIEWS else "all"]
+    open_offer = EventProvider.objects.filter(event=OuterRef("pk"), status__role=StatusRole.OFFERED).order_by(
+        "offer_expires_at"
+    )
     return list(
         Event.objects.filter(q, closed_at__isnull=True)
         .select_related("status", "assistance", "country", "city", "assigned_operator")
+        .annotate(open_offer_expires_at=Subquery(open_offer.values("offer_expires_at")[:1]))
         .order_by(F("sla_due_at").asc(nulls_last=True), "opened_at", "id")[:limit]
     )
 

@@ -58,6 +58,7 @@ def test_counters_and_views_count_open_cases_only(operator):
         "unassigned": 2,
         "mine": 1,
         "waiting_provider": 1,
+        "no_provider": 0,
     }
     # Each counter's click shows exactly the cases it counted.
     for view, count in counts.items():
