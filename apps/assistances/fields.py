@@ -43,6 +43,10 @@ EVENT_READ_FIELDS: tuple[str, ...] = (
     "closed_at",
     "sla_due_at",
     "sla_state",
+    # Dispatch (issue 18): the operators' switch and the queue's flags.
+    "cascade_enabled",
+    "no_provider_at",
+    "eta_breached_at",
     "version",
     "created_at",
     "updated_at",

@@ -4,7 +4,7 @@ from operator import attrgetter
 
 from rest_framework import serializers
 
-from apps.core.visibility import OPERATOR_LABEL, operator_label
+from apps.core.visibility import OPERATOR_LABEL, is_partner, operator_label
 
 # Written by the platform itself rather than by a person.
 SYSTEM_ACTORS = {"", "system"}
@@ -42,3 +42,18 @@ class PersonField(serializers.CharField):
         else:
             by_operator = name not in SYSTEM_ACTORS and name != str(caller)
         return operator_label(caller=caller, is_operator=by_operator, name=str(name))
+
+
+class OperatorsOnlyTextField(serializers.CharField):
+    """Free text written by operators (or told to them) that stays in the company: operators read it,
+    a partner reads an empty string. Without a caller to decide for, the empty string (fail closed)."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(read_only=True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        request = self.context.get("request")
+        if request is None or is_partner(request.user):
+            return ""
+        return super().to_representation(value)

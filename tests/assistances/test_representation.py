@@ -66,7 +66,13 @@ def full_case(operator):
     # A closing time on an open case is not a real state, but it is a value of the column: both paths
     # must render it alike.
     Event.objects.filter(pk=event.pk).update(
-        closed_at=now, coverage_override_reason="Checked by phone", latitude=40.0, longitude=-3.5
+        closed_at=now,
+        coverage_override_reason="Checked by phone",
+        latitude=40.0,
+        longitude=-3.5,
+        cascade_enabled=False,
+        no_provider_at=now,
+        eta_breached_at=now,
     )
     return Event.objects.get(pk=event.pk)
 
@@ -123,6 +129,8 @@ def test_fast_path_and_serializer_agree_field_by_field(who, shape, operator, ful
             "first_response_at",
             "closed_at",
             "sla_due_at",
+            "no_provider_at",
+            "eta_breached_at",
         }
     if who == "partner" and shape == "full":
         assert fast["assigned_operator"] == str(OPERATOR_LABEL)

@@ -171,6 +171,28 @@ REQUESTS = {
     ("PATCH", EVENTS + "/providers/{id}"): lambda t, s: [
         Call("PATCH", f"{EVENTS}/providers/{t.assignment_id}", body={"status": "CANCELLED", "reason": "probe"})
     ],
+    # Dispatch (operators' steps): a partner is refused whatever it names.
+    ("POST", EVENTS + "/{id}/offers"): lambda t, s: [
+        Call("POST", f"{EVENTS}/{t.case_id}/offers", body={"provider": s.shared.provider_id})
+    ],
+    ("POST", EVENTS + "/{id}/cascade"): lambda t, s: [
+        Call("POST", f"{EVENTS}/{t.case_id}/cascade", body={"enabled": False})
+    ],
+    ("POST", EVENTS + "/providers/{id}/accept"): lambda t, s: [
+        Call("POST", f"{EVENTS}/providers/{t.assignment_id}/accept", body={"eta_minutes": 30})
+    ],
+    ("POST", EVENTS + "/providers/{id}/decline"): lambda t, s: [
+        Call("POST", f"{EVENTS}/providers/{t.assignment_id}/decline", body={"reason": "probe"})
+    ],
+    ("POST", EVENTS + "/providers/{id}/en-route"): lambda t, s: [
+        Call("POST", f"{EVENTS}/providers/{t.assignment_id}/en-route")
+    ],
+    ("POST", EVENTS + "/providers/{id}/arrived"): lambda t, s: [
+        Call("POST", f"{EVENTS}/providers/{t.assignment_id}/arrived")
+    ],
+    ("POST", EVENTS + "/providers/{id}/completed"): lambda t, s: [
+        Call("POST", f"{EVENTS}/providers/{t.assignment_id}/completed")
+    ],
     ("GET", "/v1/assistances/notes"): _list("/v1/assistances/notes"),
     ("POST", "/v1/assistances/notes"): lambda t, s: [
         Call("POST", "/v1/assistances/notes", body={"event": t.case_id, "body": "probe"})

@@ -189,6 +189,24 @@ def _case(story: Story, assignment: dict) -> dict:
     return case
 
 
+def _dispatch(story: Story, case: dict, assignment: dict) -> None:
+    """Issue 18: the operator turns the cascade off, offers the case, records a decline, offers again and
+    records the acceptance, the way there, the arrival and the completion."""
+    operator, url = story.operator, f"/v1/assistances/events/{case.get('id')}"
+    story.call(operator, "post", f"{url}/cascade", cases.CASCADE_REQUEST, example=cases.CASE_CASCADE_OFF)
+    offer = {**cases.OFFER_REQUEST, **assignment}
+    first = story.call(operator, "post", f"{url}/offers", offer, example=cases.OFFERED, status=(201,))
+    first_url = f"/v1/assistances/events/providers/{first.get('id')}"
+    story.call(operator, "post", f"{first_url}/decline", cases.DECLINE_REQUEST, example=cases.DECLINED)
+    story.same("reason for the partner", story.call(story.kom, "get", first_url).get("reason"), "")
+    second = story.call(operator, "post", f"{url}/offers", offer, example=cases.OFFERED, status=(201,))
+    second_url = f"/v1/assistances/events/providers/{second.get('id')}"
+    story.call(operator, "post", f"{second_url}/accept", cases.ACCEPT_REQUEST, example=cases.ACCEPTED)
+    story.call(operator, "post", f"{second_url}/en-route", example=cases.EN_ROUTE)
+    story.call(operator, "post", f"{second_url}/arrived", example=cases.ARRIVED)
+    story.call(operator, "post", f"{second_url}/completed", example=cases.COMPLETED)
+
+
 def _phone_call(story: Story, case: dict) -> None:
     operator, without_files = story.operator, {**calls.CONSULTATION, "files": []}
     request = {**calls.CONSULTATION_REQUEST, "event": case.get("id")}
@@ -239,6 +257,7 @@ def test_the_story_of_the_examples_runs_through_the_api(world, story_clock):
     assignment = _provider_network(story)
     voucher = _voucher(story)
     case = _case(story, assignment)
+    _dispatch(story, case, assignment)
     _phone_call(story, case)
     _draft(story)
     _issuance(story)

@@ -33,6 +33,9 @@ TRAVELLER_IN_MADRID = {
     "longitude": -3.7058,
 }
 
+# A case's dispatch switch and queue flags before anything went wrong (issue 18).
+NO_DISPATCH_FLAGS = {"cascade_enabled": True, "no_provider_at": None, "eta_breached_at": None}
+
 CASE_REQUEST = {
     "source_code": "KOM",
     "external_reference": "KOM-INC-20260314-0042",
@@ -73,6 +76,7 @@ CASE_OPENED = {
     # MED_EMERGENCY commits to 30 minutes; high priority halves it.
     "sla_due_at": "2026-03-14T09:35:05.318204-03:00",
     "sla_state": "ok",
+    **NO_DISPATCH_FLAGS,
     "version": 1,
     "created_at": "2026-03-14T09:20:05.331571-03:00",
     "updated_at": "2026-03-14T09:20:05.331602-03:00",
@@ -132,6 +136,20 @@ ASSIGNMENT_REQUEST = {
     "notes": "Guarantee of payment sent to the admissions desk by e-mail.",
 }
 
+# An assignment made directly (not offered first) has no dispatch times.
+NO_DISPATCH_TIMES = {
+    "offered_at": None,
+    "offer_expires_at": None,
+    "offer_rank": None,
+    "accepted_at": None,
+    "eta_at": None,
+    "declined_at": None,
+    "expired_at": None,
+    "en_route_at": None,
+    "eta_breached_at": None,
+    "reason": "",
+}
+
 ASSIGNMENT = {
     "id": 2210,
     "event": "BT-2026-0001042",
@@ -143,6 +161,7 @@ ASSIGNMENT = {
     "started_at": None,
     "resolved_at": None,
     "cancelled_at": None,
+    **NO_DISPATCH_TIMES,
     # A guarantee is committed on the voucher's benefit, in the benefit's currency.
     "currency": "USD",
     "estimated_cost": "1500.00",
@@ -159,6 +178,72 @@ ASSIGNMENT_RESOLVED = {
     "started_at": "2026-03-14T09:58:02.774190-03:00",
     "resolved_at": "2026-03-14T13:45:19.006342-03:00",
     "final_cost": "1320.50",
+}
+
+# Dispatch (issue 18): the case is offered to a roadside provider first; an operator records each of
+# its phone answers. The first offer is declined, the cascade offers the next provider, who accepts.
+OFFER_REQUEST = {"provider": 318, "location": 527, "currency": "USD"}
+
+OFFERED = {
+    **ASSIGNMENT,
+    "status": "OFFERED",
+    "assigned_at": "2026-03-14T09:27:50.120733-03:00",
+    "offered_at": "2026-03-14T09:27:50.120733-03:00",
+    # MED_EMERGENCY at high priority: five minutes to answer (the offer times per assistance and priority).
+    "offer_expires_at": "2026-03-14T09:32:50.120733-03:00",
+    "offer_rank": 1,
+    "estimated_cost": None,
+    "guaranteed_amount": None,
+    "notes": "",
+}
+
+DECLINE_REQUEST = {"reason": "No doctor on duty until 11:00."}
+
+DECLINED = {
+    **OFFERED,
+    "status": "DECLINED",
+    "declined_at": "2026-03-14T09:29:03.551920-03:00",
+    # Operators read it; partners read an empty string.
+    "reason": DECLINE_REQUEST["reason"],
+}
+
+ACCEPT_REQUEST = {"eta_minutes": 40}
+
+# The cascade's second offer (another clinic), accepted with a 40-minute ETA.
+ACCEPTED = {
+    **OFFERED,
+    "id": 2211,
+    "provider": 319,
+    "provider_name": "Hospital Gran Vía Asistencia",
+    "location": 528,
+    "assigned_at": "2026-03-14T09:29:03.551920-03:00",
+    "offered_at": "2026-03-14T09:29:03.551920-03:00",
+    "offer_expires_at": "2026-03-14T09:34:03.551920-03:00",
+    "offer_rank": 2,
+    "status": "ASSIGNED",
+    "accepted_at": "2026-03-14T09:30:12.004518-03:00",
+    "eta_at": "2026-03-14T10:10:12.004518-03:00",
+}
+
+EN_ROUTE = {**ACCEPTED, "status": "EN_ROUTE", "en_route_at": "2026-03-14T09:31:40.872305-03:00"}
+
+# On site 55 minutes after accepting, 15 minutes later than promised: the assignment and the case are flagged.
+ARRIVED = {
+    **EN_ROUTE,
+    "status": "STARTED",
+    "started_at": "2026-03-14T10:25:12.004518-03:00",
+    "eta_breached_at": "2026-03-14T10:25:12.004518-03:00",
+}
+
+COMPLETED = {**ARRIVED, "status": "RESOLVED", "resolved_at": "2026-03-14T11:40:27.310662-03:00"}
+
+CASCADE_REQUEST = {"enabled": False}
+
+CASE_CASCADE_OFF = {
+    **CASE_IN_PROGRESS,
+    "cascade_enabled": False,
+    "version": 4,
+    "updated_at": "2026-03-14T09:28:31.117204-03:00",
 }
 
 NOTE_REQUEST = {
@@ -227,6 +312,7 @@ PROMOTED_CASE = {
     "closed_at": None,
     "sla_due_at": "2026-03-14T12:06:30.441862-03:00",
     "sla_state": "ok",
+    **NO_DISPATCH_FLAGS,
     "version": 1,
     "created_at": "2026-03-14T10:06:30.452019-03:00",
     "updated_at": "2026-03-14T10:06:30.452044-03:00",
@@ -251,3 +337,12 @@ ASSIGNMENT_TRANSITION_EXAMPLES = exchange(
 NOTE_EXAMPLES = exchange("A note about the traveller", NOTE_REQUEST, "A note from the partner", NOTE)
 DRAFT_EXAMPLES = exchange("A call being taken", {"data": DRAFT_DATA}, "A draft", DRAFT)
 PROMOTE_EXAMPLES = exchange("Open without a voucher", PROMOTE_REQUEST, "The case opened from the draft", PROMOTED_CASE)
+OFFERED_EXAMPLES = exchange("Offer the case to a clinic", OFFER_REQUEST, "The clinic is offered the case", OFFERED)
+ACCEPT_EXAMPLES = exchange("Accepted on the phone, there in 40 minutes", ACCEPT_REQUEST, "Accepted", ACCEPTED)
+DECLINE_EXAMPLES = exchange("Declined on the phone", DECLINE_REQUEST, "Declined (as operators read it)", DECLINED)
+EN_ROUTE_EXAMPLES = [OpenApiExample("On the way", value=EN_ROUTE, response_only=True)]
+ARRIVED_EXAMPLES = [OpenApiExample("On site, later than promised", value=ARRIVED, response_only=True)]
+COMPLETED_EXAMPLES = [OpenApiExample("The service is done", value=COMPLETED, response_only=True)]
+CASCADE_EXAMPLES = exchange(
+    "The operator calls the providers herself", CASCADE_REQUEST, "The cascade is off", CASE_CASCADE_OFF
+)

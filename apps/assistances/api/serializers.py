@@ -22,7 +22,8 @@ from apps.assistances.models import (
     Priority,
 )
 from apps.assistances.selectors import sla_state, sla_state_of
-from apps.core.fields import PersonField
+from apps.assistances.services.dispatch import MAX_ETA_MINUTES
+from apps.core.fields import OperatorsOnlyTextField, PersonField
 from apps.core.serializers import JSONObjectField, OptionalCurrencyCodeField, StrictFieldsMixin
 from apps.core.visibility import OPERATOR_LABEL, VisiblePrimaryKeyRelatedField
 from apps.masters.api.fields import AssistanceField, CountryField, SourceField, city_in
@@ -213,6 +214,13 @@ class EventProviderSerializer(serializers.ModelSerializer):
     event = serializers.CharField(source="event.code", read_only=True)
     provider_name = serializers.CharField(source="provider.display_name", read_only=True)
     status = serializers.CharField(source="status.code", read_only=True)
+    # A provider's words when declining ("no truck free tonight") are operators' working knowledge, not
+    # the partner's: partners read the times of every step, an empty reason.
+    reason = OperatorsOnlyTextField(
+        help_text=_(
+            "Why the offer was declined or the assignment cancelled (operators only; partners read an empty string)."
+        )
+    )
 
     class Meta:
         model = EventProvider
@@ -227,6 +235,17 @@ class EventProviderSerializer(serializers.ModelSerializer):
             "started_at",
             "resolved_at",
             "cancelled_at",
+            # Dispatch (issue 18): the offer, the answer and the way there, each step's time.
+            "offered_at",
+            "offer_expires_at",
+            "offer_rank",
+            "accepted_at",
+            "eta_at",
+            "declined_at",
+            "expired_at",
+            "en_route_at",
+            "eta_breached_at",
+            "reason",
             "currency",
             "estimated_cost",
             "final_cost",
@@ -244,6 +263,34 @@ class EventProviderAssignSerializer(StrictFieldsMixin, serializers.Serializer):
     guaranteed_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, min_value=0)
     currency = OptionalCurrencyCodeField(required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class OfferSerializer(StrictFieldsMixin, serializers.Serializer):
+    """Offer the case to a provider (it answers within the offer time set per assistance and priority)."""
+
+    provider = VisiblePrimaryKeyRelatedField(queryset=Provider.objects.all())
+    location = VisiblePrimaryKeyRelatedField(queryset=ProviderLocation.objects.all(), required=False, allow_null=True)
+    currency = OptionalCurrencyCodeField(required=False)
+
+
+class AcceptSerializer(StrictFieldsMixin, serializers.Serializer):
+    """The provider's acceptance, with the minutes it promises to arrive in."""
+
+    eta_minutes = serializers.IntegerField(
+        min_value=1, max_value=MAX_ETA_MINUTES, help_text=_("Minutes the provider promises to be there in.")
+    )
+
+
+class DeclineSerializer(StrictFieldsMixin, serializers.Serializer):
+    """The provider's refusal of the offer, with its reason."""
+
+    reason = serializers.CharField(max_length=2000, help_text=_("Why the provider declines (operators only)."))
+
+
+class CascadeSerializer(StrictFieldsMixin, serializers.Serializer):
+    """The case's automatic cascade, on or off."""
+
+    enabled = serializers.BooleanField(help_text=_("Offer the next provider automatically when an offer fails."))
 
 
 class EventProviderTransitionSerializer(StrictFieldsMixin, serializers.Serializer):

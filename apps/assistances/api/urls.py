@@ -29,6 +29,31 @@ urlpatterns = [
         name="event-switch-cancel",
     ),
     path("assistances/events/<int:pk>/providers", views.EventProvidersView.as_view(), name="event-providers"),
+    path("assistances/events/<int:pk>/offers", views.EventOffersView.as_view(), name="event-offers"),
+    path("assistances/events/<int:pk>/cascade", views.EventCascadeView.as_view(), name="event-cascade"),
+    path(
+        "assistances/events/providers/<int:pk>/accept", views.AssignmentAcceptView.as_view(), name="assignment-accept"
+    ),
+    path(
+        "assistances/events/providers/<int:pk>/decline",
+        views.AssignmentDeclineView.as_view(),
+        name="assignment-decline",
+    ),
+    path(
+        "assistances/events/providers/<int:pk>/en-route",
+        views.AssignmentEnRouteView.as_view(),
+        name="assignment-en-route",
+    ),
+    path(
+        "assistances/events/providers/<int:pk>/arrived",
+        views.AssignmentArrivedView.as_view(),
+        name="assignment-arrived",
+    ),
+    path(
+        "assistances/events/providers/<int:pk>/completed",
+        views.AssignmentCompletedView.as_view(),
+        name="assignment-completed",
+    ),
     path("assistances/notes", views.NoteViewSet.as_view(_list), name="note-list"),
     path("assistances/notes/<int:pk>", views.NoteViewSet.as_view({"get": "retrieve"}), name="note-detail"),
 ]

@@ -10,6 +10,9 @@ from apps.accounts.permissions import OperatorsOnlyPermission
 from apps.assistances import selectors, services
 from apps.assistances.api import examples
 from apps.assistances.api.serializers import (
+    AcceptSerializer,
+    CascadeSerializer,
+    DeclineSerializer,
     DraftPromoteSerializer,
     DraftSerializer,
     EventCreateSerializer,
@@ -20,11 +23,13 @@ from apps.assistances.api.serializers import (
     EventStatusHistorySerializer,
     EventUpdateSerializer,
     NoteSerializer,
+    OfferSerializer,
     StatusChangeSerializer,
     event_rows_data,
 )
 from apps.assistances.filters import EventFilter, NoteFilter
 from apps.assistances.models import Event, EventDraft, EventProvider, EventStatusSwitch, Note
+from apps.assistances.services import dispatch
 from apps.clients.permissions import ANY_SOURCE
 from apps.core.api import APIMixin, CommandAPIView
 from apps.core.pagination import CursorPagination
@@ -236,6 +241,108 @@ class EventProviderDetailView(CommandAPIView):
             actor=request.user,
         )
         return Response(self.serializer(EventProviderSerializer, self.get_assignment(pk)).data)
+
+
+# --- dispatch (issue 18): operators record each step; partners read the times (403 on these writes) ---
+
+
+class EventOffersView(_EventChildView):
+    """Offer the case to a provider: an assignment in OFFERED, waiting for the provider's answer until
+    ``offer_expires_at`` (the offer time of the case's assistance and priority). Operators only."""
+
+    @extend_schema(
+        request=OfferSerializer,
+        responses={201: EventProviderSerializer},
+        examples=examples.OFFERED_EXAMPLES,
+    )
+    def post(self, request, pk: int):
+        event = self.get_event(pk)
+        serializer = self.serializer(OfferSerializer, data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assignment = dispatch.provider_offer(event=event, actor=request.user, **serializer.validated_data)
+        row = self.get_visible(selectors.event_provider_list(), pk=assignment.pk)
+        return Response(self.serializer(EventProviderSerializer, row).data, status=status.HTTP_201_CREATED)
+
+
+class EventCascadeView(_EventChildView):
+    """Turn the automatic cascade on or off for the case (an expired or declined offer goes to the next
+    provider of the search, up to the limit; then the case is flagged ``no_provider_at``). Operators only."""
+
+    @extend_schema(request=CascadeSerializer, responses=EventSerializer, examples=examples.CASCADE_EXAMPLES)
+    def post(self, request, pk: int):
+        event = self.get_event(pk)
+        serializer = CascadeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        dispatch.cascade_set(event=event, enabled=serializer.validated_data["enabled"], actor=request.user)
+        event = self.get_visible(selectors.event_list(), pk=pk)
+        return Response(self.serializer(EventSerializer, event).data, headers={"ETag": _etag(event)})
+
+
+class _DispatchStepView(CommandAPIView):
+    """A step of a provider's dispatch, recorded by an operator (the provider's phone answer, say)."""
+
+    queryset = EventProvider.objects.none()
+
+    def get_assignment(self, pk: int) -> EventProvider:
+        return self.get_visible(selectors.event_provider_list(), pk=pk)
+
+    def answer(self, pk: int) -> Response:
+        return Response(self.serializer(EventProviderSerializer, self.get_assignment(pk)).data)
+
+
+class AssignmentAcceptView(_DispatchStepView):
+    """The provider accepts the offer and promises to arrive in ``eta_minutes`` (MOK hears CREATE).
+    An offer past its time is refused (409 ``offer_expired``)."""
+
+    @extend_schema(request=AcceptSerializer, responses=EventProviderSerializer, examples=examples.ACCEPT_EXAMPLES)
+    def post(self, request, pk: int):
+        assignment = self.get_assignment(pk)
+        serializer = AcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        dispatch.provider_accept(
+            assignment=assignment, eta_minutes=serializer.validated_data["eta_minutes"], actor=request.user
+        )
+        return self.answer(pk)
+
+
+class AssignmentDeclineView(_DispatchStepView):
+    """The provider declines the offer (with a reason); with the cascade on, the next provider is offered."""
+
+    @extend_schema(request=DeclineSerializer, responses=EventProviderSerializer, examples=examples.DECLINE_EXAMPLES)
+    def post(self, request, pk: int):
+        assignment = self.get_assignment(pk)
+        serializer = DeclineSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        dispatch.provider_decline(assignment=assignment, reason=serializer.validated_data["reason"], actor=request.user)
+        return self.answer(pk)
+
+
+class AssignmentEnRouteView(_DispatchStepView):
+    """The accepted provider is on the way."""
+
+    @extend_schema(request=None, responses=EventProviderSerializer, examples=examples.EN_ROUTE_EXAMPLES)
+    def post(self, request, pk: int):
+        dispatch.provider_en_route(assignment=self.get_assignment(pk), actor=request.user)
+        return self.answer(pk)
+
+
+class AssignmentArrivedView(_DispatchStepView):
+    """The provider is on site: the service starts (MOK hears START). Later than the promised
+    ``eta_at``, the assignment and the case are flagged (``eta_breached_at``)."""
+
+    @extend_schema(request=None, responses=EventProviderSerializer, examples=examples.ARRIVED_EXAMPLES)
+    def post(self, request, pk: int):
+        dispatch.provider_arrived(assignment=self.get_assignment(pk), actor=request.user)
+        return self.answer(pk)
+
+
+class AssignmentCompletedView(_DispatchStepView):
+    """The service is done: the assignment resolves (MOK hears RESOLVE)."""
+
+    @extend_schema(request=None, responses=EventProviderSerializer, examples=examples.COMPLETED_EXAMPLES)
+    def post(self, request, pk: int):
+        dispatch.provider_completed(assignment=self.get_assignment(pk), actor=request.user)
+        return self.answer(pk)
 
 
 class NotePagination(CursorPagination):

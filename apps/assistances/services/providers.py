@@ -194,6 +194,8 @@ def event_provider_transition(
         if errors := amount_errors({"final_cost": (final_cost, assignment.currency)}):
             raise ValidationFailed(errors)
         assignment.final_cost = final_cost
+    if role == StatusRole.CANCELLED and reason:
+        assignment.reason = reason  # kept with the assignment, like a decline's (operators read it)
     if role == StatusRole.CANCELLED and assignment.commitment is not None and not assignment.commitment.released:
         benefit_release(commitment=assignment.commitment, actor=actor)
     assignment.updated_by = user_or_none(actor) or assignment.updated_by

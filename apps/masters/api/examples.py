@@ -58,7 +58,7 @@ CASE_PROVIDER_STATUS = {
     "description": "",
     "is_initial": True,
     "is_final": False,
-    "next_statuses": ["STARTED", "CANCELLED"],
+    "next_statuses": ["EN_ROUTE", "STARTED", "CANCELLED"],
     "sort_order": 10,
     "is_active": True,
 }
