@@ -195,3 +195,16 @@ def test_without_history_the_cascade_keeps_the_distance_order():
     garages = [_garage(event.assistance, km) for km in (3, 1, 2)]
     hits = dispatch.next_candidates(event=event, exclude=set(), limit=3)
     assert [hit.provider.id for hit in hits] == [garages[1].pk, garages[2].pk, garages[0].pk]
+
+
+def test_console_shows_the_scorecard_the_network_report_and_the_score_parts(played, admin_browser):
+    first, second, third = played
+    page = admin_browser.get(f"/admin/providers/provider/{third.pk}/change/")
+    assert page.status_code == 200  # the "Performance" fieldset; its figures are not asserted yet
+    report = admin_browser.get("/admin/assistances/event/network-report/", {"month": "2026-03"})
+    assert report.status_code == 200
+    body = report.content.decode()
+    assert all(provider.display_name in body for provider in (first, second, third))
+    event = EventProvider.objects.get(provider=third).event
+    assign = admin_browser.get(f"/admin/assistances/event/{event.pk}/assign/").content.decode()
+    assert "0.8" in assign or "80 %" in assign  # the parts: acceptance and on-time columns, the score
