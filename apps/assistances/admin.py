@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from apps.assistances import selectors, services
+from apps.assistances import scorecards, selectors, services
 from apps.assistances.fields import EVENT_IDENTITY_FIELDS
 from apps.assistances.models import (
     AssignmentProof,
@@ -42,8 +42,9 @@ from apps.core.files.admin import StoredFileDownloadMixin, StoredFileInline
 from apps.masters.admin import source_formfield, source_list_filter
 from apps.masters.models import Assistance, Country, EventProviderStatus, EventStatus, StatusRole
 from apps.providers import selectors as provider_selectors
+from apps.providers.admin import ProviderAdmin
 from apps.providers.models import ProviderLocation
-from apps.providers.selectors import LocationQuery, location_search
+from apps.providers.selectors import RANK_RELIABILITY, LocationQuery, location_search
 from apps.vouchers import selectors as voucher_selectors
 from apps.vouchers.models import Voucher
 
@@ -745,6 +746,11 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
             path("<int:pk>/cascade/", self.admin_site.admin_view(self.cascade_view), name="assistances_event_cascade"),
             path("<int:pk>/status/", self.admin_site.admin_view(self.status_view), name="assistances_event_status"),
             path("<int:pk>/assign/", self.admin_site.admin_view(self.assign_view), name="assistances_event_assign"),
+            path(
+                "network-report/",
+                self.admin_site.admin_view(self.network_report_view),
+                name="assistances_event_network_report",
+            ),
         ]
         return custom + super().get_urls()
 
@@ -1053,14 +1059,23 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
     def assign_view(self, request, pk):
         event = self._event_or_403(request, pk)
         hits = []
+        # Ranked by reliability (the cascade's order); the page shows each part of the score.
+        ranking = {"rank": RANK_RELIABILITY, "at": timezone.now()}
         if event.latitude is not None:
             hits = location_search(
                 LocationQuery(
-                    lat=event.latitude, lng=event.longitude, radius_km=100, assistance=event.assistance, limit=20
+                    lat=event.latitude,
+                    lng=event.longitude,
+                    radius_km=100,
+                    assistance=event.assistance,
+                    limit=20,
+                    **ranking,
                 )
             )
         else:
-            hits = location_search(LocationQuery(country=event.country, assistance=event.assistance, limit=20))
+            hits = location_search(
+                LocationQuery(country=event.country, assistance=event.assistance, limit=20, **ranking)
+            )
         form = AssignForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             location = get_object_or_404(
@@ -1117,6 +1132,33 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
             map=_nearby_map(event, rows),
         )
         return TemplateResponse(request, "admin/assistances/event/assign.html", context)
+
+    def network_report_view(self, request):
+        """Every provider offered a case in a month, with its scorecard (``?month=YYYY-MM``)."""
+        if not (self.has_view_permission(request) and request.user.has_perm("providers.view_provider")):
+            raise PermissionDenied
+        try:
+            month = datetime.datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
+        except ValueError:
+            month = timezone.localdate().replace(day=1)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Provider network report"),
+            "month": month,
+            "report": scorecards.network_report(month),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/assistances/network_report.html", context)
+
+
+def provider_scorecard_panel(provider) -> str:
+    """The provider page's scorecard (registered into ProviderAdmin.panels: providers is the layer below)."""
+    cards = scorecards.provider_scorecards(provider_id=provider.pk)
+    periods = [(_("This month"), cards["month"]), (_("Last 90 days"), cards["rolling"])]
+    return render_to_string("admin/assistances/scorecard_panel.html", {"periods": periods})
+
+
+ProviderAdmin.panels.append(provider_scorecard_panel)
 
 
 class _AdminRefused(Exception):

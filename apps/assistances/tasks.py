@@ -36,3 +36,10 @@ def expire_offers() -> int:
 def flag_eta_breaches() -> int:
     with use_context(source="worker"):
         return dispatch.eta_breaches_flag()
+
+
+@shared_task(name="assistances.refresh_provider_reliability", ignore_result=True)
+def refresh_provider_reliability() -> int:
+    """The search's reliability figures from the last 90 days of offers (hourly)."""
+    with use_context(source="worker"):
+        return dispatch.reliability_refresh()

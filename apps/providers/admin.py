@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.db import models
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin import ConflictGuardMixin, ServiceAdminForm, ServiceModelAdmin
@@ -118,6 +118,24 @@ class ProviderAdmin(ConflictGuardMixin, ServiceModelAdmin):
     service_create = staticmethod(services.provider_create)
     service_update = staticmethod(services.provider_update)
     service_delete = staticmethod(services.provider_delete)
+    # Panels the apps above this one add to a provider's page (the scorecard of apps.assistances):
+    # callables (provider) -> HTML (safe), "" to show nothing. They register from their own admin
+    # module, so this one never imports them (the layers contract in pyproject.toml).
+    panels: list = []
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and self.panels:
+            fieldsets.append((_("Performance"), {"fields": ["provider_panels"]}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "provider_panels"] if obj is not None and self.panels else readonly
+
+    @admin.display(description=_("scorecard"))
+    def provider_panels(self, obj):
+        return format_html_join("", "{}", ((panel(obj),) for panel in self.panels))
 
 
 @admin.register(ProviderLocation)

@@ -1,14 +1,24 @@
 """Reads of the provider network: lists and the nearest-location search."""
 
+import dataclasses
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import connections
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from apps.masters.models import Assistance, Category, City, Country
 from apps.providers import geo
-from apps.providers.models import WEEKDAYS, LocationService, Provider, ProviderLocation, ProviderPaymentMethod
+from apps.providers.models import (
+    WEEKDAYS,
+    LocationService,
+    Provider,
+    ProviderLocation,
+    ProviderPaymentMethod,
+    ProviderReliability,
+)
 
 _SERVES = Provider.assistances.through
 
@@ -88,6 +98,12 @@ class LocationHit:
     phone: str
     provider: ProviderRef
     distance_km: float | None = None
+    # The reliability ranking's parts (``reliability_score``); None under the distance ranking.
+    acceptance: float | None = None
+    on_time: float | None = None
+    open_now: bool | None = None
+    score: float | None = None
+    history_offers: int | None = None  # offers in the last 90 days behind ``acceptance``
 
     @property
     def within_service_area(self) -> bool | None:
@@ -155,6 +171,11 @@ class LocationQuery:
     text: str | None = None
     provider: Provider | None = None
     limit: int = 20
+    # "distance": nearest first, then best rated (the default); "reliability": the weighted score of
+    # ``reliability_score`` over the nearest RERANK_FACTOR × limit candidates.
+    rank: str = "distance"
+    # When the search is for (an aware datetime): the reliability ranking then checks opening hours.
+    at: datetime.datetime | None = None
 
     @property
     def has_point(self) -> bool:
@@ -200,9 +221,9 @@ def _rank_by_index(query: LocationQuery) -> QuerySet:
     )
 
 
-def _hits(ranked: QuerySet) -> list[LocationHit]:
+def _hits(ranked: QuerySet, history: dict | None = None) -> list[LocationHit]:
     inner_sql, params = ranked.query.sql_with_params()
-    return _hits_sql(inner_sql, params, connections[ranked.db])
+    return _hits_sql(inner_sql, params, connections[ranked.db], history=history)
 
 
 def _rank_sql_common(query: LocationQuery, connection) -> tuple[str, list]:
@@ -229,29 +250,39 @@ def _rank_sql_common(query: LocationQuery, connection) -> tuple[str, list]:
     return sql, [*distance_params, *params, query.limit]
 
 
-def _hits_sql(inner_sql: str, params: list, connection) -> list[LocationHit]:
+def _hits_sql(inner_sql: str, params: list, connection, *, history: dict | None = None) -> list[LocationHit]:
     """The ranked locations with their provider, city and country, in the same round trip.
 
     The ranking query becomes a derived table joined to the few rows it keeps; through the ORM
-    this took a second query, and on the operators' hot path that was half the time.
+    this took a second query, and on the operators' hot path that was half the time. With
+    ``history`` (a dict filled in place: provider id → (offers, accepted, arrivals, on time)), the
+    provider's reliability row is joined too (one more LEFT JOIN on its unique key).
     """
     q = connection.ops.quote_name
     location, provider = q(ProviderLocation._meta.db_table), q(Provider._meta.db_table)
     country, city = q(Country._meta.db_table), q(City._meta.db_table)
+    reliability_columns = reliability_join = ""
+    if history is not None:
+        reliability_columns = ", rel.offers, rel.accepted, rel.arrivals, rel.on_time"
+        reliability_join = f" LEFT JOIN {q(ProviderReliability._meta.db_table)} rel ON rel.provider_id = p.id"
     # Only quoted table names and Django-compiled SQL (values stay in ``params``) are interpolated.
     sql = (
         "SELECT r.hit_id, r.distance_km, l.name, l.address, co.iso2, ci.code, ci.name, l.latitude, l.longitude,"  # noqa: S608  # nosec B608
         " l.service_radius_km, l.is_24h, l.phone, p.id, p.display_name, p.provider_type, p.rating, p.phone, p.email"
+        f"{reliability_columns}"
         f" FROM ({inner_sql}) r"
         f" JOIN {location} l ON l.id = r.hit_id"
         f" JOIN {provider} p ON p.id = l.provider_id"
         f" JOIN {country} co ON co.id = l.country_id"
         f" LEFT JOIN {city} ci ON ci.id = l.city_id"
+        f"{reliability_join}"
         " ORDER BY r.distance_km, p.rating DESC, r.hit_id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    if history is not None:
+        history.update((row[12], tuple(value or 0 for value in row[18:22])) for row in rows)
     return [
         LocationHit(
             id=row[0],
@@ -288,22 +319,32 @@ def _candidates(query: LocationQuery) -> QuerySet[ProviderLocation]:
 
 
 def location_search(query: LocationQuery, *, use_index: bool = True) -> list[LocationHit]:
-    """Active locations of active providers matching ``query``, nearest first, then best rated.
+    """Active locations of active providers matching ``query``: nearest first, then best rated
+    (``rank="distance"``), or by the reliability score (``rank="reliability"``, see ``_reliability_ranked``).
 
     With a point, candidates come from index range scans: the search index of the assistance
     when one is asked for, the location table's geo cells otherwise; only the winners are then
     read with their provider, city and country. ``use_index=False`` computes the same answer by
     scanning every candidate location, the naive way (the benchmark's baseline, a test oracle).
     """
+    if query.rank == RANK_RELIABILITY:
+        return _reliability_ranked(query, use_index=use_index)
+    return _distance_ranked(query, use_index=use_index)
+
+
+def _distance_ranked(query: LocationQuery, *, use_index: bool, history: dict | None = None) -> list[LocationHit]:
     if not query.has_point:
-        rows = _candidates(query).order_by("-provider__rating", "id").values(*_HIT_FIELDS)[: query.limit]
+        fields = _HIT_FIELDS + (_HISTORY_FIELDS if history is not None else ())
+        rows = _candidates(query).order_by("-provider__rating", "id").values(*fields)[: query.limit]
+        if history is not None:
+            history.update((row["provider_id"], tuple(row[f] or 0 for f in _HISTORY_FIELDS)) for row in rows)
         return [_hit(row, None) for row in rows]
 
     if use_index and query.assistance is not None:
         if not (query.category or query.country or query.city or query.provider_type or query.text):
             connection = connections[LocationService.objects.db]
-            return _hits_sql(*_rank_sql_common(query, connection), connection)
-        return _hits(_rank_by_index(query))
+            return _hits_sql(*_rank_sql_common(query, connection), connection, history=history)
+        return _hits(_rank_by_index(query), history)
     qs = _candidates(query)
     if use_index:
         qs = qs.filter(_cells(query))
@@ -311,8 +352,142 @@ def location_search(query: LocationQuery, *, use_index: bool = True) -> list[Loc
         qs.annotate(distance_km=geo.distance_expression(query.lat, query.lng), hit_id=F("id"))
         .filter(distance_km__lte=query.radius_km)
         .order_by("distance_km", "-provider__rating", "id")
-        .values_list("hit_id", "distance_km")[: query.limit]
+        .values_list("hit_id", "distance_km")[: query.limit],
+        history,
     )
+
+
+# --- the reliability ranking ---------------------------------------------------------------------------
+#
+# score = W_DISTANCE · (1 − distance / radius)          (proximity: 1 at the point, 0 at the radius)
+#       + W_ACCEPTANCE · acceptance + W_ON_TIME · on_time
+#       − CLOSED_PENALTY if the location is closed at the time of the search
+#
+# acceptance = (accepted + PRIOR_WEIGHT · PRIOR_RATE) / (offers + PRIOR_WEIGHT)
+# on_time    = (on time + PRIOR_WEIGHT · PRIOR_RATE) / (arrivals with a promised time + PRIOR_WEIGHT)
+#
+# Both rates are Bayesian averages over the provider's last 90 days (ProviderReliability, refreshed
+# hourly by apps.assistances): a provider without history scores the neutral prior (0.8, a fixed
+# network-wide expectation rather than a per-query average, so the search reads no aggregate), and
+# five answers weigh as much as the prior — a new provider is neither penalised nor trusted blindly.
+# Without a point the proximity term is left out and the two rates share its weight. Open now: 24-hour
+# locations are open; hours are read in the location's zone (its city's, else its country's); a
+# location without hours on record, or a search without a time, is not penalised.
+#
+# Speed: the nearest RERANK_FACTOR × limit candidates come from the distance search (same index,
+# one extra LEFT JOIN to the reliability row), then are re-ranked in Python; a reliable provider
+# beyond those candidates is not seen (at 20 results: the nearest 100 locations).
+RANK_DISTANCE = "distance"
+RANK_RELIABILITY = "reliability"
+RANKS = (RANK_DISTANCE, RANK_RELIABILITY)
+RERANK_FACTOR = 5
+RERANK_MAX = 500
+PRIOR_RATE = 0.8
+PRIOR_WEIGHT = 5
+W_DISTANCE, W_ACCEPTANCE, W_ON_TIME = 0.4, 0.35, 0.25
+CLOSED_PENALTY = 0.3
+
+_HISTORY_FIELDS = (
+    "provider__reliability__offers",
+    "provider__reliability__accepted",
+    "provider__reliability__arrivals",
+    "provider__reliability__on_time",
+)
+
+
+def bayesian_rate(successes: int, trials: int) -> float:
+    """The rate pulled towards the neutral prior: PRIOR_RATE with no trials, the observed rate with many."""
+    return (successes + PRIOR_WEIGHT * PRIOR_RATE) / (trials + PRIOR_WEIGHT)
+
+
+@dataclass(frozen=True)
+class ScoreParts:
+    proximity: float | None
+    acceptance: float
+    on_time: float
+    open_now: bool | None
+    score: float
+
+
+def reliability_score(
+    *,
+    distance_km: float | None,
+    radius_km: float,
+    offers: int = 0,
+    accepted: int = 0,
+    arrivals: int = 0,
+    on_time: int = 0,
+    open_now: bool | None = None,
+) -> ScoreParts:
+    """The documented score above, with its parts (the console shows each)."""
+    acceptance = bayesian_rate(accepted, offers)
+    punctuality = bayesian_rate(on_time, arrivals)
+    if distance_km is None:
+        proximity = None
+        score = (W_ACCEPTANCE * acceptance + W_ON_TIME * punctuality) / (W_ACCEPTANCE + W_ON_TIME)
+    else:
+        proximity = max(0.0, 1.0 - distance_km / radius_km) if radius_km > 0 else 0.0
+        score = W_DISTANCE * proximity + W_ACCEPTANCE * acceptance + W_ON_TIME * punctuality
+    if open_now is False:
+        score -= CLOSED_PENALTY
+    return ScoreParts(proximity, acceptance, punctuality, open_now, round(score, 6))
+
+
+def _zone(name: str | None):
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _open_now(hits: list[LocationHit], at: datetime.datetime | None) -> dict[int, bool | None]:
+    """Location id → open at ``at`` in its own zone (None: unknown); one query for the candidates."""
+    if at is None:
+        return {}
+    rows = ProviderLocation.objects.filter(pk__in=[hit.id for hit in hits if not hit.is_24h]).values_list(
+        "id", "opening_hours", "city__time_zone", "country__time_zone"
+    )
+    state = {hit.id: True for hit in hits if hit.is_24h}
+    for location_id, hours, city_zone, country_zone in rows:
+        zone = _zone(city_zone) or _zone(country_zone)
+        if zone is None or not hours:
+            state[location_id] = None
+            continue
+        local = at.astimezone(zone)
+        state[location_id] = opening_state(hours=hours, is_24h=False, local_time=local).open_now
+    return state
+
+
+def _reliability_ranked(query: LocationQuery, *, use_index: bool) -> list[LocationHit]:
+    wide = dataclasses.replace(
+        query, rank=RANK_DISTANCE, limit=min(RERANK_MAX, max(query.limit, query.limit * RERANK_FACTOR))
+    )
+    history: dict[int, tuple] = {}
+    hits = _distance_ranked(wide, use_index=use_index, history=history)
+    opening = _open_now(hits, query.at)
+    scored = []
+    for order, hit in enumerate(hits):
+        offers, accepted, arrivals, on_time = history.get(hit.provider.id, (0, 0, 0, 0))
+        parts = reliability_score(
+            distance_km=hit.distance_km,
+            radius_km=query.radius_km,
+            offers=offers,
+            accepted=accepted,
+            arrivals=arrivals,
+            on_time=on_time,
+            open_now=opening.get(hit.id),
+        )
+        ranked = dataclasses.replace(
+            hit,
+            acceptance=round(parts.acceptance, 4),
+            on_time=round(parts.on_time, 4),
+            open_now=parts.open_now,
+            score=parts.score,
+            history_offers=offers,
+        )
+        scored.append((-parts.score, order, ranked))  # ties keep the distance order
+    scored.sort(key=lambda item: item[:2])
+    return [hit for *_, hit in scored[: query.limit]]
 
 
 # --- opening hours, read in the case's local time ------------------------------------------------------

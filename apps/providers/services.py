@@ -2,13 +2,21 @@
 
 import re
 
-from django.db import transaction
+from django.db import connections, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.crud import audited_create, audited_delete, audited_update
 from apps.core.exceptions import ValidationFailed
 from apps.core.validators import is_currency_code, is_website
-from apps.providers.models import WEEKDAYS, LocationService, Provider, ProviderLocation, ProviderPaymentMethod
+from apps.providers.models import (
+    WEEKDAYS,
+    LocationService,
+    Provider,
+    ProviderLocation,
+    ProviderPaymentMethod,
+    ProviderReliability,
+)
 
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 
@@ -170,3 +178,33 @@ def payment_method_update(*, instance: ProviderPaymentMethod, data: dict, actor=
 
 def payment_method_delete(*, instance: ProviderPaymentMethod, actor=None) -> None:
     audited_delete(instance=instance, actor=actor)
+
+
+@transaction.atomic
+def reliability_replace(*, counts: dict[int, dict]) -> int:
+    """Make ProviderReliability hold exactly ``counts`` (provider id → offers, accepted, arrivals,
+    on_time): rows upserted in bulk, providers no longer in the window removed (no history again:
+    the search's neutral prior). Derived figures, rewritten hourly: not audited. Returns the rows written."""
+    now = timezone.now()
+    rows = [
+        ProviderReliability(
+            provider_id=provider_id,
+            offers=row["offers"],
+            accepted=row["accepted"],
+            arrivals=row["arrivals"],
+            on_time=row["on_time"],
+            updated_at=now,
+        )
+        for provider_id, row in counts.items()
+    ]
+    ProviderReliability.objects.exclude(provider_id__in=list(counts)).delete()
+    # MariaDB upserts on any unique key (ON DUPLICATE KEY) and refuses a named target; SQLite needs it.
+    features = connections[ProviderReliability.objects.db].features
+    ProviderReliability.objects.bulk_create(
+        rows,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["provider"] if features.supports_update_conflicts_with_target else None,
+        update_fields=["offers", "accepted", "arrivals", "on_time", "updated_at"],
+    )
+    return len(rows)

@@ -419,6 +419,8 @@ CELERY_BEAT_SCHEDULE = {
     # Dispatch: offers expire and cascade within a minute of their time; late arrivals are flagged.
     "expire-offers": {"task": "assistances.expire_offers", "schedule": 30.0},
     "flag-eta-breaches": {"task": "assistances.flag_eta_breaches", "schedule": 60.0},
+    # The search's reliability ranking reads these figures (last 90 days of offers), rewritten hourly.
+    "refresh-provider-reliability": {"task": "assistances.refresh_provider_reliability", "schedule": 3600.0},
     "expire-drafts": {"task": "assistances.expire_drafts", "schedule": 3600.0},
     "sweep-audit-outbox": {"task": "audit.sweep_outbox", "schedule": 60.0},
     "dispatch-due-tracking": {"task": "tracking.dispatch_due", "schedule": 30.0},

@@ -71,6 +71,7 @@ def test_every_beat_entry_names_a_registered_task(settings):
         "claims.generate_bordereaux",
         "assistances.expire_offers",
         "assistances.flag_eta_breaches",
+        "assistances.refresh_provider_reliability",
     }
     assert names <= set(app.tasks)
 

@@ -257,6 +257,27 @@ def test_search_bad_input_names_the_field(operator_client, params, field):
     assert field in body["errors"], body
 
 
+def test_search_ranked_by_reliability_shows_the_score_parts(operator_client, ambulance):
+    from apps.providers.models import ProviderReliability
+
+    unreliable = ProviderFactory(assistances=[ambulance])
+    reliable = ProviderFactory(assistances=[ambulance])
+    LocationFactory(provider=unreliable, latitude=-34.60, longitude=-58.38)
+    LocationFactory(provider=reliable, latitude=-34.65, longitude=-58.38)
+    ProviderReliability.objects.create(provider=unreliable, offers=20, accepted=2, arrivals=2, on_time=0)
+    ProviderReliability.objects.create(provider=reliable, offers=20, accepted=20, arrivals=20, on_time=20)
+    params = {"lat": -34.6, "lng": -58.38, "radius_km": 50, "assistance": "MED_AMBULANCE"}
+    by_distance = operator_client.get("/v1/providers/searchs", params).json()["results"]
+    assert [hit["provider"]["id"] for hit in by_distance] == [unreliable.pk, reliable.pk]
+    assert by_distance[0]["ranking"] is None
+    weighted = operator_client.get("/v1/providers/searchs", {**params, "rank": "reliability"}).json()["results"]
+    assert [hit["provider"]["id"] for hit in weighted] == [reliable.pk, unreliable.pk]
+    assert set(weighted[0]["ranking"]) == {"score", "acceptance", "on_time", "open_now", "offers_90_days"}
+    assert weighted[0]["ranking"]["acceptance"] == 0.96  # (20 + 5 × 0.8) / (20 + 5)
+    bad = operator_client.get("/v1/providers/searchs", {**params, "rank": "rating"})
+    assert bad.status_code == 400
+
+
 def test_search_by_city_without_a_point(operator_client, argentina):
     city = CityFactory(country=argentina, code="3860259")
     provider = ProviderFactory(country=argentina, rating=5)

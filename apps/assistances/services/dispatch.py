@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from apps.assistances.links import offer_notify
 from apps.assistances.models import Event, EventProvider, OfferTimeout, Priority
+from apps.assistances.scorecards import reliability_counts
 from apps.assistances.services._common import lock_event
 from apps.assistances.services.providers import PROVIDER_MACHINE, _provider_payload
 from apps.audit.models import AuditAction
@@ -28,7 +29,8 @@ from apps.core.context import Actor, current_actor, user_or_none
 from apps.core.exceptions import ConflictError, ValidationFailed, coded
 from apps.masters.models import StatusRole
 from apps.providers.models import Provider
-from apps.providers.selectors import LocationQuery, location_search
+from apps.providers.selectors import RANK_RELIABILITY, LocationQuery, location_search
+from apps.providers.services import reliability_replace
 from apps.tracking.models import TrackingAction
 from apps.tracking.services import tracking_record
 
@@ -256,9 +258,10 @@ def cascade_set(*, event: Event, enabled: bool, actor: Actor = None) -> Event:
     return event
 
 
-def next_candidates(*, event: Event, exclude: set[int], limit: int = 5) -> list:
+def next_candidates(*, event: Event, exclude: set[int], limit: int = 5, now: datetime.datetime | None = None) -> list:
     """The next providers to offer: the search around the case (its point, else its city or country)
-    for its assistance, without those already offered."""
+    for its assistance, ranked by reliability (distance, acceptance, punctuality, open at ``now``:
+    ``apps.providers.selectors.reliability_score``), without those already offered."""
     query = LocationQuery(
         lat=event.latitude,
         lng=event.longitude,
@@ -266,6 +269,8 @@ def next_candidates(*, event: Event, exclude: set[int], limit: int = 5) -> list:
         country=None if event.latitude is not None else event.country,
         city=None if event.latitude is not None else event.city,
         limit=limit + len(exclude),
+        rank=RANK_RELIABILITY,
+        at=now or timezone.now(),
     )
     return [hit for hit in location_search(query) if hit.provider.id not in exclude][:limit]
 
@@ -286,7 +291,7 @@ def _cascade(event: Event, *, actor: Actor, now: datetime.datetime) -> EventProv
     if len(offered) >= CASCADE_LIMIT:
         Event.objects.filter(pk=event.pk, no_provider_at__isnull=True).update(no_provider_at=now)
         return None
-    candidates = next_candidates(event=event, exclude=offered, limit=1)
+    candidates = next_candidates(event=event, exclude=offered, limit=1, now=now)
     if not candidates:
         Event.objects.filter(pk=event.pk, no_provider_at__isnull=True).update(no_provider_at=now)
         return None
@@ -323,6 +328,12 @@ def eta_breaches_flag(*, now: datetime.datetime | None = None) -> int:
     return Event.objects.filter(pk__in=event_ids, eta_breached_at__isnull=True).update(eta_breached_at=now)
 
 
+def reliability_refresh(*, now: datetime.datetime | None = None) -> int:
+    """Rewrite the providers' reliability rows (the search's ranking) from the last 90 days of offers:
+    one grouped query, one bulk upsert. Idempotent; the hourly beat job runs it."""
+    return reliability_replace(counts=reliability_counts(now=now))
+
+
 __all__ = [
     "CASCADE_LIMIT",
     "Priority",
@@ -337,4 +348,5 @@ __all__ = [
     "provider_decline",
     "provider_en_route",
     "provider_offer",
+    "reliability_refresh",
 ]

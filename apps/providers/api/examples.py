@@ -131,6 +131,8 @@ SEARCH_RESULTS = {
             "distance_km": 1.942,
             "within_service_area": True,
             "map_url": LOCATION["map_url"],
+            # Ranked by distance (the default): no score.
+            "ranking": None,
         }
     ],
 }
@@ -167,4 +169,24 @@ PAYMENT_METHOD_UPDATE_EXAMPLES = update_exchange(
     PAYMENT_METHOD,
     updated_at="2026-02-10T09:31:44.902651-03:00",
 )
-SEARCH_EXAMPLES = [OpenApiExample("A clinic near the traveller", value=SEARCH_RESULTS, response_only=True)]
+# The same search with ``rank=reliability``: the score and its parts (selectors.reliability_score).
+SEARCH_RESULTS_RELIABILITY = {
+    "count": 1,
+    "results": [
+        {
+            **SEARCH_RESULTS["results"][0],
+            "ranking": {
+                "score": 0.854424,
+                "acceptance": 0.92,
+                "on_time": 0.9167,
+                "open_now": True,
+                "offers_90_days": 20,
+            },
+        }
+    ],
+}
+
+SEARCH_EXAMPLES = [
+    OpenApiExample("A clinic near the traveller", value=SEARCH_RESULTS, response_only=True),
+    OpenApiExample("Ranked by reliability (rank=reliability)", value=SEARCH_RESULTS_RELIABILITY, response_only=True),
+]

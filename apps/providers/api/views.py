@@ -106,7 +106,9 @@ class _LocationSearchView(CommandAPIView):
 class ProviderSearchView(_LocationSearchView):
     """Nearest active locations of active providers that serve an assistance (or category).
 
-    Ranked by distance, then rating. Give a point (lat, lng) with a radius, or a city or a country.
+    Ranked by distance, then rating; ``rank=reliability`` ranks by a score of proximity, acceptance,
+    on-time arrivals and opening hours now (each result's ``ranking`` gives the parts). Give a point
+    (lat, lng) with a radius, or a city or a country.
     """
 
     @extend_schema(
