@@ -270,9 +270,16 @@ def _file_has_content(field, schema: dict, direction: str) -> None:
 
 
 def _require_items(field, schema: dict) -> None:
-    """A list that may not be empty (``allow_empty=False``) says so."""
-    if schema.get("type") == "array" and getattr(field, "allow_empty", True) is False:
+    """A list that may not be empty (``allow_empty=False``), or that has bounds (``min_length``,
+    ``max_length`` of a list serializer), says so: drf-spectacular leaves them out."""
+    if schema.get("type") != "array":
+        return
+    if getattr(field, "allow_empty", True) is False:
         schema.setdefault("minItems", 1)
+    if getattr(field, "min_length", None):
+        schema["minItems"] = max(schema.get("minItems", 0), field.min_length)
+    if getattr(field, "max_length", None):
+        schema.setdefault("maxItems", field.max_length)
 
 
 class AutoSchema(SpectacularAutoSchema):

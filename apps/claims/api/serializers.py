@@ -130,7 +130,7 @@ class BillCreateSerializer(StrictFieldsMixin, serializers.Serializer):
         **_AMOUNT, min_value=0, required=False, help_text=_("The invoice's total; it must equal the lines' sum.")
     )
     notes = serializers.CharField(max_length=4000, required=False, allow_blank=True)
-    lines = BillLineInputSerializer(many=True, min_length=1, max_length=200)
+    lines = BillLineInputSerializer(many=True, allow_empty=False, max_length=200)
 
 
 class LineReviewSerializer(StrictFieldsMixin, serializers.Serializer):
