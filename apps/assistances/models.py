@@ -343,6 +343,9 @@ class NoteKind(models.TextChoices):
     PROVIDER = "provider", _("Provider")
     TRAVELLER = "traveller", _("Traveller contact")
     BILLING = "billing", _("Billing")
+    # A complaint about the service on the case: it counts against the providers that had accepted
+    # the job by then (their scorecards).
+    COMPLAINT = "complaint", _("Complaint")
 
 
 class Note(TimeStampedModel):

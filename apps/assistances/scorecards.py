@@ -12,9 +12,8 @@ Every figure is read from the assignments' timestamps (``offered_at``, ``accepte
 - final cost against the guarantee of payment: per currency (the assignment's own: both amounts are in
   it, so never mixed across currencies), the average final cost, the average guaranteed amount and
   their ratio, over assignments with both amounts;
-- complaints: **not measured** — the project records no complaint against a provider (notes have no
-  "complaint" kind and belong to the case, not to a provider). The figure is None, shown as "not
-  recorded", never a reassuring 0.
+- complaints: notes of kind "complaint" on the case written after the provider accepted the job (a
+  complaint is about the service the case got, so it counts against every provider serving it then).
 
 One query per period: the period's rows are read once (only the timestamp and amount columns) and
 grouped per provider in Python, because medians have no portable SQL aggregate (SQLite has none).
@@ -25,10 +24,11 @@ import statistics
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from apps.assistances.models import EventProvider
+from apps.assistances.models import EventProvider, Note, NoteKind
 from apps.providers.models import Provider
 
 ROLLING_DAYS = 90
@@ -44,6 +44,7 @@ _COLUMNS = (
     "currency",
     "final_cost",
     "guaranteed_amount",
+    "complaints",
 )
 
 
@@ -76,12 +77,14 @@ def _card(rows: list[tuple]) -> dict:
     to_accept, promised, actual = [], [], []
     accepted = arrivals = on_time = resolved = cancelled = 0
     costs: dict[str, list] = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
-    for _provider, offered, accepted_at, eta, started, resolved_at, cancelled_at, currency, final, gop in rows:
+    complaints = 0
+    for _provider, offered, accepted_at, eta, started, resolved_at, cancelled_at, currency, final, gop, bad in rows:
         if cancelled_at is not None:
             cancelled += 1
         if accepted_at is None:
             continue
         accepted += 1
+        complaints += bad
         to_accept.append(_minutes(accepted_at, offered))
         if resolved_at is not None:
             resolved += 1
@@ -117,12 +120,23 @@ def _card(rows: list[tuple]) -> dict:
             }
             for currency, (count, final, gop) in sorted(costs.items())
         },
-        "complaints": None,  # not recorded anywhere yet (see the module docstring)
+        "complaints": complaints,
     }
 
 
 def _period_rows(start, end, *, provider_ids=None) -> dict[int, list[tuple]]:
-    qs = EventProvider.objects.filter(offered_at__gte=start, offered_at__lt=end)
+    complaints = (
+        Note.objects.filter(
+            event=OuterRef("event_id"), kind=NoteKind.COMPLAINT, created_at__gte=OuterRef("accepted_at")
+        )
+        .order_by()
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    qs = EventProvider.objects.filter(offered_at__gte=start, offered_at__lt=end).annotate(
+        complaints=Coalesce(Subquery(complaints), 0)
+    )
     if provider_ids is not None:
         qs = qs.filter(provider_id__in=list(provider_ids))
     by_provider: dict[int, list[tuple]] = defaultdict(list)

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from apps.assistances import scorecards
-from apps.assistances.models import EventProvider
-from apps.assistances.services import dispatch
+from apps.assistances.models import EventProvider, NoteKind
+from apps.assistances.services import dispatch, note_create
 from apps.masters.models import Assistance, Country
 from apps.providers.models import ProviderReliability
 from apps.providers.selectors import LocationQuery, location_search, reliability_score
@@ -44,6 +44,8 @@ def played():
     accepted = dispatch.provider_accept(assignment=third_offer, eta_minutes=40, now=T0 + 13 * MINUTE)
     arrived = dispatch.provider_arrived(assignment=accepted, now=T0 + 68 * MINUTE)  # 55 minutes after accepting
     dispatch.provider_completed(assignment=arrived, now=T0 + 120 * MINUTE)
+    # The traveller complains about the service: it counts against the provider that had the job.
+    note_create(event=event, body="The driver arrived an hour late and was rude.", kind=NoteKind.COMPLAINT)
     EventProvider.objects.filter(pk=third_offer.pk).update(
         currency="EUR", final_cost=Decimal("120.00"), guaranteed_amount=Decimal("100.00")
     )
@@ -75,13 +77,14 @@ def test_scorecards_from_the_timestamps(played):
                 "ratio": Decimal("1.2"),
             }
         },
-        "complaints": None,  # no complaint source exists: not measured, not zero
+        "complaints": 1,  # a complaint note on the case after it accepted
     }
     for refused in (first, second):
         card = scorecards.provider_scorecard(provider_id=refused.pk, start=start, end=end)
         assert (card["offers"], card["accepted"], card["acceptance_rate"]) == (1, 0, 0.0)
         assert card["on_time_share"] is None and card["completion_rate"] is None
         assert card["median_minutes_to_accept"] is None
+        assert card["complaints"] == 0  # it never had the job
 
     # The network report of the month: the three, acceptance 1/3 across the case.
     report = scorecards.network_report(datetime.date(2026, 3, 1))
