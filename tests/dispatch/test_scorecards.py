@@ -6,6 +6,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
+from django.utils import timezone
 
 from apps.assistances import scorecards
 from apps.assistances.models import EventProvider, NoteKind
@@ -202,9 +204,18 @@ def test_without_history_the_cascade_keeps_the_distance_order():
 
 def test_console_shows_the_scorecard_the_network_report_and_the_score_parts(played, admin_browser):
     first, second, third = played
-    page = admin_browser.get(f"/admin/providers/provider/{third.pk}/change/")
-    assert page.status_code == 200  # the "Performance" fieldset; its figures are not asserted yet
-    report = admin_browser.get("/admin/assistances/event/network-report/", {"month": "2026-03"})
+    # The provider page shows this month and the last 90 days: the played March is moved to now.
+    shift = timezone.now() - (T0 + 3 * 60 * MINUTE)
+    for name in ("offered_at", "offer_expires_at", "accepted_at", "eta_at", "started_at", "resolved_at"):
+        EventProvider.objects.filter(**{f"{name}__isnull": False}).update(**{name: F(name) + shift})
+    page = admin_browser.get(f"/admin/providers/provider/{third.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
+    page = page.content.decode()
+    panel = page.split("field-provider_panels")[1]
+    assert "0/1" in panel  # on time: 0 of 1 arrival with a promise
+    assert "40.0 / 55.0" in panel  # ETA promised / actual, medians in minutes
+    assert "Complaints</th><td>1</td>" in panel
+    month = f"{timezone.localdate():%Y-%m}"
+    report = admin_browser.get("/admin/assistances/event/network-report/", {"month": month})
     assert report.status_code == 200
     body = report.content.decode()
     assert all(provider.display_name in body for provider in (first, second, third))
