@@ -8,9 +8,6 @@ link's actor ("Provider <name> (link)" in the audit trail); an action the job's 
 shows the current state instead (409).
 """
 
-import logging
-import math
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -23,15 +20,11 @@ from django.views.decorators.http import require_http_methods
 from apps.assistances import links
 from apps.assistances.services import dispatch
 from apps.assistances.services.proofs import assignment_proof_add
-from apps.clients.auth_guard import client_address
-from apps.clients.usage import Plan, UsagePlanStoreUnavailable, record_request
+from apps.clients.public_pages import private_page, too_many_from_address
 from apps.core.exceptions import ApplicationError, ConflictError, ValidationFailed
 from apps.providers.selectors import provider_language
 
-logger = logging.getLogger(__name__)
-
 # No monthly cap: the per-minute bucket alone limits (a quota would lock an address out for a month).
-_UNLIMITED_MONTH = 10**12
 
 JOB_TEXTS = {
     "es": {
@@ -174,24 +167,12 @@ STATUS_TEXTS = {
 
 def _too_many(request) -> HttpResponse | None:
     """The 429 page when this address has used its share of the job link; None to go ahead."""
-    per_minute = settings.DISPATCH_LINK_PAGES_PER_MINUTE
-    plan = Plan(rate=per_minute / 60, burst=per_minute, monthly_quota=_UNLIMITED_MONTH)
-    try:
-        decision = record_request(key_id=f"dispatch-link:{client_address(request)}", plan=plan)
-    except UsagePlanStoreUnavailable:
-        logger.warning("dispatch link not limited: the usage-plan store is unavailable")
-        return None
-    if decision.allowed:
-        return None
-    response = _noindex(render(request, "assistances/public/too_many.html", status=429))
-    response["Retry-After"] = str(max(1, math.ceil(decision.retry_after)))
-    return response
-
-
-def _noindex(response: HttpResponse) -> HttpResponse:
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return too_many_from_address(
+        request,
+        bucket="dispatch-link",
+        per_minute=settings.DISPATCH_LINK_PAGES_PER_MINUTE,
+        template="assistances/public/too_many.html",
+    )
 
 
 def _page(request, link: links.JobLink, *, error: str = "", notice: str = "", status: int = 200):
@@ -224,7 +205,7 @@ def _page(request, link: links.JobLink, *, error: str = "", notice: str = "", st
         "proof_count": assignment.proofs.count(),
         "max_eta": dispatch.MAX_ETA_MINUTES,
     }
-    return _noindex(render(request, "assistances/public/job.html", context, status=status))
+    return private_page(render(request, "assistances/public/job.html", context, status=status))
 
 
 def _fresh(link: links.JobLink) -> links.JobLink:
@@ -240,7 +221,7 @@ def job_page(request, token: str):
         return limited
     assignment = links.assignment_of(token)
     if assignment is None:
-        return _noindex(render(request, "assistances/public/link_invalid.html", status=404))
+        return private_page(render(request, "assistances/public/link_invalid.html", status=404))
     link = links.job_link_state(assignment)
     if request.method == "GET":
         return _page(request, link)

@@ -69,12 +69,17 @@ class ReserveFigures:
     incurred: Decimal
 
 
+def case_paid(*, event: Event) -> Decimal:
+    """What was paid to providers on a case so far, in its settlement currency."""
+    return Payment.objects.filter(event=event).aggregate(total=Sum("settlement_amount"))["total"] or ZERO
+
+
 def reserve_figures(*, event: Event) -> ReserveFigures | None:
     """The case's reserve, what was paid, what is outstanding and the total incurred (None without a reserve)."""
     reserve = Reserve.objects.filter(event=event).first()
     if reserve is None:
         return None
-    paid = Payment.objects.filter(event=event).aggregate(total=Sum("settlement_amount"))["total"] or ZERO
+    paid = case_paid(event=event)
     outstanding = max(reserve.amount - paid, ZERO)
     return ReserveFigures(reserve.currency, reserve.amount, paid, outstanding, paid + outstanding)
 
@@ -140,7 +145,7 @@ def reserve_set(
     errors.update(amount_errors({"amount": (amount, reserve.currency)}))
     if errors:
         raise ValidationFailed(errors)
-    paid = Payment.objects.filter(event=event).aggregate(total=Sum("settlement_amount"))["total"] or ZERO
+    paid = case_paid(event=event)
     if amount < paid:
         raise ValidationFailed(
             {

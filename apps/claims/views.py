@@ -9,6 +9,7 @@ written; ``bills.bill_create(received_via="link")`` does the rest (duplicates, c
 """
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -19,12 +20,12 @@ from django.views.decorators.http import require_http_methods
 
 from apps.claims import bills, links
 from apps.claims.forms import BillEntryForm, BillLineForm, bill_lines
+from apps.clients.public_pages import private_page, too_many_from_address
 from apps.core.exceptions import ApplicationError
 from apps.core.files.formats import PDF
 from apps.core.files.services import ContentCheck
 from apps.guarantees.documents import link_actor
 from apps.guarantees.letter import format_date
-from apps.guarantees.views import _noindex, _too_many
 
 # Rows offered for lines (the empty ones are ignored).
 LineFormSet = forms.formset_factory(BillLineForm, extra=8, min_num=1, validate_min=True)
@@ -122,7 +123,7 @@ def _page(request, link: links.BillLink, form, lines, *, error: str = "", status
         "error": error,
         "received": request.GET.get("received") == "1",
     }
-    return _noindex(render(request, "claims/public/upload.html", context, status=status))
+    return private_page(render(request, "claims/public/upload.html", context, status=status))
 
 
 @never_cache
@@ -130,11 +131,17 @@ def _page(request, link: links.BillLink, form, lines, *, error: str = "", status
 @require_http_methods(["GET", "POST"])
 def upload_page(request, token: str):
     """The provider's bill: invoice data, lines and the PDF, while the link is open."""
-    if limited := _too_many(request, "bill"):
+    limited = too_many_from_address(
+        request,
+        bucket="gop-bill",
+        per_minute=settings.GOP_PUBLIC_PAGES_PER_MINUTE,
+        template="guarantees/public/too_many.html",
+    )
+    if limited:
         return limited
     guarantee = links.guarantee_of(token)
     if guarantee is None:
-        return _noindex(render(request, "guarantees/public/link_invalid.html", status=404))
+        return private_page(render(request, "guarantees/public/link_invalid.html", status=404))
     link = links.bill_link_state(guarantee)
     version = guarantee.current_version
     initial = {"currency": guarantee.assignment.currency or (version.currency if version else "")}

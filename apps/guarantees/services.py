@@ -97,12 +97,9 @@ def operator_authority(*, user, source_code: str) -> Authority | None:
     return Authority(max(amounts), currency)
 
 
-def may_approve(user) -> bool:
-    """Whether a console user may approve or refuse a version (the rule guarantee_decide applies to operators)."""
-    return _is_admin(user)
-
-
-def _is_admin(actor) -> bool:
+def may_approve(actor) -> bool:
+    """Whether an operator may approve or refuse a version: an assistances-admin (a partner decides on
+    its own cases instead; guarantee_decide applies both rules)."""
     return bool(
         actor is not None
         and not is_partner(actor)
@@ -510,7 +507,7 @@ def guarantee_decide(
         if source != guarantee.event.source_code:
             # Another partner's guarantee reads as a missing one (the view's scope says so first).
             raise ConflictError(_("Not found."), code="not_found", status_code=404)
-    elif not _is_admin(actor):
+    elif not may_approve(actor):
         raise ConflictError(
             _("Only an assistances-admin or the case's partner may approve a guarantee."),
             code="permission_denied",

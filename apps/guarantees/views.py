@@ -12,9 +12,6 @@ page is in the letter's language, es, pt or en, whatever the browser says, so it
 language, like the letter's templates (the site's catalogs have no Portuguese).
 """
 
-import logging
-import math
-
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -24,18 +21,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods
 
-from apps.clients.auth_guard import client_address
-from apps.clients.usage import Plan, UsagePlanStoreUnavailable, record_request
+from apps.clients.public_pages import private_page, too_many_from_address
 from apps.core.exceptions import ConflictError, ValidationFailed
 from apps.core.files.selectors import stored_file_url
 from apps.guarantees import documents, selectors, services
 from apps.guarantees.letter import format_date, format_money
 from apps.guarantees.models import Guarantee
 
-logger = logging.getLogger(__name__)
-
 # No monthly cap: the per-minute bucket alone limits (a quota would lock an address out for a month).
-_UNLIMITED_MONTH = 10**12
 
 LINK_TEXTS = {
     "es": {
@@ -106,23 +99,12 @@ LINK_TEXTS = {
 
 def _too_many(request, scope: str) -> HttpResponse | None:
     """The 429 page when this address has used its share of ``scope``'s page; None to go ahead."""
-    per_minute = settings.GOP_PUBLIC_PAGES_PER_MINUTE
-    plan = Plan(rate=per_minute / 60, burst=per_minute, monthly_quota=_UNLIMITED_MONTH)
-    try:
-        decision = record_request(key_id=f"gop-{scope}:{client_address(request)}", plan=plan)
-    except UsagePlanStoreUnavailable:
-        logger.warning("public guarantee page not limited: the usage-plan store is unavailable")
-        return None
-    if decision.allowed:
-        return None
-    response = render(request, "guarantees/public/too_many.html", status=429)
-    response["Retry-After"] = str(max(1, math.ceil(decision.retry_after)))
-    return response
-
-
-def _noindex(response: HttpResponse) -> HttpResponse:
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+    return too_many_from_address(
+        request,
+        bucket=f"gop-{scope}",
+        per_minute=settings.GOP_PUBLIC_PAGES_PER_MINUTE,
+        template="guarantees/public/too_many.html",
+    )
 
 
 # --- Verification -----------------------------------------------------------------------------------
@@ -137,7 +119,7 @@ def verify_form(request):
     code = request.GET.get("code", "").strip()
     if code:
         return redirect("guarantee-verify", code=selectors.normalize_code(code) or code[:40])
-    return _noindex(render(request, "guarantees/public/verify.html", {"form_only": True}))
+    return private_page(render(request, "guarantees/public/verify.html", {"form_only": True}))
 
 
 @never_cache
@@ -154,7 +136,7 @@ def verify_page(request, code: str):
             valid_from=format_date(found.valid_from, language),
             valid_until=format_date(found.valid_until, language),
         )
-    return _noindex(render(request, "guarantees/public/verify.html", context, status=200 if found else 404))
+    return private_page(render(request, "guarantees/public/verify.html", context, status=200 if found else 404))
 
 
 # --- The provider's link ----------------------------------------------------------------------------
@@ -197,7 +179,7 @@ def _link_page(request, token: str, link: documents.LinkState, *, error: str = "
         "traveller": selectors.initials(guarantee.event.traveller_name),
         "download_url": reverse("guarantee-answer-letter", args=[token]),
     }
-    return _noindex(render(request, "guarantees/public/answer.html", context, status=status))
+    return private_page(render(request, "guarantees/public/answer.html", context, status=status))
 
 
 @never_cache
@@ -209,7 +191,7 @@ def answer_page(request, token: str):
         return limited
     found = _from_token(token)
     if found is None:
-        return _noindex(render(request, "guarantees/public/link_invalid.html", status=404))
+        return private_page(render(request, "guarantees/public/link_invalid.html", status=404))
     link = documents.link_state(*found)
     if request.method == "GET":
         return _link_page(request, token, link)
@@ -245,6 +227,6 @@ def answer_letter(request, token: str):
         return limited
     found = _from_token(token)
     if found is None or found[1].issued_at is None:
-        return _noindex(render(request, "guarantees/public/link_invalid.html", status=404))
+        return private_page(render(request, "guarantees/public/link_invalid.html", status=404))
     url, _expires_in = stored_file_url(stored=documents.letter_file(version=found[1]))
     return redirect(url)

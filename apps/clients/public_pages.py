@@ -1,0 +1,40 @@
+"""What every public page reached by a signed link shares (a provider's guarantee, bill and job
+links, the verification page): a per-address limit in the usage plans' store, and headers that keep
+the page and its token out of search engines and other sites' logs."""
+
+import logging
+import math
+
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from apps.clients.auth_guard import client_address
+from apps.clients.usage import Plan, UsagePlanStoreUnavailable, record_request
+
+logger = logging.getLogger(__name__)
+
+# The pages are limited per minute only: no monthly quota.
+_UNLIMITED_MONTH = 10**12
+
+
+def private_page(response: HttpResponse) -> HttpResponse:
+    """Not indexed, and the signed link in the address never leaves as a Referer."""
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def too_many_from_address(request, *, bucket: str, per_minute: int, template: str) -> HttpResponse | None:
+    """The 429 page (``template``) when this address has used ``per_minute`` of ``bucket``; None to go
+    ahead. A store that cannot answer lets the request through, logged (as the failed-login guard)."""
+    plan = Plan(rate=per_minute / 60, burst=per_minute, monthly_quota=_UNLIMITED_MONTH)
+    try:
+        decision = record_request(key_id=f"{bucket}:{client_address(request)}", plan=plan)
+    except UsagePlanStoreUnavailable:
+        logger.warning("public page not limited: the usage-plan store is unavailable", extra={"bucket": bucket})
+        return None
+    if decision.allowed:
+        return None
+    response = private_page(render(request, template, status=429))
+    response["Retry-After"] = str(max(1, math.ceil(decision.retry_after)))
+    return response
