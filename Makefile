@@ -75,6 +75,7 @@ bench: install
 	$(BIN)/python bench/usage_plan.py
 	$(BIN)/python bench/audit_pipeline.py
 	$(BIN)/python bench/bordereau.py
+	$(BIN)/python bench/storm.py
 
 # Deployment checks that need no AWS and no Docker: terraform parses (python-hcl2) and is formatted
 # (terraform 1.0.3), checkov passes, hadolint and shellcheck are clean, and the task definitions set

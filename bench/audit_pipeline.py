@@ -96,7 +96,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,7 +104,20 @@ from types import SimpleNamespace
 import MySQLdb
 
 # bench/run.py's helpers (process tree, RSS, signal handling, step lines).
-from run import DB_HOST, DB_PORT, DB_USER, PYTHON, ROOT, _raise_interrupt, child_pids, rss_mb, step
+from run import (
+    DB_HOST,
+    DB_PORT,
+    DB_USER,
+    PYTHON,
+    ROOT,
+    _raise_interrupt,
+    child_pids,
+    cpu_seconds,
+    mariadb_pids,
+    rss_mb,
+    start_moto,
+    step,
+)
 
 DB_NAME = "bigtree_bench_audit"
 DATABASE_URL = f"mysql://{DB_USER}@{DB_HOST}:{DB_PORT}/{DB_NAME}"
@@ -129,92 +141,6 @@ LOREM = (
     "Traveller reports a twisted ankle at the hotel lobby; needs an orthopaedic consultation close to "
     "the city centre, English-speaking doctor preferred, pays nothing up front."
 )
-
-
-# moto's ReceiveMessage checks each message it returns against the retention period by computing
-# *every* queue attribute, three times (each a scan of the whole queue), so one returned message
-# costs O(queue depth): ~45 µs per queued message here, 1.3 s for a 10-message receive at a depth
-# of 3,000. Real SQS has no such cost, and it would make a backlog benchmark measure moto. Unless
-# --stock-moto is given, the bench's moto server reads the retention period directly instead (same
-# result, same semantics). What remains is moto's per-call scan of the queue (~8 µs per queued
-# message per ReceiveMessage), which real SQS does not have either.
-# --sqs-latency-ms adds a sleep before every SQS action (moto's server is threaded, so calls still
-# overlap): an experiment standing for the network round trip to real SQS that loopback lacks.
-MOTO_PATCHED = """
-import os, sys, time
-from moto.core.utils import unix_time
-from moto.server import main
-from moto.sqs.models import SQSBackend
-from moto.sqs.responses import SQSResponse
-
-def retained(self, queue_name, message):
-    queue = self.get_queue(queue_name)
-    return int(queue.message_retention_period) + message.sent_timestamp / 1000 > unix_time()
-
-SQSBackend.is_message_valid_based_on_retention_period = retained
-LATENCY = float(os.environ.get("BENCH_SQS_LATENCY_MS", "0")) / 1000
-if LATENCY:
-    call_action = SQSResponse.call_action
-
-    def delayed(self):
-        time.sleep(LATENCY)
-        return call_action(self)
-
-    SQSResponse.call_action = delayed
-main(sys.argv[1:])
-"""
-
-
-def start_moto(stock: bool, latency_ms: float = 0.0):
-    """moto's server as the test suite starts it, or the same with the retention check made O(1)."""
-    from tests.aws.server import FAKE_CREDENTIALS, MotoServer
-
-    server = MotoServer()
-    if stock:
-        return server.start()
-    server.process = subprocess.Popen(
-        [PYTHON, "-c", MOTO_PATCHED, "-H", "127.0.0.1", "-p", str(server.port)],
-        env={**os.environ, **FAKE_CREDENTIALS, "BENCH_SQS_LATENCY_MS": str(latency_ms)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise SystemExit(f"moto server exited with {server.process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{server.endpoint}/moto-api/", timeout=1):  # noqa: S310 - loopback
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.stop()
-    raise SystemExit("moto server did not start in time")
-
-
-# --- CPU accounting (where the time goes) --------------------------------------------------------
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of one process so far (0 if it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime (fields 14 and 15 of stat)
-
-
-def mariadb_pids() -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() in {"mariadbd", "mysqld"}:
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
 
 
 class CpuMeter:

@@ -36,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -169,6 +170,92 @@ def create_session() -> str:
         if line.startswith("SESSION="):
             return line.removeprefix("SESSION=").strip()
     raise SystemExit(f"No session key in the shell output:\n{output}")
+
+
+# --- moto and CPU accounting (shared with audit_pipeline.py and storm.py) ---------------------
+
+# moto's ReceiveMessage checks each message it returns against the retention period by computing
+# *every* queue attribute, three times (each a scan of the whole queue), so one returned message
+# costs O(queue depth): ~45 µs per queued message here, 1.3 s for a 10-message receive at a depth
+# of 3,000. Real SQS has no such cost, and it would make a backlog benchmark measure moto. Unless
+# --stock-moto is given, the bench's moto server reads the retention period directly instead (same
+# result, same semantics). What remains is moto's per-call scan of the queue (~8 µs per queued
+# message per ReceiveMessage), which real SQS does not have either.
+# --sqs-latency-ms adds a sleep before every SQS action (moto's server is threaded, so calls still
+# overlap): an experiment standing for the network round trip to real SQS that loopback lacks.
+MOTO_PATCHED = """
+import os, sys, time
+from moto.core.utils import unix_time
+from moto.server import main
+from moto.sqs.models import SQSBackend
+from moto.sqs.responses import SQSResponse
+
+def retained(self, queue_name, message):
+    queue = self.get_queue(queue_name)
+    return int(queue.message_retention_period) + message.sent_timestamp / 1000 > unix_time()
+
+SQSBackend.is_message_valid_based_on_retention_period = retained
+LATENCY = float(os.environ.get("BENCH_SQS_LATENCY_MS", "0")) / 1000
+if LATENCY:
+    call_action = SQSResponse.call_action
+
+    def delayed(self):
+        time.sleep(LATENCY)
+        return call_action(self)
+
+    SQSResponse.call_action = delayed
+main(sys.argv[1:])
+"""
+
+
+def start_moto(stock: bool, latency_ms: float = 0.0):
+    """moto's server as the test suite starts it, or the same with the retention check made O(1)."""
+    from tests.aws.server import FAKE_CREDENTIALS, MotoServer
+
+    server = MotoServer()
+    if stock:
+        return server.start()
+    server.process = subprocess.Popen(
+        [PYTHON, "-c", MOTO_PATCHED, "-H", "127.0.0.1", "-p", str(server.port)],
+        env={**os.environ, **FAKE_CREDENTIALS, "BENCH_SQS_LATENCY_MS": str(latency_ms)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise SystemExit(f"moto server exited with {server.process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{server.endpoint}/moto-api/", timeout=1):  # noqa: S310 - loopback
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.stop()
+    raise SystemExit("moto server did not start in time")
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime (fields 14 and 15 of stat)
+
+
+def mariadb_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in {"mariadbd", "mysqld"}:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
 
 
 # --- server --------------------------------------------------------------------------------------
