@@ -217,7 +217,12 @@ def start_moto(stock: bool, latency_ms: float = 0.0):
         return server.start()
     server.process = subprocess.Popen(
         [PYTHON, "-c", MOTO_PATCHED, "-H", "127.0.0.1", "-p", str(server.port)],
-        env={**os.environ, **FAKE_CREDENTIALS, "BENCH_SQS_LATENCY_MS": str(latency_ms)},
+        env={
+            **os.environ,
+            **FAKE_CREDENTIALS,
+            "BENCH_SQS_LATENCY_MS": str(latency_ms),
+            "MOTO_RECORDER_FILEPATH": server.recording_path,
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

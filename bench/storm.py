@@ -68,6 +68,7 @@ Usage: ``make bench`` or ``.venv/bin/python bench/storm.py [--steps 1,5,10,20] [
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import http.client
 import ipaddress
@@ -94,6 +95,7 @@ from run import (
     DB_PORT,
     PYTHON,
     ROOT,
+    TICKS,
     _raise_interrupt,
     child_pids,
     cpu_seconds,
@@ -282,8 +284,6 @@ def production_env(*, moto, setup, issuer: str, mok: Mok, usage_prefix: str) -> 
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_REGION": "us-east-2",
         "AWS_DEFAULT_REGION": "us-east-2",
-        "GUNICORN_WORKERS": "2",
-        "GUNICORN_THREADS": "4",
         "PATH": f"{Path(PYTHON).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
 
@@ -447,7 +447,8 @@ class Process:
         return [self.proc.pid, *child_pids(self.proc.pid)]
 
     def cpu(self) -> float:
-        return sum(cpu_seconds(pid) for pid in self.tree())
+        # The role's main program (entrypoint.sh execs it), its workers, live and replaced.
+        return tree_cpu_seconds(self.proc.pid)
 
     def rss(self) -> float:
         return sum(rss_mb(pid) or 0.0 for pid in self.tree())
@@ -774,11 +775,22 @@ def queue_depths(setup) -> dict[str, int]:
     return {name: setup.count(url) for name, url in setup.queue_urls.items()}
 
 
-def machine_ticks() -> tuple[int, int]:
-    """(busy, total) jiffies of the whole machine so far, from /proc/stat."""
+def machine_ticks() -> tuple[int, int, int]:
+    """(busy, waiting for I/O, total) jiffies of the whole machine so far, from /proc/stat."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle + iowait
-    return sum(fields) - idle, sum(fields)
+    return sum(fields) - fields[3] - fields[4], fields[4], sum(fields)
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU of a process, of its live children, and of the children it has reaped already: gunicorn
+    and celery replace their workers (max_requests, max_tasks_per_child), and a replaced worker's
+    CPU must not vanish from the count (it moves to the parent's cutime/cstime)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    reaped = (int(fields[13]) + int(fields[14])) / TICKS  # cutime, cstime (fields 16 and 17 of stat)
+    return cpu_seconds(pid) + reaped + sum(cpu_seconds(child) for child in child_pids(pid))
 
 
 def pipeline_settled(setup) -> bool:
@@ -790,6 +802,27 @@ def pipeline_settled(setup) -> bool:
         and not TrackingMessage.objects.exclude(state=DeliveryState.DELIVERED).exists()
         and not any(queue_depths(setup).values())
     )
+
+
+def aws_calls(moto) -> Counter[str]:
+    """SQS and SNS API calls moto recorded (``start_recording`` to now), by action."""
+    from urllib.parse import parse_qs
+
+    moto._api("recorder/stop-recording")
+    calls: Counter[str] = Counter()
+    for line in moto._api("recorder/download-recording", method="GET").splitlines():
+        entry = json.loads(line)
+        target = entry.get("headers", {}).get("X-Amz-Target", "")
+        if target.startswith("AmazonSQS."):
+            calls[f"SQS {target.removeprefix('AmazonSQS.')}"] += 1
+            continue
+        body = entry.get("body") or ""
+        if entry.get("body_encoded"):
+            body = base64.b64decode(body).decode(errors="replace")
+        action = parse_qs(body).get("Action", [""])[0]
+        if action in {"Publish", "PublishBatch"}:
+            calls[f"SNS {action}"] += 1
+    return calls
 
 
 def database_check(load: Load, mok: Mok) -> dict:
@@ -920,8 +953,12 @@ def print_step(result: dict) -> None:
         f"gunicorn {res['web_rss_mb']:.0f} MB, worker {res['worker_rss_mb']:.0f} MB; CPU per request "
         f"{res['web_cpu_ms_per_request']:.1f} ms (gunicorn), per background message "
         f"{res['worker_cpu_ms_per_message']:.1f} ms (worker); MariaDB {res['db_cpu_ms_per_request']:.1f} ms "
-        f"per request; machine busy {res['busy']:.0%}"
+        f"per request; machine busy {res['busy']:.0%}, waiting for I/O {res['iowait']:.0%}"
     )
+    per_case = ", ".join(f"{v:.2f} {k}" for k, v in result["per_case"].items())
+    print(f"per new case: {per_case}")
+    if result.get("aws_calls"):
+        print(f"AWS calls in the step (moto's recorder): {result['aws_calls']}")
     for name, values in result["lost"].items():
         print(f"nothing lost — {name}: {values}")
     for problem in result["problems"][:5]:
@@ -967,6 +1004,7 @@ class System:
     world: World
     setup: object
     mok: Mok
+    moto: object
     web: Process
     worker: Process
 
@@ -974,9 +1012,13 @@ class System:
         return {"web": self.web.cpu(), "worker": self.worker.cpu(), "db": sum(cpu_seconds(p) for p in mariadb_pids())}
 
 
-def measure_step(system: System, rate: float, args: argparse.Namespace) -> dict:
+def measure_step(system: System, rate: float, args: argparse.Namespace, *, record: bool = False) -> dict:
+    """One step of the ramp. ``record``: count the SQS and SNS calls of the step (moto's recorder,
+    which slows moto a little: done on the first step only, where there is headroom)."""
     load = Load(system.port, system.world, f"STORM{int(rate * 10):03d}")
     try:
+        if record:
+            system.moto.start_recording()
         cpu_before, machine_before = system.cpu(), machine_ticks()
         step(f"Step {rate:g} new cases/s for {args.step_seconds:g} s")
         seconds = load.run_step(rate, args.step_seconds)
@@ -986,6 +1028,7 @@ def measure_step(system: System, rate: float, args: argparse.Namespace) -> dict:
             wait_until(lambda: pipeline_settled(system.setup), args.drain_seconds, "the pipeline to drain", 0.5)
         drain = time.monotonic() - drain_started
         cpu_after, machine_after = system.cpu(), machine_ticks()
+        calls = aws_calls(system.moto) if record else Counter()
         checks = database_check(load, system.mok)
     finally:
         load.close()
@@ -1015,7 +1058,8 @@ def measure_step(system: System, rate: float, args: argparse.Namespace) -> dict:
             "web_cpu_ms_per_request": used["web"] * 1000 / requests,
             "worker_cpu_ms_per_message": used["worker"] * 1000 / max(1, checks["tracking"][1] + len(audit_lags)),
             "db_cpu_ms_per_request": used["db"] * 1000 / requests,
-            "busy": (machine_after[0] - machine_before[0]) / max(1, machine_after[1] - machine_before[1]),
+            "busy": (machine_after[0] - machine_before[0]) / max(1, machine_after[2] - machine_before[2]),
+            "iowait": (machine_after[1] - machine_before[1]) / max(1, machine_after[2] - machine_before[2]),
         },
         "lost": {
             "cases accepted/stored/audited": checks["cases"],
@@ -1025,6 +1069,17 @@ def measure_step(system: System, rate: float, args: argparse.Namespace) -> dict:
         },
         "problems": load.problems,
     }
+    # What one new case brings with it (the capacity plan multiplies these by the target rates).
+    cases = max(1, checks["cases"][1])
+    result["per_case"] = {
+        "requests": len(samples) / cases,
+        "audit rows": len(audit_lags) / cases,
+        "tracking deliveries": checks["tracking"][1] / cases,
+    }
+    if calls:
+        result["aws_calls"] = dict(calls)
+        result["per_case"]["SQS calls"] = sum(n for k, n in calls.items() if k.startswith("SQS")) / cases
+        result["per_case"]["SNS publishes"] = sum(n for k, n in calls.items() if k.startswith("SNS")) / cases
     result["errors"] = sum(row["errors"] for row in ops.values())
     result["complete"] = all(len(set(v)) == 1 for v in result["lost"].values())
     lag_p95 = max(result["lags"]["audit_p95"], result["lags"]["tracking_p95"])
@@ -1077,8 +1132,12 @@ def run(args: argparse.Namespace) -> int:
         world = build_world(env, jwks.issuer, key)
 
         port = free_port()
-        step(f"Starting gunicorn (production settings, 2 × 4 gthread) on 127.0.0.1:{port}, a worker and beat")
-        web = Process("web", {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}, log_dir)
+        step(
+            f"Starting gunicorn (production settings, {args.web_workers} × {args.web_threads} gthread) on "
+            f"127.0.0.1:{port}, a worker and beat"
+        )
+        sizes = {"GUNICORN_WORKERS": str(args.web_workers), "GUNICORN_THREADS": str(args.web_threads)}
+        web = Process("web", {**env, **sizes, "GUNICORN_BIND": f"127.0.0.1:{port}"}, log_dir)
         worker = Process("worker", env, log_dir, "--concurrency", "2", "-n", "storm@%h")
         beat = Process("beat", env, log_dir, "--schedule", str(log_dir / "celerybeat-schedule"))
         processes += [web, worker, beat]
@@ -1087,10 +1146,10 @@ def run(args: argparse.Namespace) -> int:
         # readiness shows by its work: the seed's audit rows stored, every queue empty.
         wait_until(lambda: worker.alive() or pipeline_settled(setup), 120, "the seed's audit rows to be stored", 1)
 
-        system = System(port=port, world=world, setup=setup, mok=mok, web=web, worker=worker)
+        system = System(port=port, world=world, setup=setup, mok=mok, moto=moto, web=web, worker=worker)
         results = []
         for rate in args.steps:
-            results.append(measure_step(system, rate, args))
+            results.append(measure_step(system, rate, args, record=not results))
             print_step(results[-1])
             for process in processes:
                 process.alive()
@@ -1152,6 +1211,9 @@ def main() -> int:
     parser.add_argument("--drain-seconds", type=float, default=120.0)
     parser.add_argument("--ratio-seconds", type=float, default=15.0)
     parser.add_argument("--ratio-rounds", type=int, default=2)
+    # terraform's defaults (modules/ecs: gunicorn_workers, gunicorn_threads); other values are experiments.
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--web-threads", type=int, default=4)
     args = parser.parse_args()
     args.steps = [float(s) for s in args.steps.split(",")]
     if min(args.steps) <= 0 or args.step_seconds <= 0 or args.ratio_rounds < 1:

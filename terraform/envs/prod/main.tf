@@ -20,6 +20,18 @@ module "stack" {
   admin_password_login = var.admin_password_login
   alarm_emails         = var.alarm_emails
 
+  # Sized for a storm of 100 new cases per second with its partner and operator traffic
+  # (docs/capacity.md, from bench/storm.py): ~31 web tasks of 1 vCPU at the 50 % CPU target,
+  # ~6 worker tasks of 1 vCPU. Two of each at least, one per availability zone in use.
+  web_cpu          = 1024
+  web_memory       = 2048
+  worker_cpu       = 1024
+  worker_memory    = 2048
+  web_min_count    = 2
+  web_max_count    = 32
+  worker_min_count = 2
+  worker_max_count = 6
+
   db_instance_class         = var.db_instance_class
   db_multi_az               = var.db_multi_az
   waf_blocked_country_codes = var.waf_blocked_country_codes

@@ -1,6 +1,8 @@
 # web scales on CPU; worker scales on its backlog: visible messages of the three work queues per
 # running worker task (AWS's "backlog per instance" pattern), so scaling follows the queue depth
-# rather than CPU, which stays low while tasks wait on MOK or MySQL.
+# rather than CPU, which stays low while tasks wait on MOK or MySQL. Both targets come from the
+# storm benchmark (bench/storm.py, docs/capacity.md): the web tier's knee is CPU, so it is held at a
+# CPU share that leaves room for a surge to double while new tasks start.
 
 resource "aws_appautoscaling_target" "web" {
   service_namespace  = "ecs"
@@ -18,7 +20,7 @@ resource "aws_appautoscaling_policy" "web_cpu" {
   resource_id        = aws_appautoscaling_target.web.resource_id
 
   target_tracking_scaling_policy_configuration {
-    target_value       = 60
+    target_value       = var.web_cpu_target
     scale_in_cooldown  = 300
     scale_out_cooldown = 60
 

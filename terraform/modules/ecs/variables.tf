@@ -280,9 +280,24 @@ variable "worker_max_count" {
 }
 
 variable "worker_backlog_per_task" {
+  # docs/capacity.md: a worker drains ~170 messages/s per vCPU (5.9 ms of CPU each, bench/storm.py),
+  # so 100 waiting per task is well under a second of work, far from the 10 s lag the storm allows.
   description = "Visible messages per worker task the autoscaler aims at."
   type        = number
   default     = 100
+}
+
+variable "web_cpu_target" {
+  # docs/capacity.md: the web tier saturates on CPU (20 ms per request, bench/storm.py). At 50 % a task
+  # absorbs a surge that doubles before the next tasks serve (scale-out cooldown 60 s + ~90 s to start).
+  description = "Average web CPU (%) the autoscaler aims at."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.web_cpu_target >= 20 && var.web_cpu_target <= 80
+    error_message = "Between 20 and 80 (%): above, a surge saturates the tasks before new ones start."
+  }
 }
 
 variable "worker_stop_timeout" {

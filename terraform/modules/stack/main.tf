@@ -140,6 +140,10 @@ module "ecs" {
   log_level                   = var.log_level
   log_retention_days          = var.log_retention_days
   secret_recovery_window_days = local.is_prod ? 30 : 0
+  web_cpu                     = var.web_cpu
+  web_memory                  = var.web_memory
+  worker_cpu                  = var.worker_cpu
+  worker_memory               = var.worker_memory
   web_min_count               = var.web_min_count
   web_max_count               = var.web_max_count
   worker_min_count            = var.worker_min_count

@@ -117,6 +117,32 @@ variable "cognito_self_sign_up_enabled" {
   default     = true
 }
 
+# Task sizes and counts: docs/capacity.md derives them from the storm benchmark's measured CPU per
+# request (web) and per background message (worker). The defaults carry ~1 new case per second.
+variable "web_cpu" {
+  description = "Web task CPU units (1024 = 1 vCPU)."
+  type        = number
+  default     = 512
+}
+
+variable "web_memory" {
+  description = "Web task memory (MiB); gunicorn's 2 workers x 4 threads measured 340-410 MB."
+  type        = number
+  default     = 1024
+}
+
+variable "worker_cpu" {
+  description = "Worker task CPU units (1024 = 1 vCPU)."
+  type        = number
+  default     = 512
+}
+
+variable "worker_memory" {
+  description = "Worker task memory (MiB); the worker with 2 pool processes measured ~430 MB."
+  type        = number
+  default     = 1024
+}
+
 variable "web_min_count" {
   description = "Minimum web tasks."
   type        = number
