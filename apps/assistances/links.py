@@ -39,6 +39,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from apps.assistances.models import EventProvider
+from apps.clients.public_pages import LinkActor, provider_link_actor
 from apps.masters.models import StatusRole
 from apps.providers.selectors import provider_language
 
@@ -130,21 +131,8 @@ def job_link_state(assignment: EventProvider, *, now: datetime.datetime | None =
     return JobLink(state, assignment, expires_at)
 
 
-@dataclass(frozen=True)
-class LinkActor:
-    """The provider acting through its job link: no account; named in the audit trail."""
-
-    label: str
-    pk = None
-    is_authenticated = False
-    is_external = True
-
-    def __str__(self) -> str:
-        return self.label
-
-
 def link_actor(assignment: EventProvider) -> LinkActor:
-    return LinkActor(f"Provider {assignment.provider.display_name} (link)"[:255])
+    return provider_link_actor(assignment.provider)
 
 
 def traveller_short(name: str) -> str:

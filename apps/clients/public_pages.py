@@ -4,6 +4,7 @@ the page and its token out of search engines and other sites' logs."""
 
 import logging
 import math
+from dataclasses import dataclass
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -38,3 +39,21 @@ def too_many_from_address(request, *, bucket: str, per_minute: int, template: st
     response = private_page(render(request, template, status=429))
     response["Retry-After"] = str(max(1, math.ceil(decision.retry_after)))
     return response
+
+
+@dataclass(frozen=True)
+class LinkActor:
+    """A provider acting through a signed link (job, guarantee answer, bill upload): no account; named
+    in the history and the audit trail."""
+
+    label: str
+    pk = None
+    is_authenticated = False
+    is_external = True
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def provider_link_actor(provider) -> LinkActor:
+    return LinkActor(f"Provider {provider.display_name} (link)"[:255])

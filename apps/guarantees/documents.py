@@ -51,6 +51,7 @@ from django.utils.translation import gettext_lazy
 from apps.assistances.models import NoteKind
 from apps.assistances.services import note_create
 from apps.audit.crud import audited_file_add
+from apps.clients.public_pages import LinkActor, provider_link_actor
 from apps.core.context import Actor, current_actor
 from apps.core.exceptions import ApplicationError, ConflictError
 from apps.core.files.formats import PDF
@@ -211,21 +212,8 @@ def link_state(guarantee: Guarantee, version: GuaranteeVersion, *, today=None) -
     return LinkState(state, guarantee, version)
 
 
-@dataclass(frozen=True)
-class LinkActor:
-    """The provider answering through its link: no account; named in the history and the audit trail."""
-
-    label: str
-    pk = None
-    is_authenticated = False
-    is_external = True
-
-    def __str__(self) -> str:
-        return self.label
-
-
 def link_actor(guarantee: Guarantee) -> LinkActor:
-    return LinkActor(f"Provider {guarantee.assignment.provider.display_name} (link)"[:255])
+    return provider_link_actor(guarantee.assignment.provider)
 
 
 # --- E-mail -----------------------------------------------------------------------------------------
