@@ -46,7 +46,7 @@ How to read it
     neither dataset fits in memory, so any query that reads case rows it does not need shows as disk
     reads here long before it would in production.
 
-Generating the 2,000,000-case dataset takes hours and about 10 GB (see README); it is done once.
+Generating the 2,000,000-case dataset took 66 minutes here and takes 10 GB (see README); it is done once.
 ``--measure-only`` measures the databases as they are, generating and migrating nothing (while a
 generation is still running, for instance: the figures then say how far it got).
 
