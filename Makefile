@@ -72,6 +72,7 @@ bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/provider_search.py
 	$(BIN)/python bench/event_list.py
+	$(BIN)/python bench/growth.py
 	$(BIN)/python bench/usage_plan.py
 	$(BIN)/python bench/audit_pipeline.py
 	$(BIN)/python bench/bordereau.py

@@ -67,12 +67,60 @@ def test_counters_and_views_count_open_cases_only(operator):
     assert [e.pk for e in selectors.queue_cases(user=operator, view="mine")] == [mine.pk]
 
 
+def test_waiting_for_a_provider_counts_open_cases_once(operator):
+    """Counted from the assignments' side: a case with two waiting assignments is one case, a closed one none."""
+    twice, closed = covered_case(actor=None), covered_case(actor=None)
+    for provider in (ProviderFactory(assistances=[twice.assistance]), ProviderFactory(assistances=[twice.assistance])):
+        services.event_provider_assign(event=twice, provider=provider, actor=operator)
+    services.event_provider_assign(
+        event=closed, provider=ProviderFactory(assistances=[closed.assistance]), actor=operator
+    )
+    _close(closed)
+    assert selectors.queue_counts(user=operator)["waiting_provider"] == 1
+    assert [e.pk for e in selectors.queue_cases(user=operator, view="waiting_provider")] == [twice.pk]
+
+
+def test_the_counters_read_no_case_row(operator):
+    """Two queries: the views over the queue index alone (no subquery per case), the waiting ones apart."""
+    covered_case(actor=operator)
+    with CaptureQueriesContext(connection) as ctx:
+        selectors.queue_counts(user=operator)
+    cases, waiting = (q["sql"] for q in ctx.captured_queries)
+    assert "EXISTS" not in cases and "JOIN" not in cases and "`assistances_event`.`closed_at` IS NULL" in cases
+    assert "assistances_eventprovider" in waiting
+
+
 def test_most_urgent_first_and_cases_without_sla_last(operator):
     a, b, c = (covered_case(actor=operator) for _ in range(3))
     _due(a, 120)
     _due(b, -10)
     Event.objects.filter(pk=c.pk).update(sla_due_at=None)
     assert [e.pk for e in selectors.queue_cases(user=operator)] == [b.pk, a.pk, c.pk]
+
+
+def test_a_page_takes_the_most_urgent_and_fills_up_with_cases_without_sla(operator):
+    now = timezone.now()
+    cases = [covered_case(actor=operator) for _ in range(5)]
+    # Two cases due at the same time: the older opening first; two without SLA: by opening.
+    for case, due, opened in zip(cases, [30, 30, -5, None, None], [-60, -90, -10, -5, -50], strict=True):
+        Event.objects.filter(pk=case.pk).update(
+            sla_due_at=None if due is None else now + datetime.timedelta(minutes=due),
+            opened_at=now + datetime.timedelta(minutes=opened),
+        )
+    expected = [cases[2].pk, cases[1].pk, cases[0].pk, cases[4].pk, cases[3].pk]
+    assert [e.pk for e in selectors.queue_cases(user=operator)] == expected
+    assert [e.pk for e in selectors.queue_cases(user=operator, limit=2)] == expected[:2]
+    assert [e.pk for e in selectors.queue_cases(user=operator, limit=4)] == expected[:4]
+
+
+def test_the_page_is_chosen_from_the_events_index_alone(operator):
+    """Keys first, without the joins that made MariaDB read every case (bench/growth.py); then the rows."""
+    covered_case(actor=operator)
+    with CaptureQueriesContext(connection) as ctx:
+        selectors.queue_cases(user=operator)
+    keys, rows = (q["sql"] for q in ctx.captured_queries)
+    assert "JOIN" not in keys and "UNION ALL" in keys
+    assert "JOIN" in rows and "`assistances_event`.`id` IN" in rows
 
 
 def test_landing_page_is_the_queue_and_operators_apps_come_first(console):
