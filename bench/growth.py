@@ -247,11 +247,10 @@ import provider_search
 from apps.providers.models import ProviderLocation
 
 args = argparse.Namespace(queries=__QUERIES__, radius_km=50.0, seed=42)
-provider_search.WARMUP_ARGS.update(vars(args))
 plan = provider_search.build_plan(args)
 restore = provider_search.size_buffer_pool()
 try:
-    indexed, full, counts, mismatches = provider_search.measure(plan, args.seed)
+    indexed, full, counts, mismatches = provider_search.measure(plan, args)
 finally:
     provider_search.restore_buffer_pool(restore)
 out = {"locations": ProviderLocation.objects.count(), "queries": len(plan), "mismatches": mismatches,

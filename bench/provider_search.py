@@ -134,7 +134,6 @@ def build_plan(args: argparse.Namespace) -> list:
 
 
 WARMUP_QUERIES = 300
-WARMUP_ARGS: dict = {}  # main() fills in the run's arguments (radius)
 SEARCH_TABLES = (
     "providers_providerlocation",
     "providers_locationservice",
@@ -182,18 +181,18 @@ def restore_buffer_pool(size: int | None) -> None:
             cursor.execute(f"SET GLOBAL innodb_buffer_pool_size = {size}")
 
 
-def measure(plan: list, seed: int) -> tuple[list[float], list[float], list[int], int]:
+def measure(plan: list, args: argparse.Namespace) -> tuple[list[float], list[float], list[int], int]:
     """Each query both ways, in random order; returns timings (ms), result counts and mismatches."""
     from apps.providers.selectors import location_search
 
-    rng = random.Random(seed)
+    rng = random.Random(args.seed)
     for query in plan[:20]:  # warm-up: connection, plans, caches
         location_search(query)
         location_search(query, use_index=False)
     # A database that serves searches all day holds the search index hot; a fresh one reads it from
     # disk. Warm it with other points than the timed ones (another seed), so no timed query finds its
     # own pages cached by a rehearsal of itself.
-    for query in build_plan(argparse.Namespace(**{**WARMUP_ARGS, "seed": seed + 1, "queries": WARMUP_QUERIES})):
+    for query in build_plan(argparse.Namespace(**{**vars(args), "seed": args.seed + 1, "queries": WARMUP_QUERIES})):
         location_search(query)
     indexed, full, counts, mismatches = [], [], [], 0
     for query in plan:
@@ -344,12 +343,11 @@ def main() -> int:
 
     django.setup()
     ensure_dataset(args)
-    WARMUP_ARGS.update(vars(args))
     plan = build_plan(args)
     restore = size_buffer_pool()
     try:
         step(f"Timing {len(plan)} searches: nearest 20 serving an assistance within {args.radius_km:g} km")
-        indexed, full, counts, mismatches = measure(plan, args.seed)
+        indexed, full, counts, mismatches = measure(plan, args)
         report(plan, indexed, full, counts, mismatches)
         step(f"Timing {len(plan)} searches ranked by distance and by reliability (side by side)")
         report_rankings(*measure_rankings(plan, args.seed))

@@ -36,7 +36,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -210,33 +209,11 @@ main(sys.argv[1:])
 
 def start_moto(stock: bool, latency_ms: float = 0.0):
     """moto's server as the test suite starts it, or the same with the retention check made O(1)."""
-    from tests.aws.server import FAKE_CREDENTIALS, MotoServer
+    from tests.aws.server import MotoServer
 
-    server = MotoServer()
-    if stock:
-        return server.start()
-    server.process = subprocess.Popen(
-        [PYTHON, "-c", MOTO_PATCHED, "-H", "127.0.0.1", "-p", str(server.port)],
-        env={
-            **os.environ,
-            **FAKE_CREDENTIALS,
-            "BENCH_SQS_LATENCY_MS": str(latency_ms),
-            "MOTO_RECORDER_FILEPATH": server.recording_path,
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise SystemExit(f"moto server exited with {server.process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{server.endpoint}/moto-api/", timeout=1):  # noqa: S310 - loopback
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.stop()
-    raise SystemExit("moto server did not start in time")
+    # The test suite's server and readiness wait; only the program differs (PYTHON is sys.executable).
+    program = None if stock else ["-c", MOTO_PATCHED]
+    return MotoServer().start(program=program, env={"BENCH_SQS_LATENCY_MS": str(latency_ms)})
 
 
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -469,17 +469,6 @@ class Process:
                 self.proc.wait()
 
 
-def wait_until(predicate, timeout: float, what: str, interval: float = 0.25):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise SystemExit(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
-
-
 def http_ok(port: int, path: str) -> bool:
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -1020,6 +1009,8 @@ class System:
 def measure_step(system: System, rate: float, args: argparse.Namespace, *, record: bool = False) -> dict:
     """One step of the ramp. ``record``: count the SQS and SNS calls of the step (moto's recorder,
     which slows moto a little: done on the first step only, where there is headroom)."""
+    from tests.workers.harness import wait_for
+
     load = Load(system.port, system.world, f"STORM{int(rate * 10):03d}")
     try:
         if record:
@@ -1029,8 +1020,8 @@ def measure_step(system: System, rate: float, args: argparse.Namespace, *, recor
         seconds = load.run_step(rate, args.step_seconds)
         depths = queue_depths(system.setup)
         drain_started = time.monotonic()
-        with contextlib.suppress(SystemExit):  # a pipeline that does not drain shows in the checks
-            wait_until(lambda: pipeline_settled(system.setup), args.drain_seconds, "the pipeline to drain", 0.5)
+        with contextlib.suppress(AssertionError):  # a pipeline that does not drain shows in the checks
+            wait_for(lambda: pipeline_settled(system.setup), args.drain_seconds, 0.5, "the pipeline to drain")
         drain = time.monotonic() - drain_started
         cpu_after, machine_after = system.cpu(), machine_ticks()
         calls = aws_calls(system.moto) if record else Counter()
@@ -1130,7 +1121,7 @@ def run(args: argparse.Namespace) -> int:
         aws = Aws(moto.endpoint)
         # create_sqs_setup reads the queue names from the settings; the test settings name them alike.
         os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-        from tests.workers.harness import create_sqs_setup
+        from tests.workers.harness import create_sqs_setup, wait_for
 
         setup = create_sqs_setup(aws)
         for bucket in ("file", "datasourcemaster", "assists", "issuance-mok-docs"):
@@ -1148,10 +1139,10 @@ def run(args: argparse.Namespace) -> int:
         worker = Process("worker", env, log_dir, "--concurrency", "2", "-n", "storm@%h")
         beat = Process("beat", env, log_dir, "--schedule", str(log_dir / "celerybeat-schedule"))
         processes += [web, worker, beat]
-        wait_until(lambda: web.alive() or http_ok(port, "/health/live"), 60, "gunicorn")
+        wait_for(lambda: web.alive() or http_ok(port, "/health/live"), 60, message="gunicorn")
         # The worker logs at WARNING (its INFO line per task would cost CPU under load), so its
         # readiness shows by its work: the seed's audit rows stored, every queue empty.
-        wait_until(lambda: worker.alive() or pipeline_settled(setup), 120, "the seed's audit rows to be stored", 1)
+        wait_for(lambda: worker.alive() or pipeline_settled(setup), 120, 1, "the seed's audit rows to be stored")
 
         system = System(port=port, world=world, setup=setup, mok=mok, moto=moto, web=web, worker=worker)
         results = []

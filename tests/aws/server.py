@@ -33,10 +33,14 @@ class MotoServer:
         # moto's request recorder (off until start_recording) writes here, not into the checkout.
         self.recording_path = os.path.join(tempfile.gettempdir(), f"moto-recording-{self.port}.jsonl")
 
-    def start(self, timeout: float = 30.0) -> "MotoServer":
-        env = {**os.environ, **FAKE_CREDENTIALS, "MOTO_RECORDER_FILEPATH": self.recording_path}
+    def start(
+        self, timeout: float = 30.0, *, program: list[str] | None = None, env: dict | None = None
+    ) -> "MotoServer":
+        """Start moto's server and wait until it answers. ``program``: the Python arguments that run it
+        instead of ``-m moto.server`` (the benchmarks' patched server); ``env``: extra variables."""
+        env = {**os.environ, **FAKE_CREDENTIALS, "MOTO_RECORDER_FILEPATH": self.recording_path, **(env or {})}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, *(program or ["-m", "moto.server"]), "-H", "127.0.0.1", "-p", str(self.port)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
