@@ -36,7 +36,7 @@ from apps.assistances.models import (
 )
 from apps.assistances.services import dispatch
 from apps.consultations.models import PhoneConsultation
-from apps.core.admin import ConflictGuardMixin, LargeTablePaginator, assigned_user_filter, sync_saved
+from apps.core.admin import ConflictGuardMixin, LargeTablePaginator, assigned_user_filter, show_refusal, sync_saved
 from apps.core.exceptions import ApplicationError, ValidationFailed
 from apps.core.files.admin import StoredFileDownloadMixin, StoredFileInline
 from apps.masters.admin import source_formfield, source_list_filter
@@ -1070,7 +1070,7 @@ class EventAdmin(ConflictGuardMixin, admin.ModelAdmin):
                     actor=request.user,
                 )
             except ApplicationError as exc:
-                form.add_error(None, exc.message)
+                show_refusal(form, exc)
             else:
                 self.message_user(request, _("Status changed."))
                 return redirect("admin:assistances_event_change", pk)

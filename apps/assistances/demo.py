@@ -31,8 +31,7 @@ from apps.assistances.models import (
     Priority,
     StatusChangeKind,
 )
-from apps.audit.models import AuditAction
-from apps.audit.services import audit_record
+from apps.audit.crud import audit_import
 from apps.core.bulk import insert_rows, next_pk
 from apps.masters.models import Assistance, City, Country, EventStatus
 from apps.vouchers.demo import FIRST_NAMES, LAST_NAMES
@@ -521,13 +520,7 @@ def generate_events(
         created[2] += len(notes)
         if progress:
             progress(len(events))
-    audit_record(
-        action=AuditAction.IMPORT,
-        object_type=Event._meta.label_lower,
-        object_id="*",
-        object_repr="demo cases",
-        changes={"created": created[0], "notes": created[2], "first_id": first_pk},
-    )
+    audit_import(Event, "demo cases", {"created": created[0], "notes": created[2], "first_id": first_pk})
     return created[0], created[1], created[2]
 
 
@@ -569,11 +562,5 @@ def generate_notes(
         created += len(notes)
         if progress:
             progress(len(notes))
-    audit_record(
-        action=AuditAction.IMPORT,
-        object_type=Note._meta.label_lower,
-        object_id="*",
-        object_repr="demo notes",
-        changes={"created": created},
-    )
+    audit_import(Note, "demo notes", {"created": created})
     return created

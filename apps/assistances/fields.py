@@ -13,6 +13,16 @@ whitelists and the admin, and drifted apart; now each of them is built from here
 The demo generator writes every column of the model (``Event._meta``), so it needs no list here.
 """
 
+# Who is helped, and where and what: shown in every answer, editable after opening.
+_TRAVELLER = (
+    "traveller_name",
+    "traveller_document_type",
+    "traveller_document_number",
+    "traveller_phone",
+    "traveller_email",
+)
+_PLACE = ("city", "address", "latitude", "longitude", "description", "priority")
+
 # What a case answer shows, in answer order (the OpenAPI schema's order too).
 EVENT_READ_FIELDS: tuple[str, ...] = (
     "id",
@@ -23,19 +33,10 @@ EVENT_READ_FIELDS: tuple[str, ...] = (
     "covered",
     "coverage",
     "coverage_override_reason",
-    "traveller_name",
-    "traveller_document_type",
-    "traveller_document_number",
-    "traveller_phone",
-    "traveller_email",
+    *_TRAVELLER,
     "assistance",
     "country",
-    "city",
-    "address",
-    "latitude",
-    "longitude",
-    "description",
-    "priority",
+    *_PLACE,
     "status",
     "assigned_operator",
     "opened_at",
@@ -77,20 +78,7 @@ def read_path(name: str) -> str:
 EVENT_IDENTITY_FIELDS: tuple[str, ...] = ("source_code", "external_reference", "voucher", "assistance", "country")
 
 # What may change after opening (event_update); opening takes these too.
-EVENT_UPDATABLE_FIELDS: tuple[str, ...] = (
-    "traveller_name",
-    "traveller_document_type",
-    "traveller_document_number",
-    "traveller_phone",
-    "traveller_email",
-    "city",
-    "address",
-    "latitude",
-    "longitude",
-    "description",
-    "priority",
-    "assigned_operator",
-)
+EVENT_UPDATABLE_FIELDS: tuple[str, ...] = (*_TRAVELLER, *_PLACE, "assigned_operator")
 
 EVENT_OPENING_FIELDS: tuple[str, ...] = EVENT_IDENTITY_FIELDS + EVENT_UPDATABLE_FIELDS
 

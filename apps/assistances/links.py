@@ -33,13 +33,12 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMessage
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from apps.assistances.models import EventProvider
-from apps.clients.public_pages import LinkActor, provider_link_actor
+from apps.clients.public_pages import LinkActor, link_ids, link_token, provider_link_actor, public_url
 from apps.masters.models import StatusRole
 from apps.providers.selectors import provider_language
 
@@ -70,12 +69,8 @@ _STATE_OF_ROLE = {
 PHONE_STATES = {"accepted", "en_route", "started"}
 
 
-def public_url(path: str, base_url: str | None = None) -> str:
-    return (base_url or settings.PUBLIC_BASE_URL).rstrip("/") + path
-
-
 def job_token(assignment: EventProvider) -> str:
-    return signing.dumps({"a": assignment.pk, "p": assignment.provider_id}, salt=DISPATCH_SALT)
+    return link_token(DISPATCH_SALT, a=assignment.pk, p=assignment.provider_id)
 
 
 def job_url(assignment: EventProvider, base_url: str | None = None) -> str:
@@ -84,11 +79,9 @@ def job_url(assignment: EventProvider, base_url: str | None = None) -> str:
 
 def assignment_of(token: str) -> EventProvider | None:
     """The assignment of a genuine link still bound to its provider; None for anything else."""
-    try:
-        claims = signing.loads(token, salt=DISPATCH_SALT)
-        assignment_id, provider_id = int(claims["a"]), int(claims["p"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
+    if (ids := link_ids(token, DISPATCH_SALT, "a", "p")) is None:
         return None
+    assignment_id, provider_id = ids
     assignment = (
         EventProvider.objects.select_related(
             "status", "provider__country", "event__status", "event__assistance", "event__country", "event__city"

@@ -12,7 +12,7 @@ from apps.core.files.models import StoredFile
 from apps.core.models import BaseModel, TimeStampedModel, user_reference
 from apps.core.money import validate_amount
 from apps.core.visibility import OperatorsOnlyQuerySet, ScopedQuerySet
-from apps.masters.models import SOURCE_CODE_LENGTH
+from apps.masters.models import SOURCE_CODE_LENGTH, StatusChange
 
 
 class EventQuerySet(ScopedQuerySet):
@@ -155,8 +155,10 @@ class StatusChangeKind(models.TextChoices):
     CANCEL_SWITCH = "cancel_switch", _("Switch cancelled")
 
 
-class EventStatusHistory(models.Model):
+class EventStatusHistory(StatusChange):
     """One status change of a case: from, to, who, when, why."""
+
+    subject_field = "event"
 
     event = models.ForeignKey(Event, verbose_name=_("case"), on_delete=models.CASCADE, related_name="status_history")
     from_status = models.ForeignKey(
@@ -171,20 +173,13 @@ class EventStatusHistory(models.Model):
         "masters.EventStatus", verbose_name=_("to status"), on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=16, choices=StatusChangeKind.choices)
-    reason = models.TextField(_("reason"), blank=True)
-    changed_by = user_reference(_("changed by"))
-    actor_repr = models.CharField(_("by"), max_length=255, blank=True)
-    changed_at = models.DateTimeField(_("changed at"))
 
     objects = CaseChildQuerySet.as_manager()
 
-    class Meta:
+    class Meta(StatusChange.Meta):
         verbose_name = _("status change")
         verbose_name_plural = _("status history")
         ordering = ["-changed_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.event_id}: {self.from_status_id} → {self.to_status_id}"
 
 
 class SwitchState(models.TextChoices):

@@ -12,13 +12,21 @@ from datetime import timedelta
 
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.text import smart_split, unescape_string_literal
 
 from apps.assistances.fields import EVENT_COMPUTED_FIELDS, EVENT_READ_FIELDS, read_path
 from apps.assistances.models import Event, EventDraft, EventProvider, EventStatusHistory, Note
 from apps.audit.models import AuditLog
-from apps.masters.models import Assistance, City, Country, EventProviderStatus, EventStatus, StatusRole
+from apps.masters.models import (
+    Assistance,
+    City,
+    Country,
+    EventProviderStatus,
+    EventStatus,
+    StatusRole,
+    localized_name,
+)
 from apps.vouchers.models import Voucher
 from apps.vouchers.selectors import voucher_check_coverage
 
@@ -327,11 +335,10 @@ def open_cases_by_status() -> list[dict]:
         .annotate(count=Count("pk"))
         .order_by("status__sort_order", "status__code")
     )
-    english = (translation.get_language() or "es").startswith("en")
     return [
         {
             "code": row["status__code"],
-            "status": (row["status__name_en"] if english else "") or row["status__name_es"],
+            "status": localized_name(row["status__name_es"], row["status__name_en"]),
             "count": row["count"],
         }
         for row in rows
@@ -346,11 +353,10 @@ def open_cases_by_country(*, limit: int = 10) -> list[dict]:
         .annotate(count=Count("pk"))
         .order_by("-count", "country__iso2")[:limit]
     )
-    english = (translation.get_language() or "es").startswith("en")
     return [
         {
             "iso2": row["country__iso2"],
-            "country": (row["country__name_en"] if english else "") or row["country__name_es"],
+            "country": localized_name(row["country__name_es"], row["country__name_en"]),
             "count": row["count"],
         }
         for row in rows

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from apps.audit import services
-from apps.core.context import use_context
+from apps.core.celery import worker_task
 
 
 @shared_task(name="audit.write_entry", ignore_result=True)
@@ -13,7 +13,6 @@ def write_entry(message: dict) -> bool:
     return services.audit_write_entry(message)
 
 
-@shared_task(name="audit.sweep_outbox", ignore_result=True)
+@worker_task("audit.sweep_outbox")
 def sweep_outbox() -> int:
-    with use_context(source="worker"):
-        return services.audit_sweep_outbox()
+    return services.audit_sweep_outbox()

@@ -29,14 +29,13 @@ from apps.claims import bills, reports, services
 from apps.claims import selectors as claims_selectors
 from apps.claims.forms import BillEntryForm, BillLineFormSet, bill_lines
 from apps.claims.models import AdjustmentReason, Bill, Reserve, ReserveChange, ReserveEstimate
-from apps.core.admin import ServiceModelAdmin
+from apps.core.admin import ServiceModelAdmin, show_refusal
 from apps.core.exceptions import ApplicationError
 from apps.guarantees.admin import _span as age_text
 from apps.guarantees.admin import money
 from apps.guarantees.models import Guarantee
-from apps.masters.admin import CatalogAdmin, source_list_filter
+from apps.masters.admin import CatalogAdmin, PerSourceAdminMixin, any_source_field, source_list_filter
 from apps.masters.models import StatusRole
-from apps.masters.selectors import source_choices
 
 LARGE_LOSS = _("Large loss")
 WAITING = (StatusRole.RECEIVED, StatusRole.IN_REVIEW)
@@ -321,12 +320,7 @@ class BillAdmin(ServiceModelAdmin):
                     actor=request.user,
                 )
             except ApplicationError as exc:
-                errors = exc.extra.get("errors") or {}
-                for name, problems in errors.items():
-                    for problem in problems:
-                        form.add_error(name if name in form.fields else None, str(problem))
-                if not errors:
-                    form.add_error(None, exc.message)
+                show_refusal(form, exc)
             else:
                 self.message_user(request, _("Bill %(invoice)s entered.") % {"invoice": bill.invoice_number})
                 return redirect("admin:claims_bill_review", bill.pk)
@@ -541,9 +535,7 @@ class BillAdmin(ServiceModelAdmin):
 class SavingsFilterForm(forms.Form):
     since = forms.DateField(label=_("Invoices from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    source = forms.ChoiceField(
-        label=_("Source"), choices=lambda: [("", _("every source")), *source_choices()], required=False
-    )
+    source = any_source_field()
 
 
 # --- Catalogs -------------------------------------------------------------------------------------------
@@ -555,9 +547,7 @@ class AdjustmentReasonAdmin(CatalogAdmin):
 
 
 class ReserveEstimateForm(forms.ModelForm):
-    source_code = forms.ChoiceField(
-        label=_("Source"), choices=lambda: [("", _("every source")), *source_choices()], required=False
-    )
+    source_code = any_source_field()
 
     class Meta:
         model = ReserveEstimate
@@ -565,7 +555,7 @@ class ReserveEstimateForm(forms.ModelForm):
 
 
 @admin.register(ReserveEstimate)
-class ReserveEstimateAdmin(ServiceModelAdmin):
+class ReserveEstimateAdmin(PerSourceAdminMixin, ServiceModelAdmin):
     """The initial reserve of a new case per source and assistance (administrators edit; operators read)."""
 
     form = ReserveEstimateForm
@@ -575,10 +565,6 @@ class ReserveEstimateAdmin(ServiceModelAdmin):
     service_create = staticmethod(services.reserve_estimate_create)
     service_update = staticmethod(services.reserve_estimate_update)
     service_delete = staticmethod(services.reserve_estimate_delete)
-
-    @admin.display(description=_("source"), ordering="source_code")
-    def source(self, obj):
-        return obj.source_code or _("every source")
 
     @admin.display(description=_("initial reserve"), ordering="amount")
     def estimate(self, obj):

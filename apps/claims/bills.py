@@ -34,22 +34,7 @@ BILL_MACHINE = StatusMachine(
 
 def bill_move(bill: Bill, role: str, *, actor: Actor, reason: str = "", now: datetime.datetime) -> None:
     """Move the bill to the status holding ``role`` if the machine allows it (409 otherwise)."""
-    target = BILL_MACHINE.with_role(role)
-    before = bill.status
-    if before.pk == target.pk:
-        return
-    to_status = BILL_MACHINE.check_transition(from_status=before, to_code=target.code)
-    bill.status = to_status
-    bill.updated_by = user_or_none(actor) or bill.updated_by
-    bill.save(update_fields=["status", "updated_by", "updated_at"])
-    BILL_MACHINE.record(subject=bill, from_status=before, to_status=to_status, actor=actor, reason=reason, at=now)
-    audit_record(
-        action=AuditAction.STATUS_CHANGE,
-        instance=bill,
-        changes={"status": [before.code, to_status.code], "reason": reason},
-        actor=actor,
-        case_reference=bill.event.code,
-    )
+    BILL_MACHINE.move_to_role(bill, role, actor=actor, reason=reason, at=now, case_reference=bill.event.code)
 
 
 def bill_after_payment(*, bill: Bill, paid: Decimal, actor: Actor, now: datetime.datetime | None = None) -> None:

@@ -3,13 +3,11 @@ message delivered twice changes nothing. Imported by ``ClaimsConfig.ready()`` (r
 
 import datetime
 
-from celery import shared_task
-
 from apps.claims import bordereau
-from apps.core.context import use_context
+from apps.core.celery import worker_task
 
 
-@shared_task(name="claims.generate_bordereaux", ignore_result=True)
+@worker_task("claims.generate_bordereaux")
 def generate_bordereaux() -> int:
     """The periodic scan: queue last month's missing bordereaux (one task each: each stays well under
     the task time limit) and retry failed notices."""
@@ -21,12 +19,11 @@ def generate_bordereaux() -> int:
     return len(due)
 
 
-@shared_task(name="claims.generate_bordereau", ignore_result=True)
+@worker_task("claims.generate_bordereau")
 def generate_bordereau(source_code: str, month: str) -> int:
-    with use_context(source="worker"):
-        return bordereau.bordereau_generate(source_code=source_code, month=datetime.date.fromisoformat(month)).pk
+    return bordereau.bordereau_generate(source_code=source_code, month=datetime.date.fromisoformat(month)).pk
 
 
-@shared_task(name="claims.notify_bordereau", ignore_result=True)
+@worker_task("claims.notify_bordereau")
 def notify_bordereau(bordereau_id: int) -> bool:
     return bordereau.bordereau_notify(bordereau_id=bordereau_id)

@@ -14,11 +14,10 @@ in ``ClaimsConfig.ready``), below the link to accept it: the one e-mail the prov
 import datetime
 from dataclasses import dataclass
 
-from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.guarantees.documents import public_url
+from apps.clients.public_pages import link_ids, link_token, public_url
 from apps.guarantees.models import Guarantee
 from apps.masters.models import StatusRole
 
@@ -30,7 +29,7 @@ NOT_YET = {StatusRole.DRAFT, StatusRole.ISSUED, StatusRole.SENT}
 
 
 def bill_token(guarantee: Guarantee) -> str:
-    return signing.dumps({"g": guarantee.pk, "p": guarantee.assignment.provider_id}, salt=BILL_SALT)
+    return link_token(BILL_SALT, g=guarantee.pk, p=guarantee.assignment.provider_id)
 
 
 def bill_url(guarantee: Guarantee, base_url: str | None = None) -> str:
@@ -44,11 +43,9 @@ def mail_links(guarantee: Guarantee, _version, base_url: str | None) -> dict:
 
 def guarantee_of(token: str) -> Guarantee | None:
     """The guarantee of a genuine link still bound to its provider, None for anything else."""
-    try:
-        claims = signing.loads(token, salt=BILL_SALT)
-        guarantee_id, provider_id = int(claims["g"]), int(claims["p"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
+    if (ids := link_ids(token, BILL_SALT, "g", "p")) is None:
         return None
+    guarantee_id, provider_id = ids
     guarantee = (
         Guarantee.objects.select_related("status", "event", "assignment__provider", "current_version")
         .filter(pk=guarantee_id)

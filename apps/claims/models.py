@@ -15,7 +15,7 @@ from apps.core.files.models import StoredFile
 from apps.core.models import BaseModel, TimeStampedModel, user_reference
 from apps.core.money import validate_amount
 from apps.core.visibility import OperatorsOnlyQuerySet, ScopedQuerySet
-from apps.masters.models import SOURCE_CODE_LENGTH, CatalogEntry
+from apps.masters.models import SOURCE_CODE_LENGTH, CatalogEntry, StatusChange
 
 _MONEY = {"max_digits": 14, "decimal_places": 4}
 
@@ -158,7 +158,11 @@ class BillFile(StoredFile):
         verbose_name_plural = _("bill files")
 
 
-class BillStatusHistory(models.Model):
+class BillStatusHistory(StatusChange):
+    """One move of a bill's status."""
+
+    subject_field = "bill"
+
     bill = models.ForeignKey(Bill, verbose_name=_("bill"), on_delete=models.CASCADE, related_name="status_history")
     from_status = models.ForeignKey(
         "masters.BillStatus", verbose_name=_("from"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -166,20 +170,12 @@ class BillStatusHistory(models.Model):
     to_status = models.ForeignKey(
         "masters.BillStatus", verbose_name=_("to"), on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.TextField(_("reason"), blank=True)
-    changed_by = user_reference(_("changed by"))
-    actor_repr = models.CharField(_("by"), max_length=255, blank=True)
-    changed_at = models.DateTimeField(_("changed at"))
 
     objects = BillChildQuerySet.as_manager()
 
-    class Meta:
+    class Meta(StatusChange.Meta):
         verbose_name = _("bill status change")
         verbose_name_plural = _("bill status changes")
-        ordering = ["changed_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.bill_id}: {self.from_status_id} → {self.to_status_id}"
 
 
 class Payment(BaseModel):

@@ -15,10 +15,9 @@ from decimal import Decimal
 
 from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import TruncMonth
-from django.utils.translation import get_language
 
 from apps.claims.models import Bill
-from apps.masters.models import StatusRole
+from apps.masters.models import StatusRole, in_english
 
 DECIDED = (StatusRole.APPROVED, StatusRole.PARTIAL, StatusRole.REJECTED, StatusRole.SCHEDULED, StatusRole.PAID)
 
@@ -63,7 +62,7 @@ def decided_bills(
 def savings_by(dimension: str, *, bills: QuerySet[Bill] | None = None) -> list[SavingsRow]:
     """One grouped query: the decided bills' totals per ``dimension`` and currency."""
     key, label = DIMENSIONS[dimension]
-    if dimension == "country" and (get_language() or "es").startswith("en"):
+    if dimension == "country" and in_english():
         label = F("event__country__name_en")
     rows = (
         (bills if bills is not None else decided_bills())

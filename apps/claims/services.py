@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from apps.assistances.models import Event, NoteKind, NoteVisibility
 from apps.assistances.services import note_create
-from apps.audit.crud import audited_create, audited_delete, audited_update
+from apps.audit.crud import audit_created, audited_create, audited_delete, audited_update
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.claims import bills
@@ -39,7 +39,7 @@ from apps.claims.models import Bill, Payment, Reserve, ReserveChange, ReserveEst
 from apps.core.context import Actor, current_actor, user_or_none
 from apps.core.exceptions import ConflictError, ValidationFailed, coded
 from apps.core.money import amount_errors, quantize
-from apps.core.services import model_snapshot, run_after_commit, serialize_value
+from apps.core.services import run_after_commit, serialize_value
 from apps.core.validators import is_currency_code
 from apps.masters.exchange_rates import convert
 from apps.masters.models import Source, StatusRole
@@ -253,13 +253,7 @@ def payment_record(
     )
     payment.full_clean()
     payment.save()
-    audit_record(
-        action=AuditAction.CREATE,
-        instance=payment,
-        changes={"after": model_snapshot(payment)},
-        actor=actor,
-        case_reference=event.code,
-    )
+    audit_created(payment, actor=actor, case_reference=event.code)
     Event.objects.filter(pk=event.pk).update(version=F("version") + 1)
     bills.bill_after_payment(bill=bill, paid=paid_before + to_bill.amount, actor=actor, now=now)
     large_loss_check(event=event, actor=actor, now=now)

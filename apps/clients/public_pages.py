@@ -6,6 +6,8 @@ import logging
 import math
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core import signing
 from django.http import HttpResponse
 from django.shortcuts import render
 
@@ -13,6 +15,26 @@ from apps.clients.auth_guard import client_address
 from apps.clients.usage import Plan, UsagePlanStoreUnavailable, record_request
 
 logger = logging.getLogger(__name__)
+
+
+def public_url(path: str, base_url: str | None = None) -> str:
+    """An absolute link to a public page, on the public host (``base_url`` when a message names its own)."""
+    return (base_url or settings.PUBLIC_BASE_URL).rstrip("/") + path
+
+
+def link_token(salt: str, **ids: int) -> str:
+    """A signed token naming rows by id; the salt makes it good for one kind of link only."""
+    return signing.dumps(ids, salt=salt)
+
+
+def link_ids(token: str, salt: str, *names: str) -> tuple[int, ...] | None:
+    """The ids ``names`` of a genuine token of this kind; None for anything else (forged, altered, another kind)."""
+    try:
+        claims = signing.loads(token, salt=salt)
+        return tuple(int(claims[name]) for name in names)
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
 
 # The pages are limited per minute only: no monthly quota.
 _UNLIMITED_MONTH = 10**12

@@ -85,6 +85,16 @@ def sync_saved(target: models.Model, saved: models.Model) -> None:
     target._state.db = saved._state.db
 
 
+def show_refusal(form: forms.BaseForm, exc: ApplicationError) -> None:
+    """A service's refusal on the form that asked for it: field errors under their field, the rest at the top."""
+    errors = exc.extra.get("errors") or {}
+    for name, problems in errors.items():
+        for problem in problems:
+            form.add_error(name if name in form.fields else None, str(problem))
+    if not errors:
+        form.add_error(None, ValidationError(exc.message))
+
+
 class ServiceAdminForm(forms.ModelForm):
     """Runs the service's validation in the form, so a refused edit shows as a form error, not a crash."""
 
@@ -99,13 +109,7 @@ class ServiceAdminForm(forms.ModelForm):
         try:
             validate(instance=self.instance, data=data)
         except ApplicationError as exc:
-            errors = exc.extra.get("errors") or {}
-            for field, messages_ in errors.items():
-                target = field if field in self.fields else None
-                for message in messages_:
-                    self.add_error(target, ValidationError(message))
-            if not errors:
-                self.add_error(None, ValidationError(exc.message))
+            show_refusal(self, exc)
 
 
 class ServiceModelAdmin(admin.ModelAdmin):

@@ -6,15 +6,19 @@ stay below that timeout, or a slow task would run twice at once. ``timing_proble
 violations; it runs as a Django system check and when a worker starts, which then refuses to run.
 """
 
+import functools
 import logging
 import time
 from collections.abc import Callable
 
 from celery import Task as BaseTask
+from celery import shared_task
 from celery.worker.consumer import Consumer as BaseConsumer
 from django.conf import settings
 from django.core import checks
 from django.utils.module_loading import autodiscover_modules
+
+from apps.core.context import use_context
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +29,24 @@ class Task(BaseTask):
 
     default_retry_delay = None
     from_config = (*BaseTask.from_config, ("default_retry_delay", "task_default_retry_delay"))
+
+
+def worker_task(name: str, **options) -> Callable[[Callable], BaseTask]:
+    """A task that runs as the worker: what it writes is audited with source "worker", not a user.
+
+    The tasks are thin (one service call each); this keeps the context they run in the same for all
+    of them, instead of a ``with use_context(...)`` repeated in every body. Results are not stored.
+    """
+
+    def decorate(func: Callable) -> BaseTask:
+        @functools.wraps(func)
+        def run(*args, **kwargs):
+            with use_context(source="worker"):
+                return func(*args, **kwargs)
+
+        return shared_task(name=name, ignore_result=True, **options)(run)
+
+    return decorate
 
 
 def sqs_message_id(message) -> str:

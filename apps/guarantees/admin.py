@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.assistances.admin import EventAdmin
 from apps.assistances.models import EventProvider
-from apps.core.admin import ConflictGuardMixin, ReadOnlyAdminMixin, ServiceModelAdmin
+from apps.core.admin import ConflictGuardMixin, ReadOnlyAdminMixin, ServiceModelAdmin, show_refusal
 from apps.core.exceptions import ApplicationError
 from apps.core.files.selectors import stored_file_url
 from apps.core.money import minor_units, quantize
@@ -37,9 +37,8 @@ from apps.guarantees.models import (
     GuaranteeStatusHistory,
     GuaranteeVersion,
 )
-from apps.masters.admin import source_list_filter
+from apps.masters.admin import PerSourceAdminMixin, any_source_field, source_list_filter
 from apps.masters.models import StatusRole
-from apps.masters.selectors import source_choices
 
 # The statuses a letter may be amended or (re)sent from: the roles the services accept.
 AMENDABLE = {StatusRole.ISSUED, StatusRole.SENT, StatusRole.ACCEPTED, StatusRole.AMENDED, StatusRole.DECLINED}
@@ -220,16 +219,6 @@ class DecisionForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-def _show_refusal(form: forms.Form, exc: ApplicationError) -> None:
-    """A service's refusal on the form: field errors under their field, the rest at the top."""
-    errors = exc.extra.get("errors") or {}
-    for name, problems in errors.items():
-        for problem in problems:
-            form.add_error(name if name in form.fields else None, str(problem))
-    if not errors:
-        form.add_error(None, exc.message)
-
-
 # --- the guarantees' own pages --------------------------------------------------------------------------
 
 
@@ -383,7 +372,7 @@ class GuaranteeAdmin(ConflictGuardMixin, ServiceModelAdmin):
             try:
                 guarantee = services.guarantee_create(assignment=assignment, data=data, actor=request.user)
             except ApplicationError as exc:
-                _show_refusal(form, exc)
+                show_refusal(form, exc)
             else:
                 if issue_now:
                     self._run(request, guarantee, "issue", ConfirmForm())
@@ -451,7 +440,7 @@ class GuaranteeAdmin(ConflictGuardMixin, ServiceModelAdmin):
                 )
         except ApplicationError as exc:
             if form.is_bound:
-                _show_refusal(form, exc)
+                show_refusal(form, exc)
             else:  # issuing right after writing the draft: the draft stays, the case page says why
                 self.message_user(request, exc.message, level=messages.ERROR)
             return False
@@ -543,11 +532,7 @@ class GuaranteeAdmin(ConflictGuardMixin, ServiceModelAdmin):
 
 
 class AuthorityForm(forms.ModelForm):
-    source_code = forms.ChoiceField(
-        label=_("Source"),
-        choices=lambda: [("", _("every source")), *source_choices()],
-        required=False,
-    )
+    source_code = any_source_field()
 
     class Meta:
         model = DelegatedAuthority
@@ -559,11 +544,11 @@ class AuthorityForm(forms.ModelForm):
             try:
                 services.authority_validate(instance=self.instance, data=self.cleaned_data)
             except ApplicationError as exc:
-                _show_refusal(self, exc)
+                show_refusal(self, exc)
 
 
 @admin.register(DelegatedAuthority)
-class DelegatedAuthorityAdmin(ServiceModelAdmin):
+class DelegatedAuthorityAdmin(PerSourceAdminMixin, ServiceModelAdmin):
     """How much each operator group guarantees on its own; administrators edit, operators read
     (their group's permissions say which)."""
 
@@ -574,10 +559,6 @@ class DelegatedAuthorityAdmin(ServiceModelAdmin):
     service_create = staticmethod(services.authority_create)
     service_update = staticmethod(services.authority_update)
     service_delete = staticmethod(services.authority_delete)
-
-    @admin.display(description=_("source"), ordering="source_code")
-    def source(self, obj):
-        return obj.source_code or _("every source")
 
     @admin.display(description=_("up to"), ordering="amount")
     def limit(self, obj):

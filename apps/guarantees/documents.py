@@ -38,7 +38,6 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
-from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -51,7 +50,7 @@ from django.utils.translation import gettext_lazy
 from apps.assistances.models import NoteKind
 from apps.assistances.services import note_create
 from apps.audit.crud import audited_file_add
-from apps.clients.public_pages import LinkActor, provider_link_actor
+from apps.clients.public_pages import LinkActor, link_ids, link_token, provider_link_actor, public_url
 from apps.core.context import Actor, current_actor
 from apps.core.exceptions import ApplicationError, ConflictError
 from apps.core.files.formats import PDF
@@ -77,10 +76,6 @@ LETTER_RULES = FileRules(
     max_bytes_setting="GUARANTEE_LETTER_MAX_BYTES",
     default_name="letter.pdf",
 )
-
-
-def public_url(path: str, base_url: str | None = None) -> str:
-    return (base_url or settings.PUBLIC_BASE_URL).rstrip("/") + path
 
 
 # --- The letter -------------------------------------------------------------------------------------
@@ -174,7 +169,7 @@ def letter_file(*, version: GuaranteeVersion, base_url: str | None = None) -> Gu
 
 
 def answer_token(version: GuaranteeVersion) -> str:
-    return signing.dumps({"g": version.guarantee_id, "v": version.number}, salt=ANSWER_SALT)
+    return link_token(ANSWER_SALT, g=version.guarantee_id, v=version.number)
 
 
 def answer_url(version: GuaranteeVersion, base_url: str | None = None) -> str:
@@ -183,11 +178,7 @@ def answer_url(version: GuaranteeVersion, base_url: str | None = None) -> str:
 
 def read_answer_token(token: str) -> tuple[int, int] | None:
     """(guarantee id, version number) of a genuine link, None for anything else."""
-    try:
-        claims = signing.loads(token, salt=ANSWER_SALT)
-        return int(claims["g"]), int(claims["v"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        return None
+    return link_ids(token, ANSWER_SALT, "g", "v")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from apps.core.files.models import StoredFile
 from apps.core.models import BaseModel, TimeStampedModel, user_reference
 from apps.core.money import validate_amount
 from apps.core.visibility import OperatorsOnlyQuerySet, ScopedQuerySet
-from apps.masters.models import SOURCE_CODE_LENGTH
+from apps.masters.models import SOURCE_CODE_LENGTH, StatusChange
 
 LETTER_LANGUAGES = [("es", _("Spanish")), ("pt", _("Portuguese")), ("en", _("English"))]
 
@@ -196,8 +196,10 @@ class GuaranteeLetter(StoredFile):
         verbose_name_plural = _("guarantee letters")
 
 
-class GuaranteeStatusHistory(models.Model):
+class GuaranteeStatusHistory(StatusChange):
     """Every move of a guarantee's status, who made it and why (the other machines' history shape)."""
+
+    subject_field = "guarantee"
 
     guarantee = models.ForeignKey(
         Guarantee, verbose_name=_("guarantee"), on_delete=models.CASCADE, related_name="status_history"
@@ -213,20 +215,12 @@ class GuaranteeStatusHistory(models.Model):
     to_status = models.ForeignKey(
         "masters.GuaranteeStatus", verbose_name=_("to"), on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.TextField(_("reason"), blank=True)
-    changed_by = user_reference(_("changed by"))
-    actor_repr = models.CharField(_("by"), max_length=255, blank=True)
-    changed_at = models.DateTimeField(_("changed at"))
 
     objects = VersionQuerySet.as_manager()
 
-    class Meta:
+    class Meta(StatusChange.Meta):
         verbose_name = _("guarantee status change")
         verbose_name_plural = _("guarantee status changes")
-        ordering = ["changed_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.guarantee_id}: {self.from_status_id} → {self.to_status_id}"
 
 
 class DelegatedAuthority(BaseModel):

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.roles import ADMIN_GROUP
 from apps.assistances.models import EventProvider
-from apps.audit.crud import audited_create, audited_delete, audited_update
+from apps.audit.crud import audit_created, audited_create, audited_delete, audited_update
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import Actor, current_actor, user_or_none
@@ -121,23 +121,8 @@ def _lock(guarantee: Guarantee) -> Guarantee:
 
 def _move(guarantee: Guarantee, role: str, *, actor: Actor, reason: str = "", now: datetime) -> None:
     """Move the guarantee to the status holding ``role`` if the machine allows it (409 otherwise)."""
-    target = GUARANTEE_MACHINE.with_role(role)
-    before = guarantee.status
-    if before.pk == target.pk:
-        return
-    to_status = GUARANTEE_MACHINE.check_transition(from_status=before, to_code=target.code)
-    guarantee.status = to_status
-    guarantee.updated_by = user_or_none(actor) or guarantee.updated_by
-    guarantee.save(update_fields=["status", "updated_by", "updated_at"])
-    GUARANTEE_MACHINE.record(
-        subject=guarantee, from_status=before, to_status=to_status, actor=actor, reason=reason, at=now
-    )
-    audit_record(
-        action=AuditAction.STATUS_CHANGE,
-        instance=guarantee,
-        changes={"status": [before.code, to_status.code], "reason": reason},
-        actor=actor,
-        case_reference=guarantee.event.code,
+    GUARANTEE_MACHINE.move_to_role(
+        guarantee, role, actor=actor, reason=reason, at=now, case_reference=guarantee.event.code
     )
 
 
@@ -382,13 +367,7 @@ def guarantee_create(*, assignment: EventProvider, data: dict, actor: Actor = No
     guarantee.save()
     _new_version(guarantee, data=data, actor=actor)
     GUARANTEE_MACHINE.record(subject=guarantee, from_status=None, to_status=guarantee.status, actor=actor, at=now)
-    audit_record(
-        action=AuditAction.CREATE,
-        instance=guarantee,
-        changes={"after": model_snapshot(guarantee)},
-        actor=actor,
-        case_reference=event.code,
-    )
+    audit_created(guarantee, actor=actor, case_reference=event.code)
     return guarantee
 
 

@@ -1,18 +1,14 @@
 """Periodic jobs of guarantees of payment. Thin: each calls one service, which is idempotent."""
 
-from celery import shared_task
-
-from apps.core.context import use_context
+from apps.core.celery import worker_task
 from apps.guarantees import documents, services
 
 
-@shared_task(name="guarantees.remind_unanswered", ignore_result=True)
+@worker_task("guarantees.remind_unanswered")
 def remind_unanswered() -> int:
-    with use_context(source="worker"):
-        return documents.guarantees_remind_unanswered()
+    return documents.guarantees_remind_unanswered()
 
 
-@shared_task(name="guarantees.expire", ignore_result=True)
+@worker_task("guarantees.expire")
 def expire() -> int:
-    with use_context(source="worker"):
-        return services.guarantees_expire()
+    return services.guarantees_expire()

@@ -27,6 +27,7 @@ from apps.core.files.selectors import stored_file_url
 from apps.guarantees import documents, selectors, services
 from apps.guarantees.letter import format_date, format_money
 from apps.guarantees.models import Guarantee
+from apps.masters.models import in_english
 
 # No monthly cap: the per-minute bucket alone limits (a quota would lock an address out for a month).
 
@@ -130,7 +131,7 @@ def verify_page(request, code: str):
     found = selectors.verification_lookup(code=code)
     context = {"code": code[:40], "found": found}
     if found is not None:
-        language = "en" if (translation.get_language() or "es").startswith("en") else "es"
+        language = "en" if in_english() else "es"
         context.update(
             amount=format_money(found.amount, found.currency, language),
             valid_from=format_date(found.valid_from, language),

@@ -29,6 +29,21 @@ from apps.masters.models import (
 from apps.masters.selectors import source_choices
 
 
+def any_source_field() -> forms.ChoiceField:
+    """One source, or none for every source: rows kept per source with a default for the rest."""
+    return forms.ChoiceField(
+        label=_("Source"), choices=lambda: [("", _("every source")), *source_choices()], required=False
+    )
+
+
+class PerSourceAdminMixin:
+    """The ``source`` column of rows kept per source, where an empty source means every source."""
+
+    @admin.display(description=_("source"), ordering="source_code")
+    def source(self, obj):
+        return obj.source_code or _("every source")
+
+
 class CatalogAdminForm(ServiceAdminForm):
     service_validate = staticmethod(services.catalog_entry_validate)
 

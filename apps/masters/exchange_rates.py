@@ -29,8 +29,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from apps.audit.models import AuditAction
-from apps.audit.services import audit_record
+from apps.audit.crud import audit_import
 from apps.core.exceptions import ConflictError, ValidationFailed, coded
 from apps.core.money import RATE_DECIMAL_PLACES, quantize
 from apps.core.validators import is_iso_currency
@@ -236,12 +235,10 @@ def exchange_rates_upsert(
         if progress is not None and index % 500 == 0:
             progress(index)
     if not dry_run and (result.created or result.updated):
-        audit_record(
-            action=AuditAction.IMPORT,
-            object_type=ExchangeRate._meta.label_lower,
-            object_id="*",
-            object_repr="exchange rates",
-            changes={"created": result.created, "updated": result.updated, "corrected": corrected[:1000]},
+        audit_import(
+            ExchangeRate,
+            "exchange rates",
+            {"created": result.created, "updated": result.updated, "corrected": corrected[:1000]},
         )
     return result
 

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.models import BaseModel
+from apps.core.models import BaseModel, user_reference
 from apps.core.text import ascii_fold
 from apps.core.visibility import OpenQuerySet
 
@@ -19,6 +19,16 @@ code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9_]*$", _("Use upper-case letters, digits and underscores, starting with a letter.")
 )
 colour_validator = RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("Use a hex colour: # and six hex digits, e.g. #417690."))
+
+
+def in_english() -> bool:
+    """Whether the active language is English (the console's other language; Spanish is the default)."""
+    return (get_language() or "es").startswith("en")
+
+
+def localized_name(name_es: str, name_en: str) -> str:
+    """A catalog name in the active language: English when active and given, Spanish otherwise."""
+    return (name_en if in_english() else "") or name_es
 
 
 class LocalizedNameMixin(models.Model):
@@ -32,7 +42,7 @@ class LocalizedNameMixin(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "es").startswith("en") else self.name_es
+        return localized_name(self.name_es, self.name_en)
 
 
 class CatalogEntry(LocalizedNameMixin, BaseModel):
@@ -215,6 +225,28 @@ class StatusBase(CatalogEntry):
     @property
     def display_colour(self) -> str:
         return self.colour or self.DEFAULT_COLOUR
+
+
+class StatusChange(models.Model):
+    """One move of a record's status: the history row a :class:`~apps.masters.services.StatusMachine` writes.
+
+    The columns every machine's history shares live here; each history adds its foreign key to the
+    record (named by ``subject_field``) and its ``from_status``/``to_status`` keys to its own catalog.
+    """
+
+    subject_field: str = ""
+
+    reason = models.TextField(_("reason"), blank=True)
+    changed_by = user_reference(_("changed by"))
+    actor_repr = models.CharField(_("by"), max_length=255, blank=True)
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        abstract = True
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{getattr(self, self.subject_field + '_id')}: {self.from_status_id} → {self.to_status_id}"
 
 
 class EventStatus(StatusBase):

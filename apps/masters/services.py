@@ -8,7 +8,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.audit.crud import audited_create, audited_delete, audited_update
+from apps.audit.crud import audit_import, audited_create, audited_delete, audited_update
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import Actor, user_or_none
@@ -41,9 +41,10 @@ class StatusMachine:
     - a move the machine does not allow is a 409 ``illegal_transition`` with ``from_status``,
       ``to_status`` and ``allowed`` (the codes reachable from the current status).
 
-    The history model needs ``from_status`` (nullable: a record's first row has none), ``to_status``,
-    ``reason``, ``actor_repr``, ``changed_at``, a foreign key to the record (``subject``) and one to
-    the user (``user``); other columns (a kind...) are passed to :meth:`record` as keywords. A
+    The history model is a :class:`~apps.masters.models.StatusChange` (or has its columns) with
+    ``from_status`` (nullable: a record's first row has none), ``to_status`` and a foreign key to the
+    record (``subject``); ``user`` names its foreign key to the user. Other columns (a kind...) are
+    passed to :meth:`record` as keywords. A
     machine without history (case providers) leaves ``history`` out and only checks.
     """
 
@@ -117,6 +118,31 @@ class StatusMachine:
             actor_repr=str(actor)[:255] if actor is not None else self.nobody,
             changed_at=at or timezone.now(),
             **columns,
+        )
+
+    def move_to_role(
+        self, subject: Model, role: str, *, actor: Actor, reason: str = "", at: datetime, case_reference: str = ""
+    ) -> None:
+        """Move ``subject`` to the status holding ``role``, if allowed (409 if not): saved, recorded, audited.
+
+        For records whose services know their statuses by role only (a bill, a guarantee): a move to
+        where the record already is does nothing, so a step may be repeated safely.
+        """
+        target = self.with_role(role)
+        before = subject.status
+        if before.pk == target.pk:
+            return
+        to_status = self.check_transition(from_status=before, to_code=target.code)
+        subject.status = to_status
+        subject.updated_by = user_or_none(actor) or subject.updated_by
+        subject.save(update_fields=["status", "updated_by", "updated_at"])
+        self.record(subject=subject, from_status=before, to_status=to_status, actor=actor, reason=reason, at=at)
+        audit_record(
+            action=AuditAction.STATUS_CHANGE,
+            instance=subject,
+            changes={"status": [before.code, to_status.code], "reason": reason},
+            actor=actor,
+            case_reference=case_reference,
         )
 
 
@@ -311,11 +337,5 @@ def geo_import(
         cities_created=len(city_keys - existing_cities),
         cities_updated=len(city_keys & existing_cities),
     )
-    audit_record(
-        action=AuditAction.IMPORT,
-        object_type=Country._meta.label_lower,
-        object_id="*",
-        object_repr=source_label or "geo import",
-        changes=result.__dict__,
-    )
+    audit_import(Country, source_label or "geo import", result.__dict__)
     return result

@@ -1,18 +1,14 @@
 """Tracking worker tasks. Thin and idempotent: a message is claimed before it is sent."""
 
-from celery import shared_task
-
-from apps.core.context import use_context
+from apps.core.celery import worker_task
 from apps.tracking import services
 
 
-@shared_task(name="tracking.deliver", ignore_result=True)
+@worker_task("tracking.deliver")
 def deliver(message_id: int) -> str:
-    with use_context(source="worker"):
-        return services.tracking_deliver(message_id)
+    return services.tracking_deliver(message_id)
 
 
-@shared_task(name="tracking.dispatch_due", ignore_result=True)
+@worker_task("tracking.dispatch_due")
 def dispatch_due() -> int:
-    with use_context(source="worker"):
-        return services.tracking_dispatch_due()
+    return services.tracking_dispatch_due()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.admin import ConflictGuardMixin, ReadOnlyAdminMixin, ServiceAdminForm, ServiceModelAdmin
+from apps.core.admin import ConflictGuardMixin, ReadOnlyAdminMixin, ServiceAdminForm, ServiceModelAdmin, show_refusal
 from apps.core.exceptions import ApplicationError
 from apps.masters.admin import source_formfield, source_list_filter
 from apps.masters.models import Assistance, Country, StatusRole, VoucherStatus
@@ -379,7 +379,7 @@ class VoucherAdmin(ConflictGuardMixin, ServiceModelAdmin):
                     actor=request.user,
                 )
             except ApplicationError as exc:
-                form.add_error(None, exc.message)
+                show_refusal(form, exc)
             else:
                 self.message_user(
                     request,

@@ -13,8 +13,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apps.audit.models import AuditAction
-from apps.audit.services import audit_record
+from apps.audit.crud import audit_import
 from apps.core.bulk import insert_rows
 from apps.masters.models import Assistance, Category, Country, VoucherStatus
 from apps.vouchers.choices import DocumentType
@@ -247,11 +246,7 @@ def generate_vouchers(
         if progress:
             progress(size)
     if created:
-        audit_record(
-            action=AuditAction.IMPORT,
-            object_type=Voucher._meta.label_lower,
-            object_id="*",
-            object_repr="demo vouchers",
-            changes={"created": created, "first_number": f"{NUMBER_PREFIX}{start:0{_NUMBER_DIGITS}d}"},
+        audit_import(
+            Voucher, "demo vouchers", {"created": created, "first_number": f"{NUMBER_PREFIX}{start:0{_NUMBER_DIGITS}d}"}
         )
     return created

@@ -22,7 +22,7 @@ from apps.assistances.links import offer_notify
 from apps.assistances.models import Event, EventProvider, OfferTimeout, Priority
 from apps.assistances.scorecards import reliability_counts
 from apps.assistances.services._common import lock_event
-from apps.assistances.services.providers import PROVIDER_MACHINE, _provider_payload
+from apps.assistances.services.providers import PROVIDER_MACHINE, save_step
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import Actor, current_actor, user_or_none
@@ -32,7 +32,6 @@ from apps.providers.models import Provider
 from apps.providers.selectors import RANK_RELIABILITY, LocationQuery, location_search
 from apps.providers.services import reliability_replace
 from apps.tracking.models import TrackingAction
-from apps.tracking.services import tracking_record
 
 # How many providers a case is offered before it is flagged "no provider" (the operators take over).
 CASCADE_LIMIT = 3
@@ -76,19 +75,12 @@ def _step(
         setattr(assignment, name, value)
     if reason:
         assignment.reason = reason
-    assignment.updated_by = user_or_none(actor) or assignment.updated_by
-    assignment.save()
-    Event.objects.filter(pk=assignment.event_id).update(version=F("version") + 1)
-    audit_record(
-        action=AuditAction.STATUS_CHANGE,
-        instance=assignment,
-        changes={"status": [before, to_status.code], "reason": reason, "at": now.isoformat()},
+    return save_step(
+        assignment,
         actor=actor,
-        case_reference=assignment.event.code,
+        changes={"status": [before, to_status.code], "reason": reason, "at": now.isoformat()},
+        tracking=tracking,
     )
-    if tracking:
-        tracking_record(event=assignment.event, action=tracking, payload=_provider_payload(assignment))
-    return assignment
 
 
 @transaction.atomic

@@ -6,11 +6,9 @@ from django.utils.translation import gettext as _
 
 from apps.assistances.models import Event, Note, NoteVisibility
 from apps.assistances.selectors import event_list
-from apps.audit.models import AuditAction
-from apps.audit.services import audit_record
+from apps.audit.crud import audit_created
 from apps.core.context import Actor, current_actor, user_or_none
 from apps.core.exceptions import ValidationFailed, coded
-from apps.core.services import model_snapshot
 from apps.core.visibility import partner_source
 from apps.tracking.models import TrackingAction
 from apps.tracking.services import tracking_record
@@ -52,13 +50,7 @@ def note_create(
     )
     note.full_clean()
     note.save()
-    audit_record(
-        action=AuditAction.CREATE,
-        instance=note,
-        changes={"after": model_snapshot(note)},
-        actor=actor,
-        case_reference=event.code,
-    )
+    audit_created(note, actor=actor, case_reference=event.code)
     if note.visibility == NoteVisibility.SHARED and not by_partner:
         tracking_record(
             event=event,

@@ -13,11 +13,10 @@ from apps.assistances.fields import EVENT_OPENING_FIELDS
 from apps.assistances.models import Event, StatusChangeKind
 from apps.assistances.services._common import EVENT_MACHINE
 from apps.assistances.services.sla import sla_due
-from apps.audit.models import AuditAction
-from apps.audit.services import audit_record
+from apps.audit.crud import audit_created
 from apps.core.context import Actor, current_actor, user_or_none
 from apps.core.exceptions import ApplicationError, ConflictError, ValidationFailed, coded
-from apps.core.services import model_snapshot, model_update, serialize_value
+from apps.core.services import model_update, serialize_value
 from apps.core.visibility import partner_source
 from apps.masters.models import EventStatus
 from apps.masters.services import source_error
@@ -193,13 +192,7 @@ def event_open(
                 actor=actor,
                 at=now,
             )
-            audit_record(
-                action=AuditAction.CREATE,
-                instance=event,
-                changes={"after": model_snapshot(event)},
-                actor=actor,
-                case_reference=event.code,
-            )
+            audit_created(event, actor=actor, case_reference=event.code)
     except IntegrityError:
         # A concurrent retry with the same reference won the race: answer with its case.
         existing = Event.objects.filter(source_code=source, external_reference=reference).first() if reference else None

@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 
 from apps.assistances.models import Event, EventProvider
 from apps.assistances.services._common import lock_event
+from apps.audit.crud import audit_created
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.context import Actor, current_actor, user_or_none
 from apps.core.exceptions import ConflictError, ValidationFailed, coded
 from apps.core.money import amount_errors
-from apps.core.services import model_snapshot, serialize_value
+from apps.core.services import serialize_value
 from apps.core.validators import is_currency_code
 from apps.masters.exchange_rates import apply_rate, convert, rate_date_for
 from apps.masters.models import EventProviderStatus, StatusRole
@@ -38,6 +39,24 @@ def _provider_payload(assignment: EventProvider) -> dict:
         "guaranteed_amount": serialize_value(assignment.guaranteed_amount),
         "currency": assignment.currency,
     }
+
+
+def save_step(assignment: EventProvider, *, actor: Actor, changes: dict, tracking: str | None) -> EventProvider:
+    """Save a change of an assignment's status: the case's version moves (an open case page sees it),
+    the change is audited, and MOK hears of it when ``tracking`` names its action."""
+    assignment.updated_by = user_or_none(actor) or assignment.updated_by
+    assignment.save()
+    Event.objects.filter(pk=assignment.event_id).update(version=F("version") + 1)
+    audit_record(
+        action=AuditAction.STATUS_CHANGE,
+        instance=assignment,
+        changes=changes,
+        actor=actor,
+        case_reference=assignment.event.code,
+    )
+    if tracking:
+        tracking_record(event=assignment.event, action=tracking, payload=_provider_payload(assignment))
+    return assignment
 
 
 def _commit_guarantee(*, event: Event, amount: Decimal, currency: str, now: datetime, actor: Actor):
@@ -137,13 +156,7 @@ def event_provider_assign(
     assignment.full_clean()
     assignment.save()
     Event.objects.filter(pk=event.pk).update(version=F("version") + 1)
-    audit_record(
-        action=AuditAction.CREATE,
-        instance=assignment,
-        changes={"after": model_snapshot(assignment)},
-        actor=actor,
-        case_reference=event.code,
-    )
+    audit_created(assignment, actor=actor, case_reference=event.code)
     tracking_record(event=event, action=TrackingAction.EVENT_PROVIDER_CREATE, payload=_provider_payload(assignment))
     return assignment
 
@@ -198,19 +211,12 @@ def event_provider_transition(
         assignment.reason = reason  # kept with the assignment, like a decline's (operators read it)
     if role == StatusRole.CANCELLED and assignment.commitment is not None and not assignment.commitment.released:
         benefit_release(commitment=assignment.commitment, actor=actor)
-    assignment.updated_by = user_or_none(actor) or assignment.updated_by
-    assignment.save()
-    Event.objects.filter(pk=assignment.event_id).update(version=F("version") + 1)
-    audit_record(
-        action=AuditAction.STATUS_CHANGE,
-        instance=assignment,
-        changes={"status": [before, to_status.code], "reason": reason, "final_cost": serialize_value(final_cost)},
+    return save_step(
+        assignment,
         actor=actor,
-        case_reference=assignment.event.code,
+        changes={"status": [before, to_status.code], "reason": reason, "final_cost": serialize_value(final_cost)},
+        tracking=_PROVIDER_TRACKING.get(role),
     )
-    if role in _PROVIDER_TRACKING:
-        tracking_record(event=assignment.event, action=_PROVIDER_TRACKING[role], payload=_provider_payload(assignment))
-    return assignment
 
 
 def _path_to(from_status: EventProviderStatus, target: EventProviderStatus) -> list[EventProviderStatus]:
