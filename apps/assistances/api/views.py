@@ -9,6 +9,7 @@ from rest_framework.settings import api_settings
 from apps.accounts.permissions import OperatorsOnlyPermission
 from apps.assistances import selectors, services
 from apps.assistances.api import examples
+from apps.assistances.api.children import EventChildView
 from apps.assistances.api.serializers import (
     AcceptSerializer,
     CascadeSerializer,
@@ -140,16 +141,7 @@ class EventViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         return Response(self.serializer(EventSerializer, event).data, headers={"ETag": _etag(event)})
 
 
-class _EventChildView(CommandAPIView):
-    """Views under /events/{id}/...: the case must exist and be visible to the caller."""
-
-    queryset = Event.objects.none()
-
-    def get_event(self, pk: int) -> Event:
-        return self.get_visible(selectors.event_list(), pk=pk)
-
-
-class EventStatusesView(_EventChildView):
+class EventStatusesView(EventChildView):
     """A case's status history (GET) and a status change (POST; temporary with ``revert_at``)."""
 
     @extend_schema(
@@ -179,7 +171,7 @@ class EventStatusesView(_EventChildView):
         return Response(self.serializer(EventSerializer, event).data, headers={"ETag": _etag(event)})
 
 
-class SwitchCancelView(_EventChildView):
+class SwitchCancelView(EventChildView):
     """End a temporary status switch early (the previous status comes back now)."""
 
     @extend_schema(request=None, responses=EventSerializer)
@@ -191,7 +183,7 @@ class SwitchCancelView(_EventChildView):
         return Response(self.serializer(EventSerializer, event).data)
 
 
-class EventProvidersView(_EventChildView):
+class EventProvidersView(EventChildView):
     """Providers assigned to a case (GET) and a new assignment (POST)."""
 
     @extend_schema(
@@ -246,7 +238,7 @@ class EventProviderDetailView(CommandAPIView):
 # --- dispatch (issue 18): operators record each step; partners read the times (403 on these writes) ---
 
 
-class EventOffersView(_EventChildView):
+class EventOffersView(EventChildView):
     """Offer the case to a provider: an assignment in OFFERED, waiting for the provider's answer until
     ``offer_expires_at`` (the offer time of the case's assistance and priority). Operators only."""
 
@@ -264,7 +256,7 @@ class EventOffersView(_EventChildView):
         return Response(self.serializer(EventProviderSerializer, row).data, status=status.HTTP_201_CREATED)
 
 
-class EventCascadeView(_EventChildView):
+class EventCascadeView(EventChildView):
     """Turn the automatic cascade on or off for the case (an expired or declined offer goes to the next
     provider of the search, up to the limit; then the case is flagged ``no_provider_at``). Operators only."""
 

@@ -7,14 +7,13 @@ Every POST honours ``Idempotency-Key`` (the API's mixin). Writes go through ``ap
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from apps.accounts.permissions import OperatorsOnlyPermission
-from apps.assistances.models import Event, EventProvider
-from apps.assistances.selectors import event_list
+from apps.assistances.api.children import CaseChildView
+from apps.assistances.models import EventProvider
 from apps.clients.permissions import ANY_SOURCE
 from apps.core.api import CommandAPIView, ReadOnlyResourceViewSet
 from apps.core.files.api import StoredFileURLMixin, download_url_schema
@@ -37,21 +36,10 @@ from apps.guarantees.filters import GuaranteeFilter
 from apps.guarantees.models import Guarantee
 
 
-class _GuaranteeView(CommandAPIView):
+class _GuaranteeView(CaseChildView):
     queryset = Guarantee.objects.none()
-
-    def get_event(self, pk: int) -> Event:
-        return self.get_visible(event_list(), pk=pk)
-
-    def get_guarantee(self, pk: int, gid: int) -> Guarantee:
-        return self.get_visible(selectors.guarantee_list().filter(event=self.get_event(pk)), pk=gid)
-
-    def answer(self, guarantee: Guarantee, *, created: bool = False) -> Response:
-        row = self.get_visible(selectors.guarantee_list(), pk=guarantee.pk)
-        return Response(
-            self.serializer(GuaranteeSerializer, row).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+    child_list = staticmethod(selectors.guarantee_list)
+    child_serializer = GuaranteeSerializer
 
 
 class _OperatorCommand(_GuaranteeView):
@@ -93,11 +81,11 @@ class GuaranteeDetailView(_GuaranteeView):
 
     @extend_schema(responses=GuaranteeSerializer, examples=examples.DETAIL_EXAMPLES)
     def get(self, request, pk: int, gid: int):
-        return Response(self.serializer(GuaranteeSerializer, self.get_guarantee(pk, gid)).data)
+        return Response(self.serializer(GuaranteeSerializer, self.get_child(pk, gid)).data)
 
     @extend_schema(request=GuaranteeUpdateSerializer, responses=GuaranteeSerializer, examples=examples.UPDATE_EXAMPLES)
     def patch(self, request, pk: int, gid: int):
-        guarantee = self.get_guarantee(pk, gid)
+        guarantee = self.get_child(pk, gid)
         serializer = GuaranteeUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.guarantee_update(guarantee=guarantee, data=serializer.validated_data, actor=request.user)
@@ -113,7 +101,7 @@ class GuaranteeIssueView(_OperatorCommand):
 
     @extend_schema(**_NO_BODY, examples=examples.ISSUE_EXAMPLES)
     def post(self, request, pk: int, gid: int):
-        return self.answer(services.guarantee_issue(guarantee=self.get_guarantee(pk, gid), actor=request.user))
+        return self.answer(services.guarantee_issue(guarantee=self.get_child(pk, gid), actor=request.user))
 
 
 class GuaranteeAmendView(_OperatorCommand):
@@ -130,7 +118,7 @@ class GuaranteeAmendView(_OperatorCommand):
         return self.command(request, pk, gid)
 
     def command(self, request, pk: int, gid: int):
-        guarantee = self.get_guarantee(pk, gid)
+        guarantee = self.get_child(pk, gid)
         serializer = GuaranteeAmendSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         guarantee = services.guarantee_amend(
@@ -154,7 +142,7 @@ class GuaranteeCancelView(_OperatorCommand):
 
     @extend_schema(request=ReasonSerializer, responses=GuaranteeSerializer, examples=examples.CANCEL_EXAMPLES)
     def post(self, request, pk: int, gid: int):
-        guarantee = self.get_guarantee(pk, gid)
+        guarantee = self.get_child(pk, gid)
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.guarantee_cancel(guarantee=guarantee, reason=serializer.validated_data["reason"], actor=request.user)
@@ -166,7 +154,7 @@ class GuaranteeSendView(_OperatorCommand):
 
     @extend_schema(**_NO_BODY, examples=examples.SEND_EXAMPLES)
     def post(self, request, pk: int, gid: int):
-        guarantee = self.get_guarantee(pk, gid)
+        guarantee = self.get_child(pk, gid)
         documents.guarantee_send(guarantee=guarantee, actor=request.user)
         return self.answer(guarantee)
 
@@ -180,7 +168,7 @@ class GuaranteeAnswerView(_OperatorCommand):
         examples=examples.ANSWER_REQUEST_EXAMPLES + examples.ANSWERED_EXAMPLES,
     )
     def post(self, request, pk: int, gid: int):
-        guarantee = self.get_guarantee(pk, gid)
+        guarantee = self.get_child(pk, gid)
         serializer = AnswerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.guarantee_answer(
@@ -204,7 +192,7 @@ class GuaranteeApprovalView(_GuaranteeView):
         examples=examples.APPROVAL_REQUEST_EXAMPLES + examples.APPROVED_EXAMPLES,
     )
     def post(self, request, pk: int, gid: int):
-        guarantee = self.get_guarantee(pk, gid)
+        guarantee = self.get_child(pk, gid)
         serializer = ApprovalSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.guarantee_decide(
@@ -234,7 +222,7 @@ class GuaranteeLetterView(StoredFileURLMixin, _GuaranteeView):
     extra_query_params = ("version",)
 
     def get_file(self, *, pk: int, gid: int):
-        guarantee = self.get_guarantee(pk, gid)
+        guarantee = self.get_child(pk, gid)
         version = selectors.version_for_letter(guarantee=guarantee, number=self.request.query_params.get("version"))
         if version is None:
             raise NotFound(_("This guarantee has no such version."))
