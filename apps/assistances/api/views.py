@@ -1,6 +1,8 @@
+from collections.abc import Callable
+
 from django.utils.http import parse_etags
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
@@ -271,15 +273,28 @@ class EventCascadeView(EventChildView):
 
 
 class _DispatchStepView(CommandAPIView):
-    """A step of a provider's dispatch, recorded by an operator (the provider's phone answer, say)."""
+    """A step of a provider's dispatch, recorded by an operator (the provider's phone answer, say).
+
+    A step without a body names its dispatch service (``step``) and documents this ``post`` with
+    ``@extend_schema_view``; a step with a body (accept, decline) has its own ``post``.
+    """
 
     queryset = EventProvider.objects.none()
+    step: Callable[..., EventProvider]
 
     def get_assignment(self, pk: int) -> EventProvider:
         return self.get_visible(selectors.event_provider_list(), pk=pk)
 
     def answer(self, pk: int) -> Response:
         return Response(self.serializer(EventProviderSerializer, self.get_assignment(pk)).data)
+
+    def post(self, request, pk: int):
+        # No docstring: it would replace each step's class docstring in the API docs.
+        self.step(assignment=self.get_assignment(pk), actor=request.user)
+        return self.answer(pk)
+
+
+_NO_BODY_STEP = {"request": None, "responses": EventProviderSerializer}
 
 
 class AssignmentAcceptView(_DispatchStepView):
@@ -309,32 +324,26 @@ class AssignmentDeclineView(_DispatchStepView):
         return self.answer(pk)
 
 
+@extend_schema_view(post=extend_schema(**_NO_BODY_STEP, examples=examples.EN_ROUTE_EXAMPLES))
 class AssignmentEnRouteView(_DispatchStepView):
     """The accepted provider is on the way."""
 
-    @extend_schema(request=None, responses=EventProviderSerializer, examples=examples.EN_ROUTE_EXAMPLES)
-    def post(self, request, pk: int):
-        dispatch.provider_en_route(assignment=self.get_assignment(pk), actor=request.user)
-        return self.answer(pk)
+    step = staticmethod(dispatch.provider_en_route)
 
 
+@extend_schema_view(post=extend_schema(**_NO_BODY_STEP, examples=examples.ARRIVED_EXAMPLES))
 class AssignmentArrivedView(_DispatchStepView):
     """The provider is on site: the service starts (MOK hears START). Later than the promised
     ``eta_at``, the assignment and the case are flagged (``eta_breached_at``)."""
 
-    @extend_schema(request=None, responses=EventProviderSerializer, examples=examples.ARRIVED_EXAMPLES)
-    def post(self, request, pk: int):
-        dispatch.provider_arrived(assignment=self.get_assignment(pk), actor=request.user)
-        return self.answer(pk)
+    step = staticmethod(dispatch.provider_arrived)
 
 
+@extend_schema_view(post=extend_schema(**_NO_BODY_STEP, examples=examples.COMPLETED_EXAMPLES))
 class AssignmentCompletedView(_DispatchStepView):
     """The service is done: the assignment resolves (MOK hears RESOLVE)."""
 
-    @extend_schema(request=None, responses=EventProviderSerializer, examples=examples.COMPLETED_EXAMPLES)
-    def post(self, request, pk: int):
-        dispatch.provider_completed(assignment=self.get_assignment(pk), actor=request.user)
-        return self.answer(pk)
+    step = staticmethod(dispatch.provider_completed)
 
 
 class NotePagination(CursorPagination):
