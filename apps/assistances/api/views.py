@@ -121,9 +121,7 @@ class EventViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         examples=examples.CASE_OPEN_EXAMPLES,
     )
     def create(self, request, *args, **kwargs):
-        serializer = self.serializer(EventCreateSerializer, data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(self.validated(EventCreateSerializer))
         override = data.pop("override_reason", "")
         result = services.event_open(data=data, override_reason=override, actor=request.user)
         event = self.get_visible(selectors.event_list(), pk=result.event.pk)
@@ -134,11 +132,8 @@ class EventViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     def partial_update(self, request, *args, **kwargs):
         event = self.get_object()
         expected = _expected_version(request, event)
-        serializer = EventUpdateSerializer(data=request.data, context={"event": event})
-        serializer.is_valid(raise_exception=True)
-        services.event_update(
-            event=event, data=dict(serializer.validated_data), expected_version=expected, actor=request.user
-        )
+        data = self.validated(EventUpdateSerializer, context={"event": event})
+        services.event_update(event=event, data=dict(data), expected_version=expected, actor=request.user)
         event = self.get_visible(selectors.event_list(), pk=event.pk)
         return Response(self.serializer(EventSerializer, event).data, headers={"ETag": _etag(event)})
 
@@ -158,14 +153,13 @@ class EventStatusesView(EventChildView):
     def post(self, request, pk: int):
         event = self.get_event(pk)
         expected = _expected_version(request, event)
-        serializer = StatusChangeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(StatusChangeSerializer)
         services.event_change_status(
             event=event,
-            to_code=serializer.validated_data["status"].upper(),
-            reason=serializer.validated_data["reason"],
-            revert_at=serializer.validated_data.get("revert_at"),
-            open_assignments=serializer.validated_data.get("open_assignments", ""),
+            to_code=data["status"].upper(),
+            reason=data["reason"],
+            revert_at=data.get("revert_at"),
+            open_assignments=data.get("open_assignments", ""),
             expected_version=expected,
             actor=request.user,
         )
@@ -199,9 +193,8 @@ class EventProvidersView(EventChildView):
     @extend_schema(request=EventProviderAssignSerializer, responses={201: EventProviderSerializer})
     def post(self, request, pk: int):
         event = self.get_event(pk)
-        serializer = self.serializer(EventProviderAssignSerializer, data=request.data)
-        serializer.is_valid(raise_exception=True)
-        assignment = services.event_provider_assign(event=event, actor=request.user, **serializer.validated_data)
+        data = self.validated(EventProviderAssignSerializer)
+        assignment = services.event_provider_assign(event=event, actor=request.user, **data)
         row = self.get_visible(selectors.event_provider_list(), pk=assignment.pk)
         return Response(self.serializer(EventProviderSerializer, row).data, status=status.HTTP_201_CREATED)
 
@@ -225,13 +218,12 @@ class EventProviderDetailView(CommandAPIView):
     )
     def patch(self, request, pk: int):
         assignment = self.get_assignment(pk)
-        serializer = EventProviderTransitionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(EventProviderTransitionSerializer)
         services.event_provider_transition(
             assignment=assignment,
-            to_code=serializer.validated_data["status"].upper(),
-            final_cost=serializer.validated_data.get("final_cost"),
-            reason=serializer.validated_data["reason"],
+            to_code=data["status"].upper(),
+            final_cost=data.get("final_cost"),
+            reason=data["reason"],
             actor=request.user,
         )
         return Response(self.serializer(EventProviderSerializer, self.get_assignment(pk)).data)
@@ -251,9 +243,8 @@ class EventOffersView(EventChildView):
     )
     def post(self, request, pk: int):
         event = self.get_event(pk)
-        serializer = self.serializer(OfferSerializer, data=request.data)
-        serializer.is_valid(raise_exception=True)
-        assignment = dispatch.provider_offer(event=event, actor=request.user, **serializer.validated_data)
+        data = self.validated(OfferSerializer)
+        assignment = dispatch.provider_offer(event=event, actor=request.user, **data)
         row = self.get_visible(selectors.event_provider_list(), pk=assignment.pk)
         return Response(self.serializer(EventProviderSerializer, row).data, status=status.HTTP_201_CREATED)
 
@@ -265,9 +256,8 @@ class EventCascadeView(EventChildView):
     @extend_schema(request=CascadeSerializer, responses=EventSerializer, examples=examples.CASCADE_EXAMPLES)
     def post(self, request, pk: int):
         event = self.get_event(pk)
-        serializer = CascadeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        dispatch.cascade_set(event=event, enabled=serializer.validated_data["enabled"], actor=request.user)
+        data = self.validated(CascadeSerializer)
+        dispatch.cascade_set(event=event, enabled=data["enabled"], actor=request.user)
         event = self.get_visible(selectors.event_list(), pk=pk)
         return Response(self.serializer(EventSerializer, event).data, headers={"ETag": _etag(event)})
 
@@ -304,11 +294,8 @@ class AssignmentAcceptView(_DispatchStepView):
     @extend_schema(request=AcceptSerializer, responses=EventProviderSerializer, examples=examples.ACCEPT_EXAMPLES)
     def post(self, request, pk: int):
         assignment = self.get_assignment(pk)
-        serializer = AcceptSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        dispatch.provider_accept(
-            assignment=assignment, eta_minutes=serializer.validated_data["eta_minutes"], actor=request.user
-        )
+        data = self.validated(AcceptSerializer)
+        dispatch.provider_accept(assignment=assignment, eta_minutes=data["eta_minutes"], actor=request.user)
         return self.answer(pk)
 
 
@@ -318,9 +305,8 @@ class AssignmentDeclineView(_DispatchStepView):
     @extend_schema(request=DeclineSerializer, responses=EventProviderSerializer, examples=examples.DECLINE_EXAMPLES)
     def post(self, request, pk: int):
         assignment = self.get_assignment(pk)
-        serializer = DeclineSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        dispatch.provider_decline(assignment=assignment, reason=serializer.validated_data["reason"], actor=request.user)
+        data = self.validated(DeclineSerializer)
+        dispatch.provider_decline(assignment=assignment, reason=data["reason"], actor=request.user)
         return self.answer(pk)
 
 
@@ -366,13 +352,12 @@ class NoteViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 
     @extend_schema(request=NoteSerializer, responses={201: NoteSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(NoteSerializer)
         note = services.note_create(
-            event=serializer.validated_data["event"],
-            body=serializer.validated_data["body"],
-            kind=serializer.validated_data["kind"],
-            visibility=serializer.validated_data.get("visibility"),
+            event=data["event"],
+            body=data["body"],
+            kind=data["kind"],
+            visibility=data.get("visibility"),
             actor=request.user,
         )
         return Response(self.get_serializer(note).data, status=status.HTTP_201_CREATED)
@@ -395,19 +380,17 @@ class DraftViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 
     @extend_schema(request=DraftSerializer, responses={201: DraftSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = DraftSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        draft = services.draft_save(owner=request.user, data=serializer.validated_data["data"])
+        body = self.validated(DraftSerializer)
+        draft = services.draft_save(owner=request.user, data=body["data"])
         return Response(DraftSerializer(draft).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DraftSerializer, responses=DraftSerializer)
     def partial_update(self, request, *args, **kwargs):
         draft = self.get_object()
         # PATCH semantics: a body without `data` changes nothing (found by stateful fuzzing).
-        serializer = DraftSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        if "data" in serializer.validated_data:
-            draft = services.draft_save(owner=request.user, draft=draft, data=serializer.validated_data["data"])
+        body = self.validated(DraftSerializer, partial=True)
+        if "data" in body:
+            draft = services.draft_save(owner=request.user, draft=draft, data=body["data"])
         return Response(DraftSerializer(draft).data)
 
 
@@ -421,10 +404,7 @@ class DraftPromoteView(CommandAPIView):
     @extend_schema(request=DraftPromoteSerializer, responses={201: EventSerializer}, examples=examples.PROMOTE_EXAMPLES)
     def post(self, request, pk: int):
         draft = self.get_visible(EventDraft, pk=pk, owner_id=request.user.pk, promoted_event__isnull=True)
-        options = DraftPromoteSerializer(data=request.data)
-        options.is_valid(raise_exception=True)
-        event = services.draft_promote(
-            draft=draft, override_reason=options.validated_data["override_reason"], actor=request.user
-        )
+        options = self.validated(DraftPromoteSerializer)
+        event = services.draft_promote(draft=draft, override_reason=options["override_reason"], actor=request.user)
         event = self.get_visible(selectors.event_list(), pk=event.pk)
         return Response(self.serializer(EventSerializer, event).data, status=status.HTTP_201_CREATED)

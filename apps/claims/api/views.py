@@ -63,9 +63,7 @@ class BillsView(_BillView):
     @extend_schema(request=BillCreateSerializer, responses={201: BillSerializer}, examples=examples.CREATE_EXAMPLES)
     def post(self, request, pk: int):
         event = self.get_event(pk)
-        serializer = self.serializer(BillCreateSerializer, data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(self.validated(BillCreateSerializer))
         assignment = EventProvider.objects.filter(event=event, pk=data.pop("assignment")).first()
         if assignment is None:
             raise ValidationFailed.field("assignment", _("This case has no such provider."), "does_not_exist")
@@ -99,9 +97,7 @@ class BillLineView(_BillView):
         line = BillLine.objects.filter(bill=bill, position=position).first()
         if line is None:
             raise NotFound(_("This bill has no such line."))
-        serializer = LineReviewSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(LineReviewSerializer)
         if not data:
             return self.answer(bill)  # a PATCH that changes nothing
         # What is left out stays as it is (PATCH): the allowed amount already set, the reason given before.
@@ -125,9 +121,7 @@ class BillDecisionView(_BillView):
     @extend_schema(request=DecisionSerializer, responses=BillSerializer, examples=examples.DECISION_EXAMPLES)
     def post(self, request, pk: int, bid: int):
         bill = self.get_child(pk, bid)
-        serializer = DecisionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        bills.bill_decide(bill=bill, actor=request.user, **serializer.validated_data)
+        bills.bill_decide(bill=bill, actor=request.user, **self.validated(DecisionSerializer))
         return self.answer(bill)
 
 
@@ -137,9 +131,7 @@ class BillRejectView(_BillView):
     @extend_schema(request=RejectSerializer, responses=BillSerializer, examples=examples.REJECT_EXAMPLES)
     def post(self, request, pk: int, bid: int):
         bill = self.get_child(pk, bid)
-        serializer = RejectSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        bills.bill_reject(bill, serializer.validated_data["reason"], actor=request.user)
+        bills.bill_reject(bill, self.validated(RejectSerializer)["reason"], actor=request.user)
         return self.answer(bill)
 
 
@@ -162,9 +154,7 @@ class BillPaymentsView(_BillView):
     )
     def post(self, request, pk: int, bid: int):
         bill = self.get_child(pk, bid)
-        serializer = PaymentCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        payment = services.payment_record(bill=bill, actor=request.user, **serializer.validated_data)
+        payment = services.payment_record(bill=bill, actor=request.user, **self.validated(PaymentCreateSerializer))
         row = selectors.payment_list().get(pk=payment.pk)
         return Response(self.serializer(PaymentSerializer, row).data, status=status.HTTP_201_CREATED)
 
@@ -193,9 +183,7 @@ class ReserveView(EventChildView):
     @extend_schema(request=ReserveSetSerializer, responses=ReserveSerializer, examples=examples.RESERVE_SET_EXAMPLES)
     def post(self, request, pk: int):
         event = self.get_event(pk)
-        serializer = ReserveSetSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.reserve_set(event=event, actor=request.user, **serializer.validated_data)
+        services.reserve_set(event=event, actor=request.user, **self.validated(ReserveSetSerializer))
         return self.figures(event)
 
 
@@ -228,9 +216,7 @@ class PriceReferenceView(CommandAPIView):
         examples=examples.PRICE_EXAMPLES,
     )
     def get(self, request):
-        query = PriceReferenceQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
+        data = self.validated(PriceReferenceQuerySerializer, data=request.query_params)
         currency = data["currency"].upper()
         city = city_in(data["country"], data["city"]) if data.get("city") else None
         if not is_iso_currency(currency):

@@ -66,9 +66,7 @@ class GuaranteesView(_GuaranteeView):
     )
     def post(self, request, pk: int):
         event = self.get_event(pk)
-        serializer = self.serializer(GuaranteeCreateSerializer, data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(self.validated(GuaranteeCreateSerializer))
         assignment = EventProvider.objects.filter(event=event, pk=data.pop("assignment")).first()
         if assignment is None:
             raise services.unknown_assignment()
@@ -86,9 +84,8 @@ class GuaranteeDetailView(_GuaranteeView):
     @extend_schema(request=GuaranteeUpdateSerializer, responses=GuaranteeSerializer, examples=examples.UPDATE_EXAMPLES)
     def patch(self, request, pk: int, gid: int):
         guarantee = self.get_child(pk, gid)
-        serializer = GuaranteeUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.guarantee_update(guarantee=guarantee, data=serializer.validated_data, actor=request.user)
+        data = self.validated(GuaranteeUpdateSerializer)
+        services.guarantee_update(guarantee=guarantee, data=data, actor=request.user)
         return self.answer(guarantee)
 
 
@@ -119,11 +116,8 @@ class GuaranteeAmendView(_OperatorCommand):
 
     def command(self, request, pk: int, gid: int):
         guarantee = self.get_child(pk, gid)
-        serializer = GuaranteeAmendSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        guarantee = services.guarantee_amend(
-            guarantee=guarantee, data=serializer.validated_data, final=self.final, actor=request.user
-        )
+        data = self.validated(GuaranteeAmendSerializer)
+        guarantee = services.guarantee_amend(guarantee=guarantee, data=data, final=self.final, actor=request.user)
         return self.answer(guarantee)
 
 
@@ -143,9 +137,8 @@ class GuaranteeCancelView(_OperatorCommand):
     @extend_schema(request=ReasonSerializer, responses=GuaranteeSerializer, examples=examples.CANCEL_EXAMPLES)
     def post(self, request, pk: int, gid: int):
         guarantee = self.get_child(pk, gid)
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.guarantee_cancel(guarantee=guarantee, reason=serializer.validated_data["reason"], actor=request.user)
+        data = self.validated(ReasonSerializer)
+        services.guarantee_cancel(guarantee=guarantee, reason=data["reason"], actor=request.user)
         return self.answer(guarantee)
 
 
@@ -169,12 +162,11 @@ class GuaranteeAnswerView(_OperatorCommand):
     )
     def post(self, request, pk: int, gid: int):
         guarantee = self.get_child(pk, gid)
-        serializer = AnswerSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(AnswerSerializer)
         services.guarantee_answer(
             guarantee=guarantee,
-            accept=serializer.validated_data["decision"] == "accept",
-            reason=serializer.validated_data["reason"],
+            accept=data["decision"] == "accept",
+            reason=data["reason"],
             actor=request.user,
         )
         return self.answer(guarantee)
@@ -193,12 +185,11 @@ class GuaranteeApprovalView(_GuaranteeView):
     )
     def post(self, request, pk: int, gid: int):
         guarantee = self.get_child(pk, gid)
-        serializer = ApprovalSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(ApprovalSerializer)
         services.guarantee_decide(
             guarantee=guarantee,
-            approve=serializer.validated_data["decision"] == "approve",
-            note=serializer.validated_data["note"],
+            approve=data["decision"] == "approve",
+            note=data["note"],
             actor=request.user,
         )
         return self.answer(guarantee)
@@ -264,8 +255,7 @@ class TurnaroundView(CommandAPIView):
         examples=examples.TURNAROUND_EXAMPLES,
     )
     def get(self, request):
-        query = TurnaroundQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        month = selectors.parse_month(query.validated_data.get("month"))
-        rows = selectors.turnaround(month=month, source_code=query.validated_data.get("source_code"))
+        query = self.validated(TurnaroundQuerySerializer, data=request.query_params)
+        month = selectors.parse_month(query.get("month"))
+        rows = selectors.turnaround(month=month, source_code=query.get("source_code"))
         return Response({"results": TurnaroundSerializer(rows, many=True).data})
