@@ -260,6 +260,13 @@ class PartnerScopeMixin:
         kwargs["context"] = {**self.get_serializer_context(), **kwargs.get("context", {})}
         return serializer_class(*args, **kwargs)
 
+    def validated(self, serializer_class, data=None, **kwargs) -> dict:
+        """The request's body (or ``data``: the query parameters, say) validated by ``serializer_class``,
+        built by ``serializer()``; invalid, a 400 naming each field."""
+        serializer = self.serializer(serializer_class, data=self.request.data if data is None else data, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
 
 class UsageFirstMixin:
     """Usage plans count every authenticated call, refused ones included.

@@ -86,9 +86,7 @@ class CognitoUserListView(CommandAPIView):
         tags=["users"],
     )
     def get(self, request):
-        query = UserListQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = self.validated(UserListQuerySerializer, data=request.query_params)
         group = params.get("group")
         email = params.get("email") or None
         token = decode_cursor(params["cursor"], group=group, email=email) if params.get("cursor") else None

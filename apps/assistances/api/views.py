@@ -1,6 +1,8 @@
+from collections.abc import Callable
+
 from django.utils.http import parse_etags
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
@@ -9,6 +11,7 @@ from rest_framework.settings import api_settings
 from apps.accounts.permissions import OperatorsOnlyPermission
 from apps.assistances import selectors, services
 from apps.assistances.api import examples
+from apps.assistances.api.children import EventChildView
 from apps.assistances.api.serializers import (
     AcceptSerializer,
     CascadeSerializer,
@@ -118,9 +121,7 @@ class EventViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         examples=examples.CASE_OPEN_EXAMPLES,
     )
     def create(self, request, *args, **kwargs):
-        serializer = self.serializer(EventCreateSerializer, data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(self.validated(EventCreateSerializer))
         override = data.pop("override_reason", "")
         result = services.event_open(data=data, override_reason=override, actor=request.user)
         event = self.get_visible(selectors.event_list(), pk=result.event.pk)
@@ -131,25 +132,13 @@ class EventViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     def partial_update(self, request, *args, **kwargs):
         event = self.get_object()
         expected = _expected_version(request, event)
-        serializer = EventUpdateSerializer(data=request.data, context={"event": event})
-        serializer.is_valid(raise_exception=True)
-        services.event_update(
-            event=event, data=dict(serializer.validated_data), expected_version=expected, actor=request.user
-        )
+        data = self.validated(EventUpdateSerializer, context={"event": event})
+        services.event_update(event=event, data=dict(data), expected_version=expected, actor=request.user)
         event = self.get_visible(selectors.event_list(), pk=event.pk)
         return Response(self.serializer(EventSerializer, event).data, headers={"ETag": _etag(event)})
 
 
-class _EventChildView(CommandAPIView):
-    """Views under /events/{id}/...: the case must exist and be visible to the caller."""
-
-    queryset = Event.objects.none()
-
-    def get_event(self, pk: int) -> Event:
-        return self.get_visible(selectors.event_list(), pk=pk)
-
-
-class EventStatusesView(_EventChildView):
+class EventStatusesView(EventChildView):
     """A case's status history (GET) and a status change (POST; temporary with ``revert_at``)."""
 
     @extend_schema(
@@ -164,14 +153,13 @@ class EventStatusesView(_EventChildView):
     def post(self, request, pk: int):
         event = self.get_event(pk)
         expected = _expected_version(request, event)
-        serializer = StatusChangeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(StatusChangeSerializer)
         services.event_change_status(
             event=event,
-            to_code=serializer.validated_data["status"].upper(),
-            reason=serializer.validated_data["reason"],
-            revert_at=serializer.validated_data.get("revert_at"),
-            open_assignments=serializer.validated_data.get("open_assignments", ""),
+            to_code=data["status"].upper(),
+            reason=data["reason"],
+            revert_at=data.get("revert_at"),
+            open_assignments=data.get("open_assignments", ""),
             expected_version=expected,
             actor=request.user,
         )
@@ -179,7 +167,7 @@ class EventStatusesView(_EventChildView):
         return Response(self.serializer(EventSerializer, event).data, headers={"ETag": _etag(event)})
 
 
-class SwitchCancelView(_EventChildView):
+class SwitchCancelView(EventChildView):
     """End a temporary status switch early (the previous status comes back now)."""
 
     @extend_schema(request=None, responses=EventSerializer)
@@ -191,7 +179,7 @@ class SwitchCancelView(_EventChildView):
         return Response(self.serializer(EventSerializer, event).data)
 
 
-class EventProvidersView(_EventChildView):
+class EventProvidersView(EventChildView):
     """Providers assigned to a case (GET) and a new assignment (POST)."""
 
     @extend_schema(
@@ -205,9 +193,8 @@ class EventProvidersView(_EventChildView):
     @extend_schema(request=EventProviderAssignSerializer, responses={201: EventProviderSerializer})
     def post(self, request, pk: int):
         event = self.get_event(pk)
-        serializer = self.serializer(EventProviderAssignSerializer, data=request.data)
-        serializer.is_valid(raise_exception=True)
-        assignment = services.event_provider_assign(event=event, actor=request.user, **serializer.validated_data)
+        data = self.validated(EventProviderAssignSerializer)
+        assignment = services.event_provider_assign(event=event, actor=request.user, **data)
         row = self.get_visible(selectors.event_provider_list(), pk=assignment.pk)
         return Response(self.serializer(EventProviderSerializer, row).data, status=status.HTTP_201_CREATED)
 
@@ -231,13 +218,12 @@ class EventProviderDetailView(CommandAPIView):
     )
     def patch(self, request, pk: int):
         assignment = self.get_assignment(pk)
-        serializer = EventProviderTransitionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(EventProviderTransitionSerializer)
         services.event_provider_transition(
             assignment=assignment,
-            to_code=serializer.validated_data["status"].upper(),
-            final_cost=serializer.validated_data.get("final_cost"),
-            reason=serializer.validated_data["reason"],
+            to_code=data["status"].upper(),
+            final_cost=data.get("final_cost"),
+            reason=data["reason"],
             actor=request.user,
         )
         return Response(self.serializer(EventProviderSerializer, self.get_assignment(pk)).data)
@@ -246,7 +232,7 @@ class EventProviderDetailView(CommandAPIView):
 # --- dispatch (issue 18): operators record each step; partners read the times (403 on these writes) ---
 
 
-class EventOffersView(_EventChildView):
+class EventOffersView(EventChildView):
     """Offer the case to a provider: an assignment in OFFERED, waiting for the provider's answer until
     ``offer_expires_at`` (the offer time of the case's assistance and priority). Operators only."""
 
@@ -257,37 +243,48 @@ class EventOffersView(_EventChildView):
     )
     def post(self, request, pk: int):
         event = self.get_event(pk)
-        serializer = self.serializer(OfferSerializer, data=request.data)
-        serializer.is_valid(raise_exception=True)
-        assignment = dispatch.provider_offer(event=event, actor=request.user, **serializer.validated_data)
+        data = self.validated(OfferSerializer)
+        assignment = dispatch.provider_offer(event=event, actor=request.user, **data)
         row = self.get_visible(selectors.event_provider_list(), pk=assignment.pk)
         return Response(self.serializer(EventProviderSerializer, row).data, status=status.HTTP_201_CREATED)
 
 
-class EventCascadeView(_EventChildView):
+class EventCascadeView(EventChildView):
     """Turn the automatic cascade on or off for the case (an expired or declined offer goes to the next
     provider of the search, up to the limit; then the case is flagged ``no_provider_at``). Operators only."""
 
     @extend_schema(request=CascadeSerializer, responses=EventSerializer, examples=examples.CASCADE_EXAMPLES)
     def post(self, request, pk: int):
         event = self.get_event(pk)
-        serializer = CascadeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        dispatch.cascade_set(event=event, enabled=serializer.validated_data["enabled"], actor=request.user)
+        data = self.validated(CascadeSerializer)
+        dispatch.cascade_set(event=event, enabled=data["enabled"], actor=request.user)
         event = self.get_visible(selectors.event_list(), pk=pk)
         return Response(self.serializer(EventSerializer, event).data, headers={"ETag": _etag(event)})
 
 
 class _DispatchStepView(CommandAPIView):
-    """A step of a provider's dispatch, recorded by an operator (the provider's phone answer, say)."""
+    """A step of a provider's dispatch, recorded by an operator (the provider's phone answer, say).
+
+    A step without a body names its dispatch service (``step``) and documents this ``post`` with
+    ``@extend_schema_view``; a step with a body (accept, decline) has its own ``post``.
+    """
 
     queryset = EventProvider.objects.none()
+    step: Callable[..., EventProvider]
 
     def get_assignment(self, pk: int) -> EventProvider:
         return self.get_visible(selectors.event_provider_list(), pk=pk)
 
     def answer(self, pk: int) -> Response:
         return Response(self.serializer(EventProviderSerializer, self.get_assignment(pk)).data)
+
+    def post(self, request, pk: int):
+        # No docstring: it would replace each step's class docstring in the API docs.
+        self.step(assignment=self.get_assignment(pk), actor=request.user)
+        return self.answer(pk)
+
+
+_NO_BODY_STEP = {"request": None, "responses": EventProviderSerializer}
 
 
 class AssignmentAcceptView(_DispatchStepView):
@@ -297,11 +294,8 @@ class AssignmentAcceptView(_DispatchStepView):
     @extend_schema(request=AcceptSerializer, responses=EventProviderSerializer, examples=examples.ACCEPT_EXAMPLES)
     def post(self, request, pk: int):
         assignment = self.get_assignment(pk)
-        serializer = AcceptSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        dispatch.provider_accept(
-            assignment=assignment, eta_minutes=serializer.validated_data["eta_minutes"], actor=request.user
-        )
+        data = self.validated(AcceptSerializer)
+        dispatch.provider_accept(assignment=assignment, eta_minutes=data["eta_minutes"], actor=request.user)
         return self.answer(pk)
 
 
@@ -311,38 +305,31 @@ class AssignmentDeclineView(_DispatchStepView):
     @extend_schema(request=DeclineSerializer, responses=EventProviderSerializer, examples=examples.DECLINE_EXAMPLES)
     def post(self, request, pk: int):
         assignment = self.get_assignment(pk)
-        serializer = DeclineSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        dispatch.provider_decline(assignment=assignment, reason=serializer.validated_data["reason"], actor=request.user)
+        data = self.validated(DeclineSerializer)
+        dispatch.provider_decline(assignment=assignment, reason=data["reason"], actor=request.user)
         return self.answer(pk)
 
 
+@extend_schema_view(post=extend_schema(**_NO_BODY_STEP, examples=examples.EN_ROUTE_EXAMPLES))
 class AssignmentEnRouteView(_DispatchStepView):
     """The accepted provider is on the way."""
 
-    @extend_schema(request=None, responses=EventProviderSerializer, examples=examples.EN_ROUTE_EXAMPLES)
-    def post(self, request, pk: int):
-        dispatch.provider_en_route(assignment=self.get_assignment(pk), actor=request.user)
-        return self.answer(pk)
+    step = staticmethod(dispatch.provider_en_route)
 
 
+@extend_schema_view(post=extend_schema(**_NO_BODY_STEP, examples=examples.ARRIVED_EXAMPLES))
 class AssignmentArrivedView(_DispatchStepView):
     """The provider is on site: the service starts (MOK hears START). Later than the promised
     ``eta_at``, the assignment and the case are flagged (``eta_breached_at``)."""
 
-    @extend_schema(request=None, responses=EventProviderSerializer, examples=examples.ARRIVED_EXAMPLES)
-    def post(self, request, pk: int):
-        dispatch.provider_arrived(assignment=self.get_assignment(pk), actor=request.user)
-        return self.answer(pk)
+    step = staticmethod(dispatch.provider_arrived)
 
 
+@extend_schema_view(post=extend_schema(**_NO_BODY_STEP, examples=examples.COMPLETED_EXAMPLES))
 class AssignmentCompletedView(_DispatchStepView):
     """The service is done: the assignment resolves (MOK hears RESOLVE)."""
 
-    @extend_schema(request=None, responses=EventProviderSerializer, examples=examples.COMPLETED_EXAMPLES)
-    def post(self, request, pk: int):
-        dispatch.provider_completed(assignment=self.get_assignment(pk), actor=request.user)
-        return self.answer(pk)
+    step = staticmethod(dispatch.provider_completed)
 
 
 class NotePagination(CursorPagination):
@@ -365,13 +352,12 @@ class NoteViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 
     @extend_schema(request=NoteSerializer, responses={201: NoteSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(NoteSerializer)
         note = services.note_create(
-            event=serializer.validated_data["event"],
-            body=serializer.validated_data["body"],
-            kind=serializer.validated_data["kind"],
-            visibility=serializer.validated_data.get("visibility"),
+            event=data["event"],
+            body=data["body"],
+            kind=data["kind"],
+            visibility=data.get("visibility"),
             actor=request.user,
         )
         return Response(self.get_serializer(note).data, status=status.HTTP_201_CREATED)
@@ -394,19 +380,17 @@ class DraftViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 
     @extend_schema(request=DraftSerializer, responses={201: DraftSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = DraftSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        draft = services.draft_save(owner=request.user, data=serializer.validated_data["data"])
+        body = self.validated(DraftSerializer)
+        draft = services.draft_save(owner=request.user, data=body["data"])
         return Response(DraftSerializer(draft).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DraftSerializer, responses=DraftSerializer)
     def partial_update(self, request, *args, **kwargs):
         draft = self.get_object()
         # PATCH semantics: a body without `data` changes nothing (found by stateful fuzzing).
-        serializer = DraftSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        if "data" in serializer.validated_data:
-            draft = services.draft_save(owner=request.user, draft=draft, data=serializer.validated_data["data"])
+        body = self.validated(DraftSerializer, partial=True)
+        if "data" in body:
+            draft = services.draft_save(owner=request.user, draft=draft, data=body["data"])
         return Response(DraftSerializer(draft).data)
 
 
@@ -420,10 +404,7 @@ class DraftPromoteView(CommandAPIView):
     @extend_schema(request=DraftPromoteSerializer, responses={201: EventSerializer}, examples=examples.PROMOTE_EXAMPLES)
     def post(self, request, pk: int):
         draft = self.get_visible(EventDraft, pk=pk, owner_id=request.user.pk, promoted_event__isnull=True)
-        options = DraftPromoteSerializer(data=request.data)
-        options.is_valid(raise_exception=True)
-        event = services.draft_promote(
-            draft=draft, override_reason=options.validated_data["override_reason"], actor=request.user
-        )
+        options = self.validated(DraftPromoteSerializer)
+        event = services.draft_promote(draft=draft, override_reason=options["override_reason"], actor=request.user)
         event = self.get_visible(selectors.event_list(), pk=event.pk)
         return Response(self.serializer(EventSerializer, event).data, status=status.HTTP_201_CREATED)

@@ -16,8 +16,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from apps.accounts.permissions import OperatorsOnlyPermission
+from apps.assistances.api.children import CaseChildView, EventChildView
 from apps.assistances.models import Event, EventProvider
-from apps.assistances.selectors import event_list
 from apps.claims import bills, selectors, services
 from apps.claims.api import examples
 from apps.claims.api.serializers import (
@@ -42,24 +42,13 @@ from apps.core.validators import is_iso_currency
 from apps.masters.api.fields import city_in
 
 
-class _CaseView(CommandAPIView):
+class _BillView(CaseChildView):
     queryset = Bill.objects.none()
-
-    def get_event(self, pk: int) -> Event:
-        return self.get_visible(event_list(), pk=pk)
-
-    def get_bill(self, pk: int, bid: int) -> Bill:
-        return self.get_visible(selectors.bill_list().filter(event=self.get_event(pk)), pk=bid)
-
-    def answer(self, bill: Bill, *, created: bool = False) -> Response:
-        row = self.get_visible(selectors.bill_list(), pk=bill.pk)
-        return Response(
-            self.serializer(BillSerializer, row).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+    child_list = staticmethod(selectors.bill_list)
+    child_serializer = BillSerializer
 
 
-class BillsView(_CaseView):
+class BillsView(_BillView):
     """A case's bills (GET) and a new one entered by an operator (POST: JSON with its lines)."""
 
     @extend_schema(
@@ -74,9 +63,7 @@ class BillsView(_CaseView):
     @extend_schema(request=BillCreateSerializer, responses={201: BillSerializer}, examples=examples.CREATE_EXAMPLES)
     def post(self, request, pk: int):
         event = self.get_event(pk)
-        serializer = self.serializer(BillCreateSerializer, data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(self.validated(BillCreateSerializer))
         assignment = EventProvider.objects.filter(event=event, pk=data.pop("assignment")).first()
         if assignment is None:
             raise ValidationFailed.field("assignment", _("This case has no such provider."), "does_not_exist")
@@ -85,34 +72,32 @@ class BillsView(_CaseView):
         return self.answer(bill, created=True)
 
 
-class BillDetailView(_CaseView):
+class BillDetailView(_BillView):
     """One bill with its lines and flags."""
 
     @extend_schema(responses=BillSerializer, examples=examples.DETAIL_EXAMPLES)
     def get(self, request, pk: int, bid: int):
-        return Response(self.serializer(BillSerializer, self.get_bill(pk, bid)).data)
+        return Response(self.serializer(BillSerializer, self.get_child(pk, bid)).data)
 
 
-class BillReviewView(_CaseView):
+class BillReviewView(_BillView):
     """A reviewer takes the bill: received → in review."""
 
     @extend_schema(request=None, responses=BillSerializer, examples=examples.REVIEW_EXAMPLES)
     def post(self, request, pk: int, bid: int):
-        return self.answer(bills.bill_start_review(self.get_bill(pk, bid), actor=request.user))
+        return self.answer(bills.bill_start_review(self.get_child(pk, bid), actor=request.user))
 
 
-class BillLineView(_CaseView):
+class BillLineView(_BillView):
     """Review a line: the allowed amount, and an adjustment reason when it is below the billed one."""
 
     @extend_schema(request=LineReviewSerializer, responses=BillSerializer, examples=examples.LINE_EXAMPLES)
     def patch(self, request, pk: int, bid: int, position: int):
-        bill = self.get_bill(pk, bid)
+        bill = self.get_child(pk, bid)
         line = BillLine.objects.filter(bill=bill, position=position).first()
         if line is None:
             raise NotFound(_("This bill has no such line."))
-        serializer = LineReviewSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(LineReviewSerializer)
         if not data:
             return self.answer(bill)  # a PATCH that changes nothing
         # What is left out stays as it is (PATCH): the allowed amount already set, the reason given before.
@@ -130,31 +115,27 @@ class BillLineView(_CaseView):
         return self.answer(bill)
 
 
-class BillDecisionView(_CaseView):
+class BillDecisionView(_BillView):
     """Close the review: approved, partially approved or rejected from the lines' allowed amounts."""
 
     @extend_schema(request=DecisionSerializer, responses=BillSerializer, examples=examples.DECISION_EXAMPLES)
     def post(self, request, pk: int, bid: int):
-        bill = self.get_bill(pk, bid)
-        serializer = DecisionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        bills.bill_decide(bill=bill, actor=request.user, **serializer.validated_data)
+        bill = self.get_child(pk, bid)
+        bills.bill_decide(bill=bill, actor=request.user, **self.validated(DecisionSerializer))
         return self.answer(bill)
 
 
-class BillRejectView(_CaseView):
+class BillRejectView(_BillView):
     """Reject the whole bill, with a reason."""
 
     @extend_schema(request=RejectSerializer, responses=BillSerializer, examples=examples.REJECT_EXAMPLES)
     def post(self, request, pk: int, bid: int):
-        bill = self.get_bill(pk, bid)
-        serializer = RejectSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        bills.bill_reject(bill, serializer.validated_data["reason"], actor=request.user)
+        bill = self.get_child(pk, bid)
+        bills.bill_reject(bill, self.validated(RejectSerializer)["reason"], actor=request.user)
         return self.answer(bill)
 
 
-class BillPaymentsView(_CaseView):
+class BillPaymentsView(_BillView):
     """A bill's payments (GET) and a payment recorded by an operator (POST; never above the approved total)."""
 
     queryset = Payment.objects.none()
@@ -165,22 +146,20 @@ class BillPaymentsView(_CaseView):
         examples=examples.PAYMENT_LIST_EXAMPLES,
     )
     def get(self, request, pk: int, bid: int):
-        rows = self.visible(selectors.payment_list()).filter(bill=self.get_bill(pk, bid))
+        rows = self.visible(selectors.payment_list()).filter(bill=self.get_child(pk, bid))
         return Response({"results": self.serializer(PaymentSerializer, rows, many=True).data})
 
     @extend_schema(
         request=PaymentCreateSerializer, responses={201: PaymentSerializer}, examples=examples.PAYMENT_EXAMPLES
     )
     def post(self, request, pk: int, bid: int):
-        bill = self.get_bill(pk, bid)
-        serializer = PaymentCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        payment = services.payment_record(bill=bill, actor=request.user, **serializer.validated_data)
+        bill = self.get_child(pk, bid)
+        payment = services.payment_record(bill=bill, actor=request.user, **self.validated(PaymentCreateSerializer))
         row = selectors.payment_list().get(pk=payment.pk)
         return Response(self.serializer(PaymentSerializer, row).data, status=status.HTTP_201_CREATED)
 
 
-class ReserveView(CommandAPIView):
+class ReserveView(EventChildView):
     """A case's reserve: figures and history (GET); an operator changes it with a reason (POST)."""
 
     queryset = Reserve.objects.none()
@@ -199,14 +178,12 @@ class ReserveView(CommandAPIView):
 
     @extend_schema(responses=ReserveSerializer, examples=examples.RESERVE_EXAMPLES)
     def get(self, request, pk: int):
-        return self.figures(self.get_visible(event_list(), pk=pk))
+        return self.figures(self.get_event(pk))
 
     @extend_schema(request=ReserveSetSerializer, responses=ReserveSerializer, examples=examples.RESERVE_SET_EXAMPLES)
     def post(self, request, pk: int):
-        event = self.get_visible(event_list(), pk=pk)
-        serializer = ReserveSetSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.reserve_set(event=event, actor=request.user, **serializer.validated_data)
+        event = self.get_event(pk)
+        services.reserve_set(event=event, actor=request.user, **self.validated(ReserveSetSerializer))
         return self.figures(event)
 
 
@@ -239,9 +216,7 @@ class PriceReferenceView(CommandAPIView):
         examples=examples.PRICE_EXAMPLES,
     )
     def get(self, request):
-        query = PriceReferenceQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
+        data = self.validated(PriceReferenceQuerySerializer, data=request.query_params)
         currency = data["currency"].upper()
         city = city_in(data["country"], data["city"]) if data.get("city") else None
         if not is_iso_currency(currency):

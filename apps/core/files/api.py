@@ -57,9 +57,8 @@ class StoredFileUploadMixin:
         max_bytes = self.file_rules.max_bytes()
         if declared > max_bytes + MULTIPART_OVERHEAD:
             raise file_too_large(max_bytes)
-        serializer = self.upload_serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        stored, created = self.add_file(owner=owner, upload=serializer.validated_data["file"])
+        upload = self.validated(self.upload_serializer_class)["file"]
+        stored, created = self.add_file(owner=owner, upload=upload)
         return Response(
             self.serializer(self.file_serializer_class, stored).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

@@ -7,14 +7,13 @@ Every POST honours ``Idempotency-Key`` (the API's mixin). Writes go through ``ap
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from apps.accounts.permissions import OperatorsOnlyPermission
-from apps.assistances.models import Event, EventProvider
-from apps.assistances.selectors import event_list
+from apps.assistances.api.children import CaseChildView
+from apps.assistances.models import EventProvider
 from apps.clients.permissions import ANY_SOURCE
 from apps.core.api import CommandAPIView, ReadOnlyResourceViewSet
 from apps.core.files.api import StoredFileURLMixin, download_url_schema
@@ -37,21 +36,10 @@ from apps.guarantees.filters import GuaranteeFilter
 from apps.guarantees.models import Guarantee
 
 
-class _GuaranteeView(CommandAPIView):
+class _GuaranteeView(CaseChildView):
     queryset = Guarantee.objects.none()
-
-    def get_event(self, pk: int) -> Event:
-        return self.get_visible(event_list(), pk=pk)
-
-    def get_guarantee(self, pk: int, gid: int) -> Guarantee:
-        return self.get_visible(selectors.guarantee_list().filter(event=self.get_event(pk)), pk=gid)
-
-    def answer(self, guarantee: Guarantee, *, created: bool = False) -> Response:
-        row = self.get_visible(selectors.guarantee_list(), pk=guarantee.pk)
-        return Response(
-            self.serializer(GuaranteeSerializer, row).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+    child_list = staticmethod(selectors.guarantee_list)
+    child_serializer = GuaranteeSerializer
 
 
 class _OperatorCommand(_GuaranteeView):
@@ -78,9 +66,7 @@ class GuaranteesView(_GuaranteeView):
     )
     def post(self, request, pk: int):
         event = self.get_event(pk)
-        serializer = self.serializer(GuaranteeCreateSerializer, data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(self.validated(GuaranteeCreateSerializer))
         assignment = EventProvider.objects.filter(event=event, pk=data.pop("assignment")).first()
         if assignment is None:
             raise services.unknown_assignment()
@@ -93,14 +79,13 @@ class GuaranteeDetailView(_GuaranteeView):
 
     @extend_schema(responses=GuaranteeSerializer, examples=examples.DETAIL_EXAMPLES)
     def get(self, request, pk: int, gid: int):
-        return Response(self.serializer(GuaranteeSerializer, self.get_guarantee(pk, gid)).data)
+        return Response(self.serializer(GuaranteeSerializer, self.get_child(pk, gid)).data)
 
     @extend_schema(request=GuaranteeUpdateSerializer, responses=GuaranteeSerializer, examples=examples.UPDATE_EXAMPLES)
     def patch(self, request, pk: int, gid: int):
-        guarantee = self.get_guarantee(pk, gid)
-        serializer = GuaranteeUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.guarantee_update(guarantee=guarantee, data=serializer.validated_data, actor=request.user)
+        guarantee = self.get_child(pk, gid)
+        data = self.validated(GuaranteeUpdateSerializer)
+        services.guarantee_update(guarantee=guarantee, data=data, actor=request.user)
         return self.answer(guarantee)
 
 
@@ -113,7 +98,7 @@ class GuaranteeIssueView(_OperatorCommand):
 
     @extend_schema(**_NO_BODY, examples=examples.ISSUE_EXAMPLES)
     def post(self, request, pk: int, gid: int):
-        return self.answer(services.guarantee_issue(guarantee=self.get_guarantee(pk, gid), actor=request.user))
+        return self.answer(services.guarantee_issue(guarantee=self.get_child(pk, gid), actor=request.user))
 
 
 class GuaranteeAmendView(_OperatorCommand):
@@ -130,12 +115,9 @@ class GuaranteeAmendView(_OperatorCommand):
         return self.command(request, pk, gid)
 
     def command(self, request, pk: int, gid: int):
-        guarantee = self.get_guarantee(pk, gid)
-        serializer = GuaranteeAmendSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        guarantee = services.guarantee_amend(
-            guarantee=guarantee, data=serializer.validated_data, final=self.final, actor=request.user
-        )
+        guarantee = self.get_child(pk, gid)
+        data = self.validated(GuaranteeAmendSerializer)
+        guarantee = services.guarantee_amend(guarantee=guarantee, data=data, final=self.final, actor=request.user)
         return self.answer(guarantee)
 
 
@@ -154,10 +136,9 @@ class GuaranteeCancelView(_OperatorCommand):
 
     @extend_schema(request=ReasonSerializer, responses=GuaranteeSerializer, examples=examples.CANCEL_EXAMPLES)
     def post(self, request, pk: int, gid: int):
-        guarantee = self.get_guarantee(pk, gid)
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.guarantee_cancel(guarantee=guarantee, reason=serializer.validated_data["reason"], actor=request.user)
+        guarantee = self.get_child(pk, gid)
+        data = self.validated(ReasonSerializer)
+        services.guarantee_cancel(guarantee=guarantee, reason=data["reason"], actor=request.user)
         return self.answer(guarantee)
 
 
@@ -166,7 +147,7 @@ class GuaranteeSendView(_OperatorCommand):
 
     @extend_schema(**_NO_BODY, examples=examples.SEND_EXAMPLES)
     def post(self, request, pk: int, gid: int):
-        guarantee = self.get_guarantee(pk, gid)
+        guarantee = self.get_child(pk, gid)
         documents.guarantee_send(guarantee=guarantee, actor=request.user)
         return self.answer(guarantee)
 
@@ -180,13 +161,12 @@ class GuaranteeAnswerView(_OperatorCommand):
         examples=examples.ANSWER_REQUEST_EXAMPLES + examples.ANSWERED_EXAMPLES,
     )
     def post(self, request, pk: int, gid: int):
-        guarantee = self.get_guarantee(pk, gid)
-        serializer = AnswerSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        guarantee = self.get_child(pk, gid)
+        data = self.validated(AnswerSerializer)
         services.guarantee_answer(
             guarantee=guarantee,
-            accept=serializer.validated_data["decision"] == "accept",
-            reason=serializer.validated_data["reason"],
+            accept=data["decision"] == "accept",
+            reason=data["reason"],
             actor=request.user,
         )
         return self.answer(guarantee)
@@ -204,13 +184,12 @@ class GuaranteeApprovalView(_GuaranteeView):
         examples=examples.APPROVAL_REQUEST_EXAMPLES + examples.APPROVED_EXAMPLES,
     )
     def post(self, request, pk: int, gid: int):
-        guarantee = self.get_guarantee(pk, gid)
-        serializer = ApprovalSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        guarantee = self.get_child(pk, gid)
+        data = self.validated(ApprovalSerializer)
         services.guarantee_decide(
             guarantee=guarantee,
-            approve=serializer.validated_data["decision"] == "approve",
-            note=serializer.validated_data["note"],
+            approve=data["decision"] == "approve",
+            note=data["note"],
             actor=request.user,
         )
         return self.answer(guarantee)
@@ -234,7 +213,7 @@ class GuaranteeLetterView(StoredFileURLMixin, _GuaranteeView):
     extra_query_params = ("version",)
 
     def get_file(self, *, pk: int, gid: int):
-        guarantee = self.get_guarantee(pk, gid)
+        guarantee = self.get_child(pk, gid)
         version = selectors.version_for_letter(guarantee=guarantee, number=self.request.query_params.get("version"))
         if version is None:
             raise NotFound(_("This guarantee has no such version."))
@@ -276,8 +255,7 @@ class TurnaroundView(CommandAPIView):
         examples=examples.TURNAROUND_EXAMPLES,
     )
     def get(self, request):
-        query = TurnaroundQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        month = selectors.parse_month(query.validated_data.get("month"))
-        rows = selectors.turnaround(month=month, source_code=query.validated_data.get("source_code"))
+        query = self.validated(TurnaroundQuerySerializer, data=request.query_params)
+        month = selectors.parse_month(query.get("month"))
+        rows = selectors.turnaround(month=month, source_code=query.get("source_code"))
         return Response({"results": TurnaroundSerializer(rows, many=True).data})

@@ -52,9 +52,8 @@ class IssuanceReceiveView(CommandAPIView):
         examples=examples.RECEIVE_EXAMPLES,
     )
     def post(self, request):
-        serializer = MokIssuanceSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        outcome = services.issuance_receive(payload=request.data, data=serializer.validated_data, actor=request.user)
+        data = self.validated(MokIssuanceSerializer)
+        outcome = services.issuance_receive(payload=request.data, data=data, actor=request.user)
         code = status.HTTP_201_CREATED if outcome.result == services.CREATED else status.HTTP_200_OK
         return Response(IngestionResultSerializer(outcome).data, status=code)
 

@@ -72,9 +72,7 @@ class VoucherViewSet(mixins.CreateModelMixin, ReadOnlyResourceViewSet):
         return VoucherListSerializer
 
     def create(self, request, *args, **kwargs):
-        serializer = VoucherIssueSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        voucher = services.voucher_issue(data=serializer.validated_data, actor=request.user)
+        voucher = services.voucher_issue(data=self.validated(VoucherIssueSerializer), actor=request.user)
         detail = self.get_visible(selectors.voucher_detail_queryset(), pk=voucher.pk)
         return Response(self.serializer(VoucherDetailSerializer, detail).data, status=status.HTTP_201_CREATED)
 
@@ -98,12 +96,11 @@ class VoucherTransitionView(CommandAPIView):
     )
     def post(self, request, pk: int):
         voucher = self.get_visible(Voucher, pk=pk)
-        serializer = TransitionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(TransitionSerializer)
         services.voucher_transition(
             voucher=voucher,
-            to_code=serializer.validated_data["status"].strip().upper(),
-            reason=serializer.validated_data["reason"],
+            to_code=data["status"].strip().upper(),
+            reason=data["reason"],
             actor=request.user,
         )
         detail = self.get_visible(selectors.voucher_detail_queryset(), pk=pk)
@@ -127,10 +124,9 @@ class VoucherCoverageView(CommandAPIView):
     )
     def get(self, request, pk: int):
         voucher = self.get_visible(selectors.voucher_list(), pk=pk)
-        query = CoverageQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        assistance, country = query.validated_data["assistance"], query.validated_data["country"]
-        on_date = query.validated_data.get("date") or timezone.localdate()
+        query = self.validated(CoverageQuerySerializer, data=request.query_params)
+        assistance, country = query["assistance"], query["country"]
+        on_date = query.get("date") or timezone.localdate()
         result = selectors.voucher_check_coverage(
             voucher=voucher, assistance=assistance, country=country, on_date=on_date
         )
