@@ -23,6 +23,7 @@ relation is empty, and an e-mail field that may be blank answers "", which is no
 """
 
 import re
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
@@ -248,6 +249,33 @@ def _non_negative(field, schema: dict) -> None:
         )
 
 
+def _positive(field, schema: dict) -> None:
+    """A decimal whose smallest value is its smallest step (a quantity ≥ 0.001 with three places) is
+    positive: its pattern needs a digit other than 0, or "0.000" would be schema-valid and refused (the
+    fuzzer found it). Leading zeros are free: the field counts significant digits only."""
+    min_value = getattr(field, "min_value", None)
+    places = getattr(field, "decimal_places", None)
+    max_digits = getattr(field, "max_digits", None)
+    if (
+        not isinstance(field, serializers.DecimalField)
+        or schema.get("format") != "decimal"
+        or min_value is None
+        or places is None
+        or max_digits is None
+        or not 0 < min_value <= Decimal(1).scaleb(-places)
+    ):
+        return
+    whole = max_digits - places
+    forms = []
+    if whole:
+        fraction = rf"(?:\.\d{{0,{places}}})?" if places else ""
+        forms.append(rf"0{{0,{whole}}}[1-9]\d{{0,{whole - 1}}}{fraction}")
+    if places:
+        nonzero = "|".join(rf"0{{{zeros}}}[1-9]\d{{0,{places - 1 - zeros}}}" for zeros in range(places))
+        forms.append(rf"0{{0,{max(whole, 1)}}}\.(?:{nonzero})")
+    schema["pattern"] = "^(?:" + "|".join(forms) + ")$"
+
+
 def _blank_reads_as_null(field, schema: dict, direction: str) -> None:
     """DRF reads "" as null in a relation that may be null (``RelatedField.run_validation``): a
     request may send either (found by fuzzing, an issuance's ``residence_country: ""``)."""
@@ -305,6 +333,7 @@ class AutoSchema(SpectacularAutoSchema):
             _require_items(field, schema)
             _require_a_digit(schema)
             _non_negative(field, schema)
+            _positive(field, schema)
             _blank_reads_as_null(field, schema, direction)
             _file_has_content(field, schema, direction)
             _no_nul_characters(field, schema, direction)

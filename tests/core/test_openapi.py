@@ -87,3 +87,36 @@ def test_case_history_and_assignments_are_documented_as_the_results_envelope(doc
         ref = document["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
         component = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
         assert component["properties"]["results"]["type"] == "array", path
+
+
+@pytest.mark.parametrize(("max_digits", "places"), [(10, 3), (14, 4), (3, 3), (4, 0)])
+def test_a_positive_decimal_pattern_admits_exactly_what_the_field_accepts(max_digits, places):
+    """A field whose minimum is its smallest step refuses every spelling of zero; its pattern says so
+    (found by the deep fuzz run on a bill line's quantity)."""
+    import re
+    from decimal import Decimal
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from rest_framework import serializers
+
+    from apps.core.openapi import _positive
+
+    field = serializers.DecimalField(max_digits=max_digits, decimal_places=places, min_value=Decimal(1).scaleb(-places))
+    schema = {"type": "string", "format": "decimal", "pattern": ""}
+    _positive(field, schema)
+    pattern = re.compile(schema["pattern"])
+    for zero in ["0", "0.", ".0", "0.000", "000", "-1"]:
+        assert not pattern.match(zero), zero
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.from_regex(pattern, fullmatch=True))
+    def accepted(text):
+        assert field.run_validation(text) > 0
+
+    accepted()
+    # And the other way round: what the field accepts (in its own canonical spelling) matches.
+    smallest = Decimal(1).scaleb(-places)
+    largest = Decimal(10) ** (max_digits - places) - smallest
+    for value in [smallest, largest, Decimal(1) if max_digits > places else smallest * 5]:
+        assert pattern.match(field.to_representation(value)), value
