@@ -110,11 +110,11 @@ from run import (
     DB_USER,
     PYTHON,
     ROOT,
-    _raise_interrupt,
     child_pids,
     cpu_seconds,
     mariadb_pids,
     rss_mb,
+    run_interruptibly,
     start_moto,
     step,
 )
@@ -809,12 +809,7 @@ def main() -> int:
         or (args.prefetch_multiplier is not None and args.prefetch_multiplier < 1)
     ):
         parser.error("--processes, --concurrency and --prefetch-multiplier must be ≥ 1")
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        return bench(args)
-    except KeyboardInterrupt:
-        print("\nInterrupted; the worker and moto were stopped.", file=sys.stderr)
-        return 130
+    return run_interruptibly(lambda: bench(args), stopped="the worker and moto were stopped")
 
 
 if __name__ == "__main__":

@@ -61,7 +61,6 @@ from run import (
     ROOT,
     WORKERS,
     Endpoint,
-    _raise_interrupt,
     child_pids,
     create_session,
     free_port,
@@ -70,6 +69,7 @@ from run import (
     print_rss,
     rss_mb,
     run_endpoint,
+    run_interruptibly,
     step,
     wait_ready,
 )
@@ -430,12 +430,7 @@ def main() -> int:
     args = parser.parse_args()
     if min(args.duration, args.rounds, args.connections, args.admin_repeat) < 1:
         parser.error("all counts must be ≥ 1")
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        return bench(args)
-    except KeyboardInterrupt:
-        print("\nInterrupted; nothing left running.", file=sys.stderr)
-        return 130
+    return run_interruptibly(lambda: bench(args))
 
 
 if __name__ == "__main__":

@@ -59,7 +59,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -69,7 +68,7 @@ import MySQLdb
 
 # bench/run.py's harness and bench/event_list.py's operators (the same 40 in both datasets).
 from event_list import OPERATOR_EMAIL, OPERATORS_SCRIPT
-from run import BENCH_EMAIL, DB_HOST, DB_PORT, DB_USER, PYTHON, ROOT, _raise_interrupt, step
+from run import BENCH_EMAIL, DB_HOST, DB_PORT, DB_USER, PYTHON, ROOT, run_interruptibly, step
 
 # The work on hand at both sizes (see close_history): ~250 open cases per operator of the 40.
 OPEN_CASES = 10_000
@@ -590,12 +589,7 @@ def main() -> int:
     args = parser.parse_args()
     if min(args.requests, args.warmup, args.search_queries) < 1:
         parser.error("all counts must be ≥ 1")
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        return bench(args)
-    except KeyboardInterrupt:
-        print("\nInterrupted; nothing left running.", file=sys.stderr)
-        return 130
+    return run_interruptibly(lambda: bench(args))
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -116,6 +116,19 @@ def step(message: str) -> None:
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
+
+
+def run_interruptibly(work: Callable[[], int], *, stopped: str = "nothing left running") -> int:
+    """A bench's exit status: ``work()``, or 130 when stopped by Ctrl-C or SIGTERM.
+
+    SIGTERM is raised as KeyboardInterrupt so that the ``finally`` blocks that stop the servers a
+    bench started run either way."""
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        return work()
+    except KeyboardInterrupt:
+        print(f"\nInterrupted; {stopped}.", file=sys.stderr)
+        return 130
 
 
 # --- preparation ---------------------------------------------------------------------------------
@@ -449,12 +462,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.requests < 1 or args.concurrency < 1 or args.warmup < 0:
         parser.error("--requests and --concurrency must be ≥ 1, --warmup ≥ 0")
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        results = bench(args.requests, args.concurrency, args.warmup, args.keep_db)
-    except KeyboardInterrupt:
-        print("\nInterrupted; nothing left running.", file=sys.stderr)
-        return 130
+    return run_interruptibly(lambda: _report(bench(args.requests, args.concurrency, args.warmup, args.keep_db)))
+
+
+def _report(results: list[Result]) -> int:
     failures = sum(result.failures for result in results)
     if failures:
         print(f"{failures} request(s) had an unexpected status or failed: those rows are not meaningful.")

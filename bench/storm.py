@@ -96,12 +96,12 @@ from run import (
     PYTHON,
     ROOT,
     TICKS,
-    _raise_interrupt,
     child_pids,
     cpu_seconds,
     free_port,
     mariadb_pids,
     rss_mb,
+    run_interruptibly,
     start_moto,
     step,
 )
@@ -1216,12 +1216,7 @@ def main() -> int:
     args.steps = [float(s) for s in args.steps.split(",")]
     if min(args.steps) <= 0 or args.step_seconds <= 0 or args.ratio_rounds < 1:
         parser.error("steps, durations and rounds must be positive")
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        return run(args)
-    except KeyboardInterrupt:
-        print("\nInterrupted; nothing left running.", file=sys.stderr)
-        return 130
+    return run_interruptibly(lambda: run(args))
 
 
 if __name__ == "__main__":
