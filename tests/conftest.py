@@ -7,6 +7,9 @@ from apps.accounts.roles import ADMIN_GROUP, TMO_GROUP
 from tests.accounts.factories import UserFactory
 from tests.aws.server import FAKE_CREDENTIALS, MotoServer
 
+# The fuzz run's summary, added up over xdist workers: the controller only loads this root conftest.
+pytest_plugins = ["tests.fuzz.report"]
+
 
 @pytest.fixture
 def api_client() -> APIClient:

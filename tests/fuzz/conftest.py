@@ -1,10 +1,8 @@
 """Fixtures of the schema fuzzing: a partner with every scope and a plan too large to throttle,
-its real token (the loopback JWKS of tests/clients), a few rows of each resource, and a summary of
-what the fuzzer sent, printed at the end of the run."""
+its real token (the loopback JWKS of tests/clients), and a few rows of each resource (the summary of
+what the fuzzer sent is tests/fuzz/report.py)."""
 
-import json
 import os
-from collections import Counter
 
 import pytest
 from django.test import Client
@@ -13,11 +11,10 @@ from django.utils.crypto import get_random_string
 from apps.accounts.roles import ADMIN_GROUP, TMO_GROUP
 from apps.clients.models import ApiClient
 from apps.clients.scopes import ALL_SCOPES
-from config.env import BASE_DIR
 from tests.aws.server import FAKE_CREDENTIALS
 from tests.clients import conftest as client_fixtures
 from tests.clients.factories import make_partner
-from tests.fuzz.hooks import SET_ASIDE
+from tests.fuzz.report import SETTINGS
 
 # The partner-token fixtures of tests/clients (a JWKS server on loopback, real API keys).
 signing_keys = client_fixtures.signing_keys
@@ -37,10 +34,9 @@ FUZZ_COVERAGE = os.environ.get("FUZZ_COVERAGE", "1") not in ("", "0")
 # at 12 (derandomized: the same every run); a deeper `make fuzz` may meet it too.
 FUZZ_STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", "12"))
 
-REPORT_DIR = BASE_DIR / "var"
-
-# What the fuzzer sent and what came back, for the summary: (operation, method sent, status, problem code) -> count.
-CALLS: Counter = Counter()
+# What the run counted and how it was set, for the summary (tests/fuzz/report.py, a plugin of the root
+# conftest so that it also adds up the counts of xdist workers).
+SETTINGS.update(examples=FUZZ_EXAMPLES, seed=FUZZ_SEED, coverage=FUZZ_COVERAGE)
 
 
 @pytest.fixture
@@ -115,29 +111,3 @@ def operator_session(admin_user, settings) -> dict[str, dict[str, str]]:
             settings.CSRF_COOKIE_NAME: csrf,
         },
     }
-
-
-def pytest_terminal_summary(terminalreporter):
-    """One line of figures; the counts per operation, method, status and problem code go to var/fuzz-report.json."""
-    if not CALLS:
-        return
-    operations = {operation for operation, *_ in CALLS}
-    statuses = Counter()
-    for (_operation, _method, status, _code), count in CALLS.items():
-        statuses[status] += count
-    summary = ", ".join(f"{status}: {count}" for status, count in sorted(statuses.items()))
-    terminalreporter.write_line(
-        f"schema fuzzing: {len(operations)} operations, {sum(CALLS.values())} requests "
-        f"(max_examples={FUZZ_EXAMPLES}, seed={FUZZ_SEED}, coverage phase={'on' if FUZZ_COVERAGE else 'off'}); "
-        f"statuses {summary}"
-    )
-    if SET_ASIDE:
-        aside = ", ".join(f"{code}: {count}" for code, count in SET_ASIDE.most_common())
-        terminalreporter.write_line(f"schema-valid requests refused for data-dependent reasons (not failures): {aside}")
-    report = REPORT_DIR / "fuzz-report.json"
-    report.parent.mkdir(parents=True, exist_ok=True)
-    rows = [
-        {"operation": operation, "method": method, "status": status, "code": code, "count": count}
-        for (operation, method, status, code), count in sorted(CALLS.items())
-    ]
-    report.write_text(json.dumps(rows, indent=1))

@@ -15,11 +15,12 @@ The list is short on purpose.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 import schemathesis
 from schemathesis.openapi.checks import RejectedPositiveData
+
+from tests.fuzz.report import SET_ASIDE
 
 # Reasons that depend on stored data, on the caller, or on a rule between parameters.
 DATA_DEPENDENT_CODES = frozenset(
@@ -76,8 +77,7 @@ DATA_DEPENDENT_CODES = frozenset(
 )
 
 
-# What was set aside, by field code, for the run's summary: a reader can see what the filter hid.
-SET_ASIDE: Counter = Counter()
+# What was set aside is counted by field code for the run's summary (tests/fuzz/report.py).
 
 
 def leaf_codes(tree: Any):
