@@ -71,7 +71,8 @@ FUZZ_STATEFUL_EXAMPLES ?= 200
 .PHONY: fuzz
 fuzz: install
 	@bash scripts/check-services.sh $(BIN)/python
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_STATEFUL_EXAMPLES=$(FUZZ_STATEFUL_EXAMPLES) $(BIN)/pytest --create-db -q tests/fuzz
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_STATEFUL_EXAMPLES=$(FUZZ_STATEFUL_EXAMPLES) $(BIN)/pytest --create-db -q \
+		-n $(PYTEST_WORKERS) --dist load tests/fuzz
 
 bench: install
 	@bash scripts/check-services.sh $(BIN)/python
