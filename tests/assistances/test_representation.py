@@ -170,6 +170,27 @@ def test_every_list_is_built_from_the_one_definition():
         assert Event._meta.get_field(name).editable, name
 
 
+def test_an_edit_is_held_to_the_format_of_opening(full_case):
+    """The update's fields are the opening's declarations made optional: what opening refuses in a
+    field, an edit refuses with the same words, and nothing is required."""
+    bad = {
+        "traveller_name": "",
+        "traveller_phone": "9" * 41,
+        "traveller_email": "not an address",
+        "city": "C" * 21,
+        "latitude": 91,
+        "longitude": -180.5,
+        "priority": "whenever",
+    }
+    opening = EventCreateSerializer(data=bad)
+    edit = EventUpdateSerializer(data=bad, context={"event": full_case})
+    assert not opening.is_valid() and not edit.is_valid()
+    assert set(edit.errors) == set(bad)
+    assert {name: opening.errors[name] for name in bad} == edit.errors
+    assert EventUpdateSerializer(data={}, context={"event": full_case}).is_valid()
+    assert list(EventUpdateSerializer().fields) == list(fields.EVENT_PARTNER_UPDATABLE_FIELDS)
+
+
 def test_updatable_fields_are_what_event_update_accepts(operator, full_case):
     event = services.event_update(
         event=full_case, data={"traveller_phone": "+1 555 0100", "priority": "low"}, actor=operator

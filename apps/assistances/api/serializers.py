@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from apps.assistances.api import examples
 from apps.assistances.api.fields import VisibleCaseField
-from apps.assistances.fields import EVENT_READ_FIELDS, read_path
+from apps.assistances.fields import EVENT_PARTNER_UPDATABLE_FIELDS, EVENT_READ_FIELDS, read_path
 from apps.assistances.models import (
     Event,
     EventDraft,
@@ -121,6 +121,11 @@ class _PlaceMixin:
         return attrs
 
 
+def _optional(field: serializers.Field) -> serializers.Field:
+    """A new field like ``field`` (DRF keeps each field's arguments), not required."""
+    return type(field)(*field._args, **{**field._kwargs, "required": False})
+
+
 class EventCreateSerializer(_PlaceMixin, serializers.Serializer):
     """What opening a case takes. Codes, not ids: assistance code, country ISO code, city code, voucher number."""
 
@@ -155,19 +160,14 @@ class EventCreateSerializer(_PlaceMixin, serializers.Serializer):
 
 @extend_schema_serializer(examples=examples.CASE_UPDATE_EXAMPLES)
 class EventUpdateSerializer(_PlaceMixin, serializers.Serializer):
+    # What a partner may change after opening (EVENT_PARTNER_UPDATABLE_FIELDS, in that order). Each
+    # field is the opening serializer's own declaration, made optional: an edit is held to the format
+    # opening is, and the two cannot drift apart. (A comment, not a docstring: the schema shows those.)
     refuses_unknown_fields = True  # checked in validate(), with its own messages
 
-    traveller_name = serializers.CharField(required=False, max_length=200)
-    traveller_document_type = serializers.CharField(required=False, allow_blank=True, max_length=16)
-    traveller_document_number = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    traveller_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    traveller_email = serializers.EmailField(required=False, allow_blank=True)
-    city = serializers.CharField(required=False, allow_null=True, max_length=20)
-    address = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    latitude = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
-    longitude = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
-    description = serializers.CharField(required=False, allow_blank=True)
-    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    def get_fields(self):
+        opening = EventCreateSerializer._declared_fields
+        return {name: _optional(opening[name]) for name in EVENT_PARTNER_UPDATABLE_FIELDS}
 
     def validate(self, attrs):
         unknown = set(self.initial_data) - set(self.fields) if isinstance(self.initial_data, dict) else set()

@@ -50,8 +50,18 @@ class _ProviderChildMixin:
         return {"provider": self.provider}
 
 
+class _ProviderChildViewSet(_ProviderChildMixin, ResourceViewSet):
+    """One provider's rows of a kind: ``child_list(provider=...)``, a selector (as on the case-child views)."""
+
+    def get_queryset(self):
+        # Schema generation has no provider in the URL: the class's empty queryset names the model.
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return self.child_list(provider=self.provider)
+
+
 @extend_schema_view(partial_update=extend_schema(examples=examples.LOCATION_UPDATE_EXAMPLES))
-class ProviderLocationViewSet(_ProviderChildMixin, ResourceViewSet):
+class ProviderLocationViewSet(_ProviderChildViewSet):
     """The places where one provider renders service."""
 
     serializer_class = ProviderLocationSerializer
@@ -59,33 +69,25 @@ class ProviderLocationViewSet(_ProviderChildMixin, ResourceViewSet):
     search_fields = ["name", "address"]
     ordering_fields = ["name", "created_at"]
     queryset = ProviderLocation.objects.none()
+    child_list = staticmethod(selectors.location_list)
     service_create = staticmethod(services.location_create)
     service_update = staticmethod(services.location_update)
     service_delete = staticmethod(services.location_delete)
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return ProviderLocation.objects.none()
-        return selectors.location_list(provider=self.provider)
-
 
 @extend_schema_view(partial_update=extend_schema(examples=examples.PAYMENT_METHOD_UPDATE_EXAMPLES))
-class PaymentMethodViewSet(_ProviderChildMixin, ResourceViewSet):
+class PaymentMethodViewSet(_ProviderChildViewSet):
     """How one provider is paid (account data masked unless the caller may see it)."""
 
     serializer_class = PaymentMethodSerializer
     queryset = ProviderPaymentMethod.objects.none()
+    child_list = staticmethod(selectors.payment_method_list)
     filterset_fields = ["kind", "currency", "is_default", "is_active"]
     # Never the account number: sorting by it would reveal the masked digits.
     ordering_fields = ["kind", "currency", "created_at"]
     service_create = staticmethod(services.payment_method_create)
     service_update = staticmethod(services.payment_method_update)
     service_delete = staticmethod(services.payment_method_delete)
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return ProviderPaymentMethod.objects.none()
-        return selectors.payment_method_list(provider=self.provider)
 
 
 class _LocationSearchView(CommandAPIView):
