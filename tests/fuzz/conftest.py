@@ -2,8 +2,6 @@
 its real token (the loopback JWKS of tests/clients), and a few rows of each resource (the summary of
 what the fuzzer sent is tests/fuzz/report.py)."""
 
-import os
-
 import pytest
 from django.test import Client
 from django.utils.crypto import get_random_string
@@ -14,29 +12,12 @@ from apps.clients.scopes import ALL_SCOPES
 from tests.aws.server import FAKE_CREDENTIALS
 from tests.clients import conftest as client_fixtures
 from tests.clients.factories import make_partner
-from tests.fuzz.report import SETTINGS
 
 # The partner-token fixtures of tests/clients (a JWKS server on loopback, real API keys).
 signing_keys = client_fixtures.signing_keys
 jwks_server = client_fixtures.jwks_server
 issuer = client_fixtures.issuer
 token_for = client_fixtures.token_for
-
-# Bounded by default (make test); `make fuzz` raises it. Fixed seed: a failure replays identically.
-FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
-FUZZ_SEED = int(os.environ.get("FUZZ_SEED", "20240611"))
-# The coverage phase: boundary values of every parameter (FUZZ_COVERAGE=0 to skip it).
-FUZZ_COVERAGE = os.environ.get("FUZZ_COVERAGE", "1") not in ("", "0")
-# Stateful scenarios (sequences of linked calls) per caller; `make fuzz` raises it. Which link a
-# scenario can follow depends on what earlier scenarios left in the database, so Hypothesis may meet a
-# known prefix that now behaves differently and stop with FlakyStrategyDefinition (its own limit, not
-# an API failure). With the schema of 2026-12 the administrator's run met it at 15 scenarios and not
-# at 12 (derandomized: the same every run); a deeper `make fuzz` may meet it too.
-FUZZ_STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", "12"))
-
-# What the run counted and how it was set, for the summary (tests/fuzz/report.py, a plugin of the root
-# conftest so that it also adds up the counts of xdist workers).
-SETTINGS.update(examples=FUZZ_EXAMPLES, seed=FUZZ_SEED, coverage=FUZZ_COVERAGE)
 
 
 @pytest.fixture

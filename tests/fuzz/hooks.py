@@ -20,7 +20,7 @@ from typing import Any
 import schemathesis
 from schemathesis.openapi.checks import RejectedPositiveData
 
-from tests.fuzz.report import SET_ASIDE
+from tests.fuzz.report import SET_ASIDE  # what the filter below set aside, for the run's summary
 
 # Reasons that depend on stored data, on the caller, or on a rule between parameters.
 DATA_DEPENDENT_CODES = frozenset(
@@ -75,9 +75,6 @@ DATA_DEPENDENT_CODES = frozenset(
         # acceptance check expects (schemathesis.toml); its 400s are the assignment's codes above.
     }
 )
-
-
-# What was set aside is counted by field code for the run's summary (tests/fuzz/report.py).
 
 
 def leaf_codes(tree: Any):

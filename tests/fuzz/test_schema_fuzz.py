@@ -55,8 +55,7 @@ from apps.masters.models import Category, City, EventProviderStatus, EventStatus
 from tests.assistances.factories import covered_case
 from tests.consultations.factories import ConsultationFileFactory, PhoneConsultationFactory
 from tests.fuzz import hooks  # noqa: F401  (registers the failure filter)
-from tests.fuzz.conftest import FUZZ_COVERAGE, FUZZ_EXAMPLES, FUZZ_SEED, FUZZ_STATEFUL_EXAMPLES
-from tests.fuzz.report import CALLS
+from tests.fuzz.report import CALLS, FUZZ_COVERAGE, FUZZ_EXAMPLES, FUZZ_SEED, FUZZ_STATEFUL_EXAMPLES
 from tests.helpers import assert_problem
 from tests.providers.factories import LocationFactory, PaymentMethodFactory, ProviderFactory
 from tests.vouchers.factories import country
